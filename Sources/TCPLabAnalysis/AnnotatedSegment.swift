@@ -1,0 +1,57 @@
+import TCPLabPacket
+
+/// One TCP segment with everything the analysis says about it.
+public struct AnnotatedSegment: Sendable {
+    /// Position of the frame in the file, counting from 1 over all frames (as tshark does).
+    public var frame: Int
+    /// Connection number, counting from 0 in order of first appearance (tshark's `tcp.stream`).
+    public var stream: Int
+    /// Capture time.
+    public var timestamp: Int64
+    /// The decoded header.
+    public var segment: TCPSegment
+    /// Who sent it.
+    public var sender: Side
+    /// Sequence number relative to the sender's initial sequence number (the SYN is 0).
+    public var relativeSequence: UInt32
+    /// Acknowledgment number relative to the receiver's initial sequence number; 0 without ACK.
+    public var relativeAcknowledgment: UInt32
+    /// The advertised window in bytes, scaled by the negotiated window scale.
+    public var window: UInt32
+    /// What the segment does, in teaching words.
+    public var labels: SegmentLabels
+    /// tshark's sequence-analysis findings.
+    public var analysis: AnalysisFlags
+    /// The client's state after the segment.
+    public var clientState: TCPState
+    /// The server's state after the segment.
+    public var serverState: TCPState
+    /// The client endpoint as text ("127.0.0.1:40000").
+    public var clientText: String
+    /// The server endpoint as text.
+    public var serverText: String
+
+    /// The sender as text.
+    public var sourceText: String { sender == .client ? clientText : serverText }
+    /// The receiver as text.
+    public var destinationText: String { sender == .client ? serverText : clientText }
+
+    /// The sender's state after the segment.
+    public var senderState: TCPState { sender == .client ? clientState : serverState }
+
+    /// The annotation as one line: labels and both states, as written to pcapng comments.
+    public var comment: String {
+        let text = labels.map(\.description).joined(separator: ", ")
+        return "stream \(stream): \(text.isEmpty ? "segment" : text); client \(clientState), server \(serverState)"
+    }
+}
+
+/// What ``TCPAnalyzer`` hands out, in file order.
+public enum AnalysisEvent: Sendable {
+    /// A frame carrying TCP, annotated. `context` is what the caller passed with the frame.
+    case segment(AnnotatedSegment, context: (any Sendable)?)
+    /// A frame that is not analysed, and why.
+    case skipped(frame: Int, reason: DecodedPacket.SkipReason, context: (any Sendable)?)
+    /// A connection's summary, once it can no longer change (or at the end of the input).
+    case connection(ConnectionSummary)
+}

@@ -1,0 +1,65 @@
+/// What one side of a connection has sent and received, as far as the capture shows.
+///
+/// The first group of fields mirrors Wireshark's per-direction `tcp_flow` and its sequence
+/// analysis (so findings match tshark); the second records the lifecycle events that decide
+/// the side's RFC 9293 state.
+struct FlowState {
+    // Relative numbering and window scaling, as tshark does them.
+    var baseSequence: UInt32 = 0
+    var hasBaseSequence = false
+    /// -1: not known yet; -2: no scaling (an option was missing); otherwise the shift count.
+    var windowScale = -1
+
+    // Sequence analysis.
+    var nextSequence: UInt32 = 0
+    var nextSequenceTime: Int64 = 0
+    var lastAcknowledgment: UInt32 = 0
+    var lastAcknowledgmentTime: Int64 = 0
+    var window: UInt32 = 0
+    var duplicateACKCount = 0
+    var highestSequenceToBeAcknowledged: UInt32 = 0
+    var lastAnalysis: AnalysisFlags = []
+    var lastLabels: SegmentLabels = []
+
+    // Lifecycle.
+    var sentSYN = false
+    var initialSequence: UInt32 = 0
+    var synAcknowledged = false
+    var receivedSYN = false
+    var sentFIN = false
+    /// Sequence number of this side's FIN.
+    var finSequence: UInt32 = 0
+    var finAcknowledged = false
+    var receivedFIN = false
+    /// This side sent its FIN before it had processed the peer's (it closed first).
+    var closedFirst = false
+    var aborted = false
+    var bytes: UInt64 = 0
+
+    /// The RFC 9293 state these events put the side in.
+    func state(as side: Side) -> TCPState {
+        if aborted { return .closed }
+        if !sentSYN {
+            // A server that has only received a SYN has not answered yet: its listener is
+            // still the only socket, in LISTEN.
+            return side == .server ? .listen : .closed
+        }
+        if !receivedSYN { return .synSent }
+        if !synAcknowledged { return .synReceived }
+        switch (sentFIN, receivedFIN) {
+        case (false, false): return .established
+        case (true, false): return finAcknowledged ? .finWait2 : .finWait1
+        case (false, true): return .closeWait
+        case (true, true):
+            if closedFirst { return finAcknowledged ? .timeWait : .closing }
+            return finAcknowledged ? .closed : .lastAck
+        }
+    }
+
+    /// Marks the handshake as already done, for a connection first seen after it.
+    mutating func assumeSynchronized() {
+        sentSYN = true
+        receivedSYN = true
+        synAcknowledged = true
+    }
+}

@@ -1,0 +1,123 @@
+/// What a segment does in the connection's life, in the words a networking course uses.
+public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// The client's SYN (RFC 9293 section 3.5).
+    case handshakeSYN
+    /// The server's SYN-ACK.
+    case handshakeSYNACK
+    /// The client's ACK of the SYN-ACK, which completes the handshake.
+    case handshakeACK
+    /// A SYN sent again because no SYN-ACK came (the listener dropped it, or it was lost).
+    case synRetransmission
+    /// A SYN-ACK sent again because the final ACK did not come.
+    case synACKRetransmission
+    /// A SYN from the side that received a SYN, crossing it (RFC 9293 figure 7).
+    case simultaneousOpen
+    /// New payload bytes.
+    case data
+    /// Bytes sent again.
+    case retransmission
+    /// Bytes below the highest sent so far, arriving soon after: reordered, not resent.
+    case outOfOrder
+    /// The first FIN of a connection whose peer then closes too without sending more.
+    case finActiveClose
+    /// A FIN sent after the peer's FIN arrived.
+    case finPassiveClose
+    /// A first FIN after which the peer keeps sending: a half-close (shutdown(SHUT_WR)).
+    case finHalfClose
+    /// The first segment that acknowledges the peer's FIN.
+    case ackOfFIN
+    /// An RST that answers a SYN: no listener, connection refused.
+    case rstRefused
+    /// An RST that aborts a connection.
+    case rstAbort
+    /// An ACK repeating the previous one, with no data and the same window.
+    case duplicateACK
+    /// The sender's receive window is full: it advertises 0.
+    case zeroWindow
+    /// A probe sent into a zero window to learn when it opens (RFC 9293 section 3.8.6.1).
+    case zeroWindowProbe
+    /// The answer to a zero-window probe.
+    case zeroWindowProbeACK
+    /// An ACK that only changes the advertised window.
+    case windowUpdate
+    /// A keep-alive probe: one byte below the next sequence number (RFC 9293 section 3.8.4).
+    case keepAlive
+    /// The answer to a keep-alive probe.
+    case keepAliveACK
+    /// The sequence number jumps ahead: the capture missed a segment.
+    case previousSegmentNotCaptured
+    /// The segment acknowledges bytes the capture never saw.
+    case ackedUnseenSegment
+    /// An acknowledgment with no data and nothing else to say.
+    case pureACK
+
+    /// The label's text, as printed.
+    public var description: String {
+        switch self {
+        case .handshakeSYN: return "handshake 1/3"
+        case .handshakeSYNACK: return "handshake 2/3"
+        case .handshakeACK: return "handshake 3/3"
+        case .synRetransmission: return "SYN retransmission"
+        case .synACKRetransmission: return "SYN-ACK retransmission"
+        case .simultaneousOpen: return "simultaneous open"
+        case .data: return "data"
+        case .retransmission: return "retransmission"
+        case .outOfOrder: return "out-of-order"
+        case .finActiveClose: return "FIN (active close)"
+        case .finPassiveClose: return "FIN (passive close)"
+        case .finHalfClose: return "FIN (half-close)"
+        case .ackOfFIN: return "ACK of FIN"
+        case .rstRefused: return "RST (connection refused)"
+        case .rstAbort: return "RST (abort)"
+        case .duplicateACK: return "duplicate ACK"
+        case .zeroWindow: return "zero window"
+        case .zeroWindowProbe: return "zero-window probe"
+        case .zeroWindowProbeACK: return "zero-window probe ACK"
+        case .windowUpdate: return "window update"
+        case .keepAlive: return "keep-alive"
+        case .keepAliveACK: return "keep-alive ACK"
+        case .previousSegmentNotCaptured: return "previous segment not captured"
+        case .ackedUnseenSegment: return "ACKed unseen segment"
+        case .pureACK: return "pure ACK"
+        }
+    }
+}
+
+/// The set of labels on one segment, kept as bits so that annotating costs no allocation.
+public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLiteral {
+    /// One bit per ``SegmentLabel``, in declaration order.
+    public private(set) var rawValue: UInt32
+
+    /// The empty set.
+    public init() { rawValue = 0 }
+
+    /// The set of `labels`.
+    public init(arrayLiteral labels: SegmentLabel...) {
+        rawValue = 0
+        for label in labels { insert(label) }
+    }
+
+    /// Adds `label`.
+    public mutating func insert(_ label: SegmentLabel) { rawValue |= SegmentLabels.bit(label) }
+
+    /// Removes `label`.
+    public mutating func remove(_ label: SegmentLabel) { rawValue &= ~SegmentLabels.bit(label) }
+
+    /// Whether `label` is in the set.
+    public func contains(_ label: SegmentLabel) -> Bool { rawValue & SegmentLabels.bit(label) != 0 }
+
+    /// Whether the two sets have no label in common.
+    public func isDisjoint(with other: SegmentLabels) -> Bool { rawValue & other.rawValue == 0 }
+
+    /// Whether the set is empty.
+    public var isEmpty: Bool { rawValue == 0 }
+
+    /// The labels, in declaration order.
+    public func makeIterator() -> some IteratorProtocol<SegmentLabel> {
+        let bits = rawValue
+        return SegmentLabel.allCases.lazy.filter { bits & (1 << UInt32($0.rawValue)) != 0 }.makeIterator()
+    }
+
+    @inline(__always)
+    private static func bit(_ label: SegmentLabel) -> UInt32 { 1 << UInt32(label.rawValue) }
+}

@@ -1,0 +1,227 @@
+import TCPLabPacket
+
+extension TCPAnalyzer {
+    /// Numbers, findings, labels and states for one segment, in the order tshark computes
+    /// them: relative bases, sequence analysis on absolute numbers and the raw window,
+    /// window scaling from what the earlier SYNs said, then this segment's options.
+    func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
+        let (connection, reused) = connection(for: segment, frame: frame, time: time)
+        let sender = connection.side(of: segment.source)
+        var annotated: AnnotatedSegment
+        if sender == .client {
+            annotated = annotate(segment, sender: sender, connection, &connection.fromClient, &connection.fromServer, frame: frame, time: time)
+        } else {
+            annotated = annotate(segment, sender: sender, connection, &connection.fromServer, &connection.fromClient, frame: frame, time: time)
+        }
+        if reused { annotated.analysis.insert(.reusedPorts) }
+        connection.lastFrame = frame
+        connection.lastTime = time
+        connection.segments += 1
+        if !annotated.analysis.isDisjoint(with: .anyRetransmission) { connection.retransmissions += 1 }
+
+        // Does this segment answer a question an earlier one left open?
+        let resolution = resolution(of: segment, from: sender, in: connection)
+        if let resolution { settle(connection, answer: resolution) }
+        // Does it open one?
+        if connection.question == nil {
+            if annotated.labels.contains(.handshakeSYN) && !connection.fromServer.sentSYN {
+                connection.question = .synAnswer
+            } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
+                connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
+            }
+        }
+        append(Record(event: .segment(annotated, context: context), owner: connection, isFinal: true))
+    }
+
+    private func annotate(
+        _ segment: TCPSegment, sender: Side, _ connection: Connection,
+        _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64
+    ) -> AnnotatedSegment {
+        let flags = segment.flags
+        let seq = segment.sequenceNumber
+        let ack = segment.acknowledgmentNumber
+        let length = segment.payloadLength
+
+        // Relative numbering bases (tshark: a SYN's own number, otherwise one below the first seen).
+        if !forward.hasBaseSequence {
+            forward.baseSequence = flags.contains(.syn) ? seq : seq &- 1
+            forward.hasBaseSequence = true
+        }
+        if !reverse.hasBaseSequence && flags.contains(.ack) {
+            reverse.baseSequence = ack &- 1
+            reverse.hasBaseSequence = true
+        }
+        let previousAck = forward.lastAcknowledgment
+        let analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
+        var window = UInt32(segment.window)
+        if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
+        if let shift = segment.options.windowScale { forward.windowScale = Int(min(shift, 14)) }
+        if flags.contains(.syn) {
+            // Scaling is used only if both SYNs carry the option (RFC 7323 section 2.2).
+            if forward.windowScale == -1 {
+                forward.windowScale = -2
+                reverse.windowScale = -2
+            } else if flags.contains(.ack) && reverse.windowScale == -2 {
+                forward.windowScale = -2
+            }
+            if !flags.contains(.ack) { connection.lastSYNTime = time }
+        }
+        if flags.intersection([.syn, .ack]) == .ack && connection.lastSYNTime != 0 && connection.initialRoundTrip == 0 {
+            connection.initialRoundTrip = time - connection.lastSYNTime
+        }
+
+        // Teaching labels, from the findings and from what each side had done before.
+        var labels = SegmentLabels()
+        let acks: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
+        let isRetransmission = !analysis.isDisjoint(with: .anyRetransmission)
+        let resentSYN = forward.sentSYN && seq == forward.initialSequence && !connection.joinedMidstream
+        if flags.contains(.syn) {
+            if flags.contains(.ack) {
+                labels.insert(resentSYN ? .synACKRetransmission : .handshakeSYNACK)
+            } else if resentSYN {
+                labels.insert(.synRetransmission)
+            } else if sender == .server {
+                labels.insert(.simultaneousOpen)
+                connection.simultaneousOpen = true
+            } else {
+                labels.insert(.handshakeSYN)
+            }
+        } else if flags.contains(.ack) && reverse.sentSYN && !reverse.synAcknowledged && forward.sentSYN
+            && ack == reverse.initialSequence &+ 1 && !connection.joinedMidstream {
+            labels.insert(.handshakeACK)
+        }
+        if flags.contains(.rst) {
+            if !forward.sentSYN && reverse.sentSYN && !connection.joinedMidstream {
+                labels.insert(.rstRefused)
+                connection.refused = true
+            } else {
+                labels.insert(.rstAbort)
+            }
+            if connection.resetBy == nil && !connection.refused { connection.resetBy = sender }
+        }
+        let resentFIN = forward.sentFIN && seq &+ UInt32(truncatingIfNeeded: length) == forward.finSequence
+        if flags.contains(.fin) && !resentFIN {
+            if reverse.sentFIN {
+                if acks(reverse.finSequence &+ 1) {
+                    labels.insert(.finPassiveClose)
+                    if !reverse.finAcknowledged { connection.threeWayClose = true }
+                } else {
+                    labels.insert(.finActiveClose)  // The FINs crossed.
+                    connection.simultaneousClose = true
+                }
+            } else {
+                labels.insert(.finActiveClose)  // Until the peer's next move says otherwise.
+            }
+        }
+        if reverse.sentFIN && !reverse.finAcknowledged && acks(reverse.finSequence &+ 1) { labels.insert(.ackOfFIN) }
+        let probe = analysis.contains(.zeroWindowProbe) || (analysis.contains(.keepAlive) && reverse.window == 0)
+        if length > 0 {
+            if isRetransmission {
+                labels.insert(.retransmission)
+            } else if analysis.contains(.outOfOrder) {
+                labels.insert(.outOfOrder)
+            } else if probe {
+                labels.insert(.zeroWindowProbe)
+            } else if analysis.contains(.keepAlive) {
+                labels.insert(.keepAlive)
+            } else {
+                labels.insert(.data)
+                forward.bytes += UInt64(length)
+            }
+        } else {
+            if probe {
+                labels.insert(.zeroWindowProbe)
+            } else if analysis.contains(.keepAlive) {
+                labels.insert(.keepAlive)
+            }
+            if isRetransmission && !flags.contains(.syn) { labels.insert(.retransmission) }
+        }
+        if analysis.contains(.duplicateACK) { labels.insert(.duplicateACK) }
+        if analysis.contains(.zeroWindow) { labels.insert(.zeroWindow) }
+        if analysis.contains(.windowUpdate) { labels.insert(.windowUpdate) }
+        let plainAck = length == 0 && flags.isDisjoint(with: [.syn, .fin, .rst]) && ack == previousAck
+        if analysis.contains(.zeroWindowProbeACK) || (plainAck && reverse.lastLabels.contains(.zeroWindowProbe)) {
+            labels.insert(.zeroWindowProbeACK)
+        } else if analysis.contains(.keepAliveACK) {
+            labels.insert(.keepAliveACK)
+        }
+        if analysis.contains(.lostSegment) { labels.insert(.previousSegmentNotCaptured) }
+        if analysis.contains(.ackedUnseenSegment) { labels.insert(.ackedUnseenSegment) }
+        if length == 0 && flags.contains(.ack) && flags.isDisjoint(with: [.syn, .fin, .rst])
+            && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
+            labels.insert(.pureACK)
+        }
+        forward.lastLabels = labels
+
+        // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
+        if flags.contains(.syn) && !forward.sentSYN {
+            forward.sentSYN = true
+            forward.initialSequence = seq
+        }
+        if flags.contains(.syn) { reverse.receivedSYN = true }
+        if flags.contains(.ack) {
+            if reverse.sentSYN && !reverse.synAcknowledged && acks(reverse.initialSequence &+ 1) {
+                reverse.synAcknowledged = true
+                forward.receivedSYN = true
+                if forward.synAcknowledged { connection.handshakeCompleted = true }
+            }
+            if forward.sentSYN && forward.synAcknowledged && reverse.synAcknowledged { connection.handshakeCompleted = true }
+            if reverse.sentFIN && !reverse.finAcknowledged && acks(reverse.finSequence &+ 1) {
+                reverse.finAcknowledged = true
+                forward.receivedFIN = true
+            }
+        }
+        if flags.contains(.fin) && !forward.sentFIN {
+            forward.sentFIN = true
+            forward.finSequence = seq &+ UInt32(truncatingIfNeeded: length)
+            forward.closedFirst = !(reverse.sentFIN && acks(reverse.finSequence &+ 1))
+            reverse.receivedFIN = true
+            if connection.firstToClose == nil { connection.firstToClose = sender }
+        }
+        if flags.contains(.rst) {
+            forward.aborted = true
+            reverse.aborted = true
+        }
+
+        let relativeAck = flags.contains(.ack) ? ack &- reverse.baseSequence : 0
+        let clientFlow = sender == .client ? forward : reverse
+        let serverFlow = sender == .client ? reverse : forward
+        return AnnotatedSegment(
+            frame: frame, stream: connection.stream, timestamp: time, segment: segment, sender: sender,
+            relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
+            labels: labels, analysis: analysis,
+            clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
+            clientText: connection.clientText, serverText: connection.serverText)
+    }
+
+    /// Whether `segment` answers the connection's open question, and how.
+    private func resolution(of segment: TCPSegment, from sender: Side, in connection: Connection) -> Resolution? {
+        switch connection.question {
+        case .synAnswer?:
+            guard sender == .server else { return nil }
+            return segment.flags.contains(.rst) ? .refused : .answered
+        case .finRole(let closer, _)?:
+            if segment.flags.contains(.rst) { return .answered }
+            guard sender == closer.peer else { return nil }
+            let closerFlow = closer == .client ? connection.fromClient : connection.fromServer
+            let sawFIN = segment.flags.contains(.ack) && segment.acknowledgmentNumber.isAtOrAfter(closerFlow.finSequence &+ 1)
+            if !sawFIN {
+                // Sent before the FIN arrived: only a FIN of its own tells anything (they crossed).
+                return segment.flags.contains(.fin) ? .simultaneousClose : nil
+            }
+            if segment.payloadLength > 0 {
+                connection.halfClose = true
+                return .halfClose
+            }
+            return segment.flags.contains(.fin) ? .answered : nil
+        case nil:
+            return nil
+        }
+    }
+
+    /// Labels that say more about an ACK than "pure ACK" would.
+    static let specificACKLabels: SegmentLabels = [
+        .handshakeACK, .ackOfFIN, .duplicateACK, .windowUpdate,
+        .keepAlive, .keepAliveACK, .zeroWindowProbe, .zeroWindowProbeACK,
+    ]
+}

@@ -1,0 +1,205 @@
+import DequeModule
+import TCPLabPacket
+
+/// Follows every TCP connection in a stream of frames and annotates each segment.
+///
+/// Feed frames in capture order with ``process(frame:timestamp:decoded:context:)`` and take
+/// results with ``nextEvent()``. Memory grows with the connections open at once, not with
+/// the input: a finished connection is summarised and forgotten once the capture has moved
+/// ``retirementDelay`` past its last segment (longer than Linux's 60 s TIME-WAIT).
+///
+/// Some annotations need a later segment: whether a FIN was a half-close shows only when the
+/// peer sends data after it, and whether a SYN met a listener only when the answer comes.
+/// Events wait in order until that answer arrives, at most ``holdBackLimit`` of them; past
+/// that the oldest question is settled with the common answer (an active close, a listener).
+public final class TCPAnalyzer {
+    /// Connection numbering, stream by stream, is tshark's: a bare SYN whose sequence number
+    /// differs from the one that opened the 4-tuple's connection starts a new connection.
+    public private(set) var connectionCount = 0
+    /// Frames skipped, by reason.
+    public private(set) var skipped: [DecodedPacket.SkipReason: Int] = [:]
+    /// TCP segments analysed.
+    public private(set) var segmentCount = 0
+
+    /// How long a finished connection is remembered after its last segment, in nanoseconds.
+    public let retirementDelay: Int64
+    /// How many events may wait for an open question before it is settled.
+    public let holdBackLimit: Int
+
+    struct Record {
+        var event: AnalysisEvent
+        var owner: Connection?
+        var isFinal: Bool
+    }
+
+    private var connections: [ConnectionKey: Connection] = [:]
+    private var queue: Deque<Record> = []
+    /// Number of the record at the front of `queue`.
+    private var queueStart = 0
+    /// The number the next appended record will get.
+    var nextRecordNumber: Int { queueStart + queue.count }
+    private var lastSweep: Int64 = .min
+    private var finished = false
+
+    /// An analyzer that forgets finished connections `retirementDelay` after their last
+    /// segment and holds back at most `holdBackLimit` events.
+    public init(retirementDelay: Duration = .seconds(120), holdBackLimit: Int = 65_536) {
+        let (seconds, attoseconds) = retirementDelay.components
+        self.retirementDelay = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        self.holdBackLimit = holdBackLimit
+    }
+
+    /// Analyses one frame.
+    ///
+    /// - Parameters:
+    ///   - frame: Its position in the capture, from 1.
+    ///   - timestamp: Capture time in nanoseconds since the epoch.
+    ///   - decoded: The decoder's result.
+    ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
+    public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: (any Sendable)? = nil) {
+        precondition(!finished, "process(frame:...) after finish()")
+        switch decoded {
+        case .skipped(let reason):
+            skipped[reason, default: 0] += 1
+            append(Record(event: .skipped(frame: frame, reason: reason, context: context), owner: nil, isFinal: true))
+        case .tcp(let segment):
+            segmentCount += 1
+            analyze(segment, frame: frame, time: timestamp, context: context)
+        }
+        if lastSweep == .min || timestamp - lastSweep >= 1_000_000_000 {
+            retireFinishedConnections(now: timestamp)
+            lastSweep = timestamp
+        }
+        while queue.count > holdBackLimit, let front = queue.first, !front.isFinal, let owner = front.owner {
+            settle(owner, answer: nil)
+        }
+    }
+
+    /// Ends the input: settles every open question and summarises every connection left.
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        for connection in connections.values.sorted(by: { $0.stream < $1.stream }) {
+            if connection.question != nil { settle(connection, answer: nil) }
+            append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
+        }
+        connections.removeAll()
+    }
+
+    /// The next event whose annotation is final, in input order; nil if none is ready yet.
+    public func nextEvent() -> AnalysisEvent? {
+        guard let front = queue.first, front.isFinal else { return nil }
+        queue.removeFirst()
+        queueStart += 1
+        return front.event
+    }
+
+    // MARK: Connections
+
+    func connection(for segment: TCPSegment, frame: Int, time: Int64) -> (Connection, reused: Bool) {
+        let key = ConnectionKey(segment.source, segment.destination)
+        let bareSYN = segment.flags.intersection([.syn, .ack]) == .syn
+        var reused = false
+        if let existing = connections[key] {
+            guard bareSYN else { return (existing, false) }
+            let sender = existing.side(of: segment.source)
+            let base = sender == .client ? existing.fromClient : existing.fromServer
+            if !base.hasBaseSequence || base.baseSequence == segment.sequenceNumber {
+                // The same SYN again: tshark restores the next expected sequence number so the
+                // copy is found to be a retransmission.
+                if sender == .client {
+                    existing.fromClient.nextSequence = existing.fromClient.highestSequenceToBeAcknowledged
+                } else {
+                    existing.fromServer.nextSequence = existing.fromServer.highestSequenceToBeAcknowledged
+                }
+                return (existing, false)
+            }
+            // A new SYN on the same 4-tuple: a new connection (port reuse).
+            retire(existing)
+            reused = true
+        }
+        let client: Endpoint
+        let server: Endpoint
+        if segment.flags.contains(.syn) && segment.flags.contains(.ack) {
+            (client, server) = (segment.destination, segment.source)
+        } else {
+            (client, server) = (segment.source, segment.destination)
+        }
+        let created = Connection(
+            stream: connectionCount, client: client, server: server,
+            joinedMidstream: !segment.flags.contains(.syn), frame: frame, time: time)
+        connectionCount += 1
+        connections[key] = created
+        return (created, reused)
+    }
+
+    private func retire(_ connection: Connection) {
+        if connection.question != nil { settle(connection, answer: nil) }
+        connections[ConnectionKey(connection.client, connection.server)] = nil
+        append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
+    }
+
+    private func retireFinishedConnections(now: Int64) {
+        var done: [Connection] = []
+        for connection in connections.values where connection.isFinished && now - connection.lastTime > retirementDelay {
+            done.append(connection)
+        }
+        for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection) }
+    }
+
+    // MARK: Records
+
+    func append(_ record: Record) {
+        var record = record
+        if let owner = record.owner, owner.question != nil {
+            record.isFinal = false
+            owner.waitingRecords.append(queueStart + queue.count)
+        }
+        queue.append(record)
+    }
+
+    /// Rewrites the annotated segment of record `number`.
+    func updateRecord(_ number: Int, _ change: (inout AnnotatedSegment) -> Void) {
+        let index = number - queueStart
+        guard index >= 0, index < queue.count, case .segment(var annotated, let context) = queue[index].event else { return }
+        change(&annotated)
+        queue[index].event = .segment(annotated, context: context)
+    }
+
+    /// Settles `connection`'s open question, patching the records that waited for it, and
+    /// lets them go. `answer` is the segment that settled it, or nil when it is settled by
+    /// default (the hold-back limit, the end of the input).
+    func settle(_ connection: Connection, answer: Resolution?) {
+        switch (connection.question, answer) {
+        case (.synAnswer, .refused?):
+            for number in connection.waitingRecords {
+                updateRecord(number) { if $0.serverState == .listen { $0.serverState = .closed } }
+            }
+        case (.finRole(_, let finRecord), .halfClose?):
+            updateRecord(finRecord) {
+                $0.labels.remove(.finActiveClose)
+                $0.labels.insert(.finHalfClose)
+            }
+        case (.finRole(let closer, _), .simultaneousClose?):
+            let other = closer.peer
+            for number in connection.waitingRecords {
+                updateRecord(number) {
+                    if other == .client, $0.clientState == .closeWait { $0.clientState = .closing }
+                    if other == .server, $0.serverState == .closeWait { $0.serverState = .closing }
+                }
+            }
+        default:
+            break
+        }
+        for number in connection.waitingRecords where number >= queueStart {
+            queue[number - queueStart].isFinal = true
+        }
+        connection.question = nil
+        connection.waitingRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// How a later segment answered a connection's open question.
+    enum Resolution {
+        case answered, refused, halfClose, simultaneousClose
+    }
+}

@@ -1,0 +1,146 @@
+import TCPLabPacket
+import TCPLabSystem
+
+/// Reads packets from a pcap or pcapng file, one at a time, front to back.
+///
+/// Memory stays at about two 1 MiB chunks, whatever the file's size: packets are slices of
+/// the current chunk. Formats: classic pcap in microseconds or nanoseconds and either byte
+/// order; pcapng with any number of sections and interfaces, Enhanced, Simple and the
+/// obsolete Packet Blocks, per-interface timestamp resolution and offset, and packet comments.
+///
+/// When the file is damaged, ``next()`` returns every packet before the damage and then
+/// throws; ``CaptureFileError/framesRead`` says how many came before.
+public final class CaptureFileReader {
+    /// The file's format, known once it is open.
+    public let format: CaptureFileFormat
+    /// The interfaces described so far (in the current pcapng section).
+    public internal(set) var interfaces: [CaptureInterface] = []
+    /// How many packets ``next()`` has returned.
+    public private(set) var framesRead = 0
+
+    private let descriptor: FileDescriptor
+    let source: ByteSource
+    var bigEndian: Bool
+    /// The time of the latest packet, for pcapng Simple Packet Blocks, which have none.
+    var lastTimestamp = CaptureTimestamp(nanoseconds: 0)
+    private var isOpen = true
+
+    /// Opens `path` and reads its file header.
+    public init(path: String) throws(CaptureFileError) {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.openForReading(path)
+        } catch {
+            throw .system(error)
+        }
+        do {
+            if try descriptor.isDirectory() { throw CaptureFileError.isDirectory }
+            let source = ByteSource(descriptor: descriptor)
+            guard try source.require(4) else {
+                throw source.available == 0
+                    ? CaptureFileError.empty
+                    : CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk))
+            }
+            let magic = source.uint32(at: 0, bigEndian: false)
+            switch magic {
+            case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1:
+                let big = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1
+                self.format = .pcap(nanosecondResolution: magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1, bigEndian: big)
+                self.bigEndian = big
+            case 0x0A0D_0D0A:
+                self.format = .pcapng
+                self.bigEndian = false  // Set by each Section Header Block.
+            default:
+                throw CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk.prefix(4)))
+            }
+            self.descriptor = descriptor
+            self.source = source
+            if case .pcap = format { try readPcapHeader() }
+        } catch let error as CaptureFileError {
+            try? descriptor.close()
+            throw error
+        } catch let error as SystemCallError {
+            try? descriptor.close()
+            throw .system(error)
+        } catch {
+            try? descriptor.close()
+            throw .malformed(afterFrames: 0, offset: 0, detail: "\(error)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the file; further ``next()`` calls return nil.
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
+        try? descriptor.close()
+    }
+
+    /// The next packet, or nil at the end of the file.
+    public func next() throws(CaptureFileError) -> CapturedPacket? {
+        guard isOpen else { return nil }
+        do {
+            let packet: CapturedPacket?
+            switch format {
+            case .pcap: packet = try nextPcapRecord()
+            case .pcapng: packet = try nextPcapngPacket()
+            }
+            if let packet {
+                framesRead += 1
+                lastTimestamp = packet.timestamp
+            }
+            return packet
+        } catch let error as CaptureFileError {
+            throw error
+        } catch let error as SystemCallError {
+            throw .system(error)
+        } catch {
+            throw .malformed(afterFrames: framesRead, offset: source.offset, detail: "\(error)")
+        }
+    }
+
+    // MARK: Classic pcap
+
+    private func readPcapHeader() throws {
+        guard try source.require(24) else { throw CaptureFileError.truncated(afterFrames: 0, offset: source.offset) }
+        let major = Int(source.uint16(at: 4, bigEndian: bigEndian))
+        let minor = Int(source.uint16(at: 6, bigEndian: bigEndian))
+        guard major == 2 else { throw CaptureFileError.unsupportedVersion(major: major, minor: minor) }
+        let snapshotLength = Int(source.uint32(at: 16, bigEndian: bigEndian))
+        // The upper bits may carry FCS information; the link type is the low 16.
+        let linkType = LinkType(rawValue: source.uint32(at: 20, bigEndian: bigEndian) & 0xFFFF)
+        var interface = CaptureInterface(linkType: linkType, snapshotLength: snapshotLength)
+        if case .pcap(true, _) = format { interface.resolutionExponent = 9 }
+        interfaces = [interface]
+        source.skip(24)
+    }
+
+    private func nextPcapRecord() throws -> CapturedPacket? {
+        guard try source.require(16) else {
+            if source.available == 0 { return nil }
+            throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
+        }
+        let interface = interfaces[0]
+        let seconds = Int64(source.uint32(at: 0, bigEndian: bigEndian))
+        let fraction = Int64(source.uint32(at: 4, bigEndian: bigEndian))
+        let capturedLength = Int(source.uint32(at: 8, bigEndian: bigEndian))
+        let originalLength = Int(source.uint32(at: 12, bigEndian: bigEndian))
+        let limit = max(interface.snapshotLength, 262_144)
+        guard capturedLength <= limit else {
+            throw CaptureFileError.badLength(
+                afterFrames: framesRead, offset: source.offset + 8,
+                detail: "a record of \(capturedLength) bytes in a file whose snap length is \(interface.snapshotLength)")
+        }
+        let recordOffset = source.offset
+        guard try source.require(16 + capturedLength) else {
+            throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
+        }
+        source.skip(16)
+        let nanoseconds = interface.resolutionExponent == 9 ? fraction : fraction * 1000
+        return CapturedPacket(
+            timestamp: CaptureTimestamp(seconds: seconds, nanoseconds: nanoseconds),
+            linkType: interface.linkType, interfaceIndex: 0,
+            originalLength: max(originalLength, capturedLength), data: source.take(capturedLength))
+    }
+}

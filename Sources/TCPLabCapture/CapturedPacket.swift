@@ -1,0 +1,37 @@
+import TCPLabPacket
+
+/// One frame as a capture recorded it: when, on which interface, and its bytes.
+///
+/// Stands for a pcap record or a pcapng Enhanced/Simple Packet Block.
+public struct CapturedPacket: Hashable, Sendable {
+    /// Capture time.
+    public var timestamp: CaptureTimestamp
+    /// The link type of the interface it was captured on.
+    public var linkType: LinkType
+    /// Index of the interface (pcapng Interface Description Block); 0 for classic pcap.
+    public var interfaceIndex: Int
+    /// Length of the frame on the wire; more than `data.count` when the snap length cut it.
+    public var originalLength: Int
+    /// The captured bytes, starting with the link-layer header.
+    public var data: ArraySlice<UInt8>
+    /// The packet's comment (pcapng opt_comment), if the file has one.
+    public var comment: String?
+
+    /// A packet with these fields.
+    public init(
+        timestamp: CaptureTimestamp, linkType: LinkType, interfaceIndex: Int = 0,
+        originalLength: Int? = nil, data: ArraySlice<UInt8>, comment: String? = nil
+    ) {
+        self.timestamp = timestamp
+        self.linkType = linkType
+        self.interfaceIndex = interfaceIndex
+        self.originalLength = originalLength ?? data.count
+        self.data = data
+        self.comment = comment
+    }
+
+    /// Decodes the frame's headers.
+    public func decode() -> DecodedPacket {
+        PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
+    }
+}

@@ -1,0 +1,6 @@
+extension String {
+    /// The text of a NUL-terminated C character buffer, such as libpcap's error buffer.
+    init(cText buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,53 @@
+/// The control bits of a TCP header.
+///
+/// Stands for the flag bits of RFC 9293 section 3.1 (URG, ACK, PSH, RST, SYN, FIN), with
+/// ECE and CWR from RFC 3168 and AE (formerly NS) from RFC 9768.
+public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The bits, as they sit in the low 9 bits of header bytes 12 and 13.
+    public let rawValue: UInt16
+
+    /// Wraps header bits.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// No more data from sender (FIN).
+    public static let fin = TCPFlags(rawValue: 0x001)
+    /// Synchronize sequence numbers (SYN).
+    public static let syn = TCPFlags(rawValue: 0x002)
+    /// Reset the connection (RST).
+    public static let rst = TCPFlags(rawValue: 0x004)
+    /// Push function (PSH).
+    public static let psh = TCPFlags(rawValue: 0x008)
+    /// Acknowledgment field is significant (ACK).
+    public static let ack = TCPFlags(rawValue: 0x010)
+    /// Urgent pointer field is significant (URG).
+    public static let urg = TCPFlags(rawValue: 0x020)
+    /// ECN-Echo (ECE, RFC 3168).
+    public static let ece = TCPFlags(rawValue: 0x040)
+    /// Congestion window reduced (CWR, RFC 3168).
+    public static let cwr = TCPFlags(rawValue: 0x080)
+    /// Accurate ECN (AE, RFC 9768; formerly the NS bit of RFC 3540).
+    public static let ae = TCPFlags(rawValue: 0x100)
+
+    /// The flags as letters in the order "SAFRPUEC" (SYN+ACK is "SA", FIN+ACK is "AF").
+    public var letters: String {
+        var text = ""
+        for (flag, letter) in TCPFlags.letterOrder where contains(flag) { text.append(letter) }
+        return text
+    }
+
+    /// The flags as tcpdump names them: "SYN, ACK".
+    public var description: String {
+        let names: [(TCPFlags, String)] = [
+            (.syn, "SYN"), (.ack, "ACK"), (.fin, "FIN"), (.rst, "RST"),
+            (.psh, "PSH"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"),
+        ]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "none" : present.joined(separator: ", ")
+    }
+
+    /// Letter for each flag, in the order the JSON output uses.
+    static let letterOrder: [(TCPFlags, Character)] = [
+        (.syn, "S"), (.ack, "A"), (.fin, "F"), (.rst, "R"),
+        (.psh, "P"), (.urg, "U"), (.ece, "E"), (.cwr, "C"),
+    ]
+}

@@ -1,0 +1,79 @@
+/// A line of output assembled as bytes: appending numbers and ASCII text without going
+/// through `String` interpolation, which dominates the cost of printing a million lines.
+struct ByteLine {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(512) }
+
+    mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append<Integer: BinaryInteger>(_ value: Integer) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            append(UInt64(-Int64(value)))
+            return
+        }
+        var number = UInt64(value)
+        if number < 10 {
+            bytes.append(UInt8(truncatingIfNeeded: number) + 48)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // Room for 20 digits, on the stack.
+        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            var index = buffer.count
+            while number > 0 {
+                index -= 1
+                buffer[index] = UInt8(truncatingIfNeeded: number % 10) + 48
+                number /= 10
+            }
+            bytes.append(contentsOf: buffer[index...])
+            return buffer.count - index
+        }
+        _ = count
+    }
+
+    /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
+    mutating func appendSeconds(nanoseconds: Int64, decimals: Int = 9) {
+        var value = nanoseconds
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            value = -value
+        }
+        append(value / 1_000_000_000)
+        bytes.append(UInt8(ascii: "."))
+        var fraction = value % 1_000_000_000
+        var divisor: Int64 = 100_000_000
+        for _ in 0..<decimals {
+            bytes.append(UInt8(truncatingIfNeeded: fraction / divisor) + 48)
+            fraction %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// A JSON string literal, escaping quotes, backslashes and control characters.
+    mutating func appendJSONString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0..<0x20:
+                append("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,136 @@
+import TCPLabAnalysis
+import TCPLabPacket
+import TCPLabSystem
+
+/// Prints one JSON object per TCP segment, one per connection, and one with the totals.
+///
+/// Segment objects carry tshark's view (`frame`, `stream`, `time`, `src`, `dst`, `flags`,
+/// relative `seq` and `ack`, `len`, scaled `window`, and `analysis` with the names of the
+/// `tcp.analysis.*` fields tshark would set) and the teaching view (`labels`,
+/// `client_state`, `server_state`), so a line can be diffed against tshark's fields.
+public final class JSONLinesRenderer: AnalysisRenderer {
+    private let output: BufferedWriter
+    private let firstTimestamp: Int64
+    private let stream: Int?
+    private var line = ByteLine()
+
+    /// A renderer writing to `output`; times are relative to `firstTimestamp`;
+    /// with `stream`, only that connection is printed.
+    public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil) {
+        self.output = output
+        self.firstTimestamp = firstTimestamp
+        self.stream = stream
+    }
+
+    public func render(_ event: AnalysisEvent) throws {
+        switch event {
+        case .segment(let segment, _):
+            if let stream, stream != segment.stream { return }
+            writeSegment(segment)
+        case .connection(let summary):
+            if let stream, stream != summary.stream { return }
+            writeConnection(summary)
+        case .skipped:
+            return
+        }
+        try output.write(bytes: line.bytes)
+    }
+
+    public func finish(_ totals: AnalysisTotals) throws {
+        line.clear()
+        line.append("{\"type\":\"totals\",\"frames\":")
+        line.append(totals.frames)
+        line.append(",\"tcp_segments\":")
+        line.append(totals.segments)
+        line.append(",\"connections\":")
+        line.append(totals.connections)
+        line.append(",\"skipped\":{")
+        for (index, (reason, count)) in totals.skippedInOrder.enumerated() {
+            if index > 0 { line.append(",") }
+            line.appendJSONString(reason.description)
+            line.append(":")
+            line.append(count)
+        }
+        line.append("}}\n")
+        try output.write(bytes: line.bytes)
+        try output.flush()
+    }
+
+    private func writeSegment(_ s: AnnotatedSegment) {
+        line.clear()
+        line.append("{\"type\":\"segment\",\"frame\":")
+        line.append(s.frame)
+        line.append(",\"stream\":")
+        line.append(s.stream)
+        line.append(",\"time\":")
+        line.appendSeconds(nanoseconds: s.timestamp - firstTimestamp)
+        line.append(",\"src\":\"")
+        line.append(s.sourceText)
+        line.append("\",\"dst\":\"")
+        line.append(s.destinationText)
+        line.append("\",\"flags\":\"")
+        line.append(s.segment.flags.letters)
+        line.append("\",\"seq\":")
+        line.append(s.relativeSequence)
+        line.append(",\"ack\":")
+        line.append(s.relativeAcknowledgment)
+        line.append(",\"len\":")
+        line.append(s.segment.payloadLength)
+        line.append(",\"window\":")
+        line.append(s.window)
+        line.append(",\"labels\":[")
+        var first = true
+        for label in s.labels {
+            if !first { line.append(",") }
+            first = false
+            line.appendJSONString(label.description)
+        }
+        line.append("],\"analysis\":[")
+        for (index, name) in s.analysis.names.enumerated() {
+            if index > 0 { line.append(",") }
+            line.appendJSONString(name)
+        }
+        line.append("],\"client_state\":\"")
+        line.append(s.clientState.rawValue)
+        line.append("\",\"server_state\":\"")
+        line.append(s.serverState.rawValue)
+        line.append("\"}\n")
+    }
+
+    private func writeConnection(_ c: ConnectionSummary) {
+        line.clear()
+        line.append("{\"type\":\"connection\",\"stream\":")
+        line.append(c.stream)
+        line.append(",\"client\":")
+        line.appendJSONString(c.client.description)
+        line.append(",\"server\":")
+        line.appendJSONString(c.server.description)
+        line.append(",\"opening\":")
+        line.appendJSONString(c.opening.rawValue)
+        line.append(",\"ending\":")
+        line.appendJSONString(c.ending.description)
+        line.append(",\"first_to_close\":")
+        if let side = c.firstToClose { line.appendJSONString(side.rawValue) } else { line.append("null") }
+        line.append(",\"time_wait\":[")
+        line.append(c.timeWait.map { "\"\($0.rawValue)\"" }.joined(separator: ","))
+        line.append("],\"handshake_rtt\":")
+        if let rtt = c.handshakeRoundTrip { line.appendSeconds(nanoseconds: rtt) } else { line.append("null") }
+        line.append(",\"bytes_from_client\":")
+        line.append(c.bytesFromClient)
+        line.append(",\"bytes_from_server\":")
+        line.append(c.bytesFromServer)
+        line.append(",\"segments\":")
+        line.append(c.segments)
+        line.append(",\"retransmissions\":")
+        line.append(c.retransmissions)
+        line.append(",\"first_frame\":")
+        line.append(c.frames.lowerBound)
+        line.append(",\"last_frame\":")
+        line.append(c.frames.upperBound)
+        line.append(",\"client_state\":\"")
+        line.append(c.clientState.rawValue)
+        line.append("\",\"server_state\":\"")
+        line.append(c.serverState.rawValue)
+        line.append("\"}\n")
+    }
+}

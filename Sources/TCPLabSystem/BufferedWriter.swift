@@ -1,0 +1,44 @@
+/// Collects output in memory and writes it to a file descriptor in large pieces.
+///
+/// Printing a million JSON lines one write(2) at a time would spend most of its time in the
+/// kernel; this keeps one 256 KiB buffer and writes it when full, and on ``flush()``.
+public final class BufferedWriter {
+    /// Where the bytes go.
+    public let destination: FileDescriptor
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+
+    /// A writer to `destination` that flushes every `capacity` bytes.
+    public init(_ destination: FileDescriptor, capacity: Int = 256 * 1024) {
+        self.destination = destination
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Appends the UTF-8 bytes of `text`.
+    @inline(__always)
+    public func write(_ text: String) throws(SystemCallError) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+        if buffer.count >= capacity { try flush() }
+    }
+
+    /// Appends raw bytes.
+    @inline(__always)
+    public func write<Bytes: Collection>(bytes: Bytes) throws(SystemCallError) where Bytes.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= capacity { try flush() }
+    }
+
+    /// Writes everything collected so far.
+    public func flush() throws(SystemCallError) {
+        guard !buffer.isEmpty else { return }
+        let pending = buffer
+        buffer.removeAll(keepingCapacity: true)
+        let failure: SystemCallError? = pending.withUnsafeBytes { bytes in
+            do throws(SystemCallError) { try destination.writeAll(bytes) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,17 @@
+import TCPLabSystem
+
+/// Progress and problems go to standard error, so standard output stays data.
+enum Diagnostics {
+    static func error(_ message: String) {
+        write("tcplab: \(message)\n")
+    }
+
+    static func warning(_ message: String) {
+        write("tcplab: warning: \(message)\n")
+    }
+
+    private static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer(bytes)) }
+    }
+}

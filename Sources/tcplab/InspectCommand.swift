@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+import TCPLabReport
+import TCPLabSystem
+
+/// `tcplab inspect FILE`: annotate every TCP segment of a capture file.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Annotate a pcap or pcapng capture: handshake, teardown, resets, retransmissions, and both sides' TCP states.",
+        discussion: """
+            Reads classic pcap (microsecond or nanosecond, either byte order) and pcapng, on \
+            Ethernet, Linux cooked (SLL, SLL2), BSD loopback and raw IP links.
+
+            Exit status: 0 when the whole file was read; 1 when the file cannot be used at all \
+            (missing, not a capture, unsupported link type); 2 when it is damaged part way: \
+            the frames before the damage are printed, then a warning.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, jsonl
+    }
+
+    @Argument(help: "The capture file (pcap or pcapng).")
+    var file: String
+
+    @Option(help: "Show only this connection (numbered from 0 like tshark's tcp.stream).")
+    var stream: Int?
+
+    @Option(help: "Output format: a ladder diagram per connection (text) or one JSON object per segment (jsonl).")
+    var format: Format = .text
+
+    @Option(help: ArgumentHelp("Also write a copy of the capture with each segment's annotation as its packet comment.", valueName: "OUT.pcapng"))
+    var annotate: String?
+
+    func validate() throws {
+        if let stream, stream < 0 { throw ValidationError("--stream takes a connection number, 0 or more.") }
+    }
+
+    func run() throws {
+        let reader: CaptureFileReader
+        do {
+            reader = try CaptureFileReader(path: file)
+        } catch {
+            Diagnostics.error("\(file): \(error)")
+            throw ExitCode(1)
+        }
+        if case .pcap = reader.format, let link = reader.interfaces.first?.linkType, !link.isSupported {
+            Diagnostics.error("\(file): has link type \(link), which tcplab does not decode (it reads Ethernet, Linux cooked SLL and SLL2, BSD loopback and raw IP)")
+            throw ExitCode(1)
+        }
+        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate)
+        throw ExitCode(inspection.run())
+    }
+}

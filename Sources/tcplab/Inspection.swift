@@ -1,0 +1,132 @@
+import Foundation
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+import TCPLabReport
+import TCPLabSystem
+
+/// One run of `tcplab inspect`: read, analyse, print, and optionally write the annotated copy.
+struct Inspection {
+    let reader: CaptureFileReader
+    let file: String
+    let stream: Int?
+    let format: InspectCommand.Format
+    let annotatePath: String?
+
+    /// Runs it and returns the exit status.
+    func run() -> Int32 {
+        let output = BufferedWriter(.standardOutput)
+        let analyzer = TCPAnalyzer()
+        var renderer: AnalysisRenderer?
+        var annotator: Annotator?
+        var status: Int32 = 0
+        var frame = 0
+
+        do {
+            if let annotatePath { annotator = try Annotator(path: annotatePath) }
+        } catch {
+            Diagnostics.error("\(annotatePath!): cannot write it (\(error))")
+            return 1
+        }
+
+        func drain() throws {
+            while let event = analyzer.nextEvent() {
+                try renderer?.render(event)
+                try annotator?.write(event)
+            }
+        }
+
+        do {
+            readLoop: while true {
+                let packet: CapturedPacket
+                do {
+                    guard let next = try reader.next() else { break readLoop }
+                    packet = next
+                } catch {
+                    // Damage part way: keep what came before, then say what is wrong.
+                    Diagnostics.warning("\(file): \(error)")
+                    status = 2
+                    break readLoop
+                }
+                frame += 1
+                if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds) }
+                let decoded = packet.decode()
+                if case .skipped(.unsupportedLinkType) = decoded {
+                    Diagnostics.error("\(file): frame \(frame) has link type \(packet.linkType), which tcplab does not decode")
+                    status = 1
+                    break readLoop
+                }
+                analyzer.process(
+                    frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: decoded,
+                    context: annotator == nil ? nil : packet)
+                try drain()
+            }
+            analyzer.finish()
+            if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: 0) }
+            try drain()
+            try renderer?.finish(AnalysisTotals(
+                frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
+                skipped: analyzer.skipped))
+            try annotator?.close()
+        } catch let error as SystemCallError where error.errno == Errno(rawValue: EPIPE) {
+            return status  // The reader of our output went away (`| head`); nothing to report.
+        } catch {
+            try? output.flush()
+            Diagnostics.error("\(error)")
+            return 1
+        }
+        return status
+    }
+
+    private func makeRenderer(output: BufferedWriter, firstTimestamp: Int64) -> AnalysisRenderer {
+        switch format {
+        case .jsonl:
+            return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
+        case .text:
+            let colour = FileDescriptor.standardOutput.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
+        }
+    }
+}
+
+/// Writes the annotated copy for `--annotate`: every frame, TCP ones with their annotation.
+final class Annotator {
+    private let writer: PcapngWriter
+    private var interfaces: [InterfaceKey: Int] = [:]
+
+    private struct InterfaceKey: Hashable {
+        let index: Int
+        let linkType: LinkType
+    }
+
+    init(path: String) throws {
+        writer = try PcapngWriter(path: path)
+    }
+
+    func write(_ event: AnalysisEvent) throws {
+        switch event {
+        case .segment(let segment, let context):
+            guard let packet = context as? CapturedPacket else { return }
+            try write(packet, comment: segment.comment)
+        case .skipped(_, let reason, let context):
+            guard let packet = context as? CapturedPacket else { return }
+            try write(packet, comment: "not analysed: \(reason)")
+        case .connection:
+            return
+        }
+    }
+
+    private func write(_ packet: CapturedPacket, comment: String) throws {
+        let key = InterfaceKey(index: packet.interfaceIndex, linkType: packet.linkType)
+        let interface: Int
+        if let known = interfaces[key] {
+            interface = known
+        } else {
+            interface = try writer.addInterface(CaptureInterface(linkType: packet.linkType, snapshotLength: 262_144))
+            interfaces[key] = interface
+        }
+        try writer.write(packet, interface: interface, comment: comment)
+    }
+
+    func close() throws { try writer.close() }
+}
