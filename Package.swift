@@ -4,7 +4,9 @@
 //
 // Modules, one job each:
 //   CPcap           libpcap, as a system library (pkg-config "libpcap").
+//   CTCPLabShims    declarations glibc hides behind _GNU_SOURCE (unshare, CLONE_NEWNET).
 //   TCPLabSystem    the one system-call wrapper: EINTR retry, typed errno, file descriptors.
+//   TCPLabIsolation a fresh network namespace with its own lo, per call.
 //   TCPLabPacket    decoding link, IP and TCP headers into value types.
 //   TCPLabCapture   capture files (pcap, pcapng; read and write) and live libpcap capture.
 //   TCPLabAnalysis  connections, relative numbers, labels, per-endpoint TCP states, summaries.
@@ -29,7 +31,9 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        .target(name: "CTCPLabShims"),
         .target(name: "TCPLabSystem"),
+        .target(name: "TCPLabIsolation", dependencies: ["CTCPLabShims", "TCPLabSystem"]),
         .target(name: "TCPLabPacket"),
         .target(
             name: "TCPLabCapture",
@@ -59,7 +63,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TCPLabTests",
-            dependencies: ["TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem"]
+            dependencies: [
+                "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem", "TCPLabIsolation",
+            ]
         ),
     ]
 )

@@ -186,20 +186,25 @@ public final class LiveCapture: @unchecked Sendable {
 
     /// Waits until a captured packet satisfies `predicate`, or until `timeout` passes.
     ///
-    /// Packets captured before the call count too. Returns the first match, or nil at the deadline.
+    /// Packets captured before the call count too. The predicate runs without the lock held,
+    /// so it may look at ``packets``. Returns the first match, or nil at the deadline.
     public func waitForPacket(
         timeout: Duration, where predicate: (CapturedPacket) -> Bool
     ) -> CapturedPacket? {
-        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
+        let (seconds, attoseconds) = timeout.components
+        let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
         var checked = 0
         while true {
-            while checked < captured.count {
-                if predicate(captured[checked]) { return captured[checked] }
-                checked += 1
+            condition.lock()
+            while captured.count == checked && loopError == nil {
+                if !condition.wait(until: deadline) { break }
             }
-            if loopError != nil || !condition.wait(until: deadline) { return nil }
+            let fresh = captured[checked...]
+            let failed = loopError != nil
+            condition.unlock()
+            for packet in fresh where predicate(packet) { return packet }
+            checked += fresh.count
+            if fresh.isEmpty && (failed || Date() >= deadline) { return nil }
         }
     }
 

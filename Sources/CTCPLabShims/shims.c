@@ -1,0 +1,1 @@
+// The shims are declarations only; this file gives the target something to compile.
