@@ -136,15 +136,19 @@ extension TCPAnalyzer {
             }
             if isRetransmission && !flags.contains(.syn) { labels.insert(.retransmission) }
         }
-        if analysis.contains(.duplicateACK) { labels.insert(.duplicateACK) }
-        if analysis.contains(.zeroWindow) { labels.insert(.zeroWindow) }
-        if analysis.contains(.windowUpdate) { labels.insert(.windowUpdate) }
+        // An answer to a probe is named for the probe, even where tshark's rules see a
+        // window update (the first ACK after the handshake changes the unscaled window).
         let plainAck = length == 0 && flags.isDisjoint(with: [.syn, .fin, .rst]) && ack == previousAck
-        if analysis.contains(.zeroWindowProbeACK) || (plainAck && reverse.lastLabels.contains(.zeroWindowProbe)) {
+        let answersProbe = analysis.contains(.zeroWindowProbeACK) || (plainAck && reverse.lastLabels.contains(.zeroWindowProbe))
+        let answersKeepAlive = analysis.contains(.keepAliveACK) || (plainAck && reverse.lastLabels.contains(.keepAlive))
+        if answersProbe {
             labels.insert(.zeroWindowProbeACK)
-        } else if analysis.contains(.keepAliveACK) {
+        } else if answersKeepAlive {
             labels.insert(.keepAliveACK)
         }
+        if analysis.contains(.duplicateACK) && !answersKeepAlive { labels.insert(.duplicateACK) }
+        if analysis.contains(.zeroWindow) { labels.insert(.zeroWindow) }
+        if analysis.contains(.windowUpdate) && !answersProbe && !answersKeepAlive { labels.insert(.windowUpdate) }
         if analysis.contains(.lostSegment) { labels.insert(.previousSegmentNotCaptured) }
         if analysis.contains(.ackedUnseenSegment) { labels.insert(.ackedUnseenSegment) }
         if length == 0 && flags.contains(.ack) && flags.isDisjoint(with: [.syn, .fin, .rst])

@@ -49,7 +49,6 @@ enum LifecycleRecording {
             client.close()
             _ = try server.receive()  // 0 bytes: the client's FIN.
             server.close()
-            try capture.expectSegment("the last ACK of the first connection") { $0.destination.port == p.exchange && $0.flags == .ack && $0.sequenceNumber == $0.sequenceNumber }
         }
         // Half-close: the client shuts down its sending side; the server still replies.
         do {
@@ -132,6 +131,7 @@ enum LifecycleRecording {
         try reader.setOption(SOL_SOCKET, SO_RCVBUF, 4096)
         try reader.connect(.v4(p.zeroWindow))
         let writer = try zeroListener.accept(nonBlocking: true)
+        try writer.setOption(SOL_SOCKET, SO_SNDBUF, 8192)  // Small, so the file stays small.
         let written = try writer.sendUntilFull()
         try capture.expectSegment("a zero window from the reader") { $0.source.port != p.zeroWindow && $0.destination.port == p.zeroWindow && $0.window == 0 }
         try capture.expectSegment("a zero-window probe", timeout: .seconds(5)) { segment in
