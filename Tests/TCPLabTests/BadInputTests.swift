@@ -1,0 +1,131 @@
+import Foundation
+import TCPLabCapture
+import TCPLabPacket
+import XCTest
+
+/// Bad input gets one clear line on stderr naming the file and the problem, and a non-zero
+/// exit; never a crash. A file damaged part way still yields the frames before the damage.
+final class BadInputTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try TestEnvironment.temporaryDirectory(for: self)
+    }
+
+    private func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// A pcap of the synthetic exchange, written by TCPLab's writer.
+    private func exchangePcap(_ name: String = "exchange.pcap") throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in SyntheticFrame.exchange() { try writer.write(packet) }
+        try writer.close()
+        return path
+    }
+
+    private func assertRejected(_ path: String, saying fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try InspectRun.run([path])
+        XCTAssertEqual(run.status, 1, file: file, line: line)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, "one line: \(run.stderr)", file: file, line: line)
+        XCTAssertTrue(run.stderr.contains(path), "names the file: \(run.stderr)", file: file, line: line)
+        XCTAssertTrue(run.stderr.contains(fragment), "says '\(fragment)': \(run.stderr)", file: file, line: line)
+        XCTAssertFalse(run.stderr.contains("Fatal error"), file: file, line: line)
+    }
+
+    func testMissingFileIsNamedAsMissing() throws {
+        try assertRejected(directory.appendingPathComponent("nope.pcap").path, saying: "no such file")
+    }
+
+    func testDirectoryIsNotACaptureFile() throws {
+        try assertRejected(directory.path, saying: "is a directory")
+    }
+
+    func testEmptyFileIsRejected() throws {
+        try assertRejected(try file("empty.pcap", []), saying: "is empty")
+    }
+
+    func testRandomBytesAreNotACaptureFile() throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // Make sure the random start is no magic number by chance.
+        try assertRejected(try file("random.bin", [0x42, 0x42] + bytes), saying: "not a pcap or pcapng capture file")
+    }
+
+    func testPcapngBlockWithAWrongLengthIsReported() throws {
+        // A section header whose length is not a multiple of 4.
+        let header: [UInt8] = [0x0A, 0x0D, 0x0D, 0x0A, 0x1D, 0, 0, 0, 0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0]
+            + [UInt8](repeating: 0xFF, count: 8) + [0x1D, 0, 0, 0]
+        let run = try InspectRun.run([try file("bad.pcapng", header)])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("corrupt length"), run.stderr)
+    }
+
+    func testUnsupportedLinkTypeIsNamed() throws {
+        // A valid pcap header for LINKTYPE_IEEE802_11 (105), which tcplab does not decode.
+        let header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 105, 0, 0, 0]
+        try assertRejected(try file("wifi.pcap", header), saying: "link type LINKTYPE 105")
+    }
+
+    /// A file cut in the middle of a packet: the whole packets before the cut are analysed,
+    /// then one warning, and exit status 2.
+    func testTruncatedFileKeepsTheFramesBeforeTheCut() throws {
+        let whole = try Data(contentsOf: URL(fileURLWithPath: try exchangePcap()))
+        let cut = try file("cut.pcap", Array(whole.prefix(whole.count - 10)))
+        let run = try InspectRun.run([cut, "--format", "jsonl"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.segments.count, 8, "the ninth frame was cut")
+        XCTAssertTrue(run.stderr.contains("cut short"), run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1)
+    }
+
+    /// A record header claiming an impossible length stops the reading there, with a warning.
+    func testCorruptRecordLengthKeepsTheFramesBeforeIt() throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try exchangePcap())))
+        // Frame 4's record header starts after the file header and three records (54 bytes of data each).
+        let record4 = 24 + 3 * (16 + 54)
+        bytes.replaceSubrange(record4 + 8 ..< record4 + 12, with: [0xFF, 0xFF, 0xFF, 0x7F])
+        let run = try InspectRun.run([try file("corrupt.pcap", bytes), "--format", "jsonl"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.segments.count, 3)
+        XCTAssertTrue(run.stderr.contains("corrupt length"), run.stderr)
+    }
+
+    /// A snap length that cuts into the TCP header: the frame is counted and skipped.
+    /// One that keeps the header but not the payload: still annotated, with the IP length.
+    func testSnapLengthCutsAreAnnotatedOrCountedAsTheHeadersAllow() throws {
+        let path = directory.appendingPathComponent("snapped.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet, snapshotLength: 60)
+        let packets = SyntheticFrame.exchange()
+        for (index, packet) in packets.enumerated() {
+            var cut = packet
+            cut.data = index == 3 ? packet.data.prefix(40) : packet.data.prefix(60)  // Frame 4: TCP header cut.
+            cut.originalLength = packet.data.count
+            try writer.write(cut)
+        }
+        try writer.close()
+        let run = try InspectRun.run([path, "--format", "jsonl"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.segments.map(\.frame), [1, 2, 3, 5, 6, 7, 8, 9])
+        XCTAssertEqual(run.segments.first { $0.frame == 5 }?.len, 5, "payload length from the IP header")
+        let totals = try XCTUnwrap(run.objects.last)
+        XCTAssertEqual((totals["skipped"] as? [String: Int])?["TCP header cut by snap length"], 1)
+    }
+
+    /// Frames that are not TCP are counted and skipped, and the summary says so.
+    func testNonTCPFramesAreCountedInTheSummary() throws {
+        let path = directory.appendingPathComponent("mixed.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        var arp = [UInt8](repeating: 0, count: 42)
+        arp[12] = 0x08; arp[13] = 0x06
+        try writer.write(CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: 1), linkType: .ethernet, data: arp[...]))
+        for packet in SyntheticFrame.exchange() { try writer.write(packet) }
+        try writer.close()
+        let run = try InspectRun.run([path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("10 frames, 9 TCP segments in 1 connection; skipped 1 not IP."), run.stdout)
+    }
+}
