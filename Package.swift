@@ -59,7 +59,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "tcplab-benchmark",
-            dependencies: ["TCPLabCapture", "TCPLabPacket", "TCPLabSystem"]
+            dependencies: [
+                "TCPLabCapture", "TCPLabPacket", "TCPLabSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "TCPLabTests",
