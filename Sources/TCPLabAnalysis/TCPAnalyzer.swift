@@ -58,6 +58,11 @@ public final class TCPAnalyzer {
     ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
     public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: (any Sendable)? = nil) {
         precondition(!finished, "process(frame:...) after finish()")
+        // Forget finished connections first, so a new SYN on a retired 4-tuple starts afresh.
+        if lastSweep == .min || timestamp - lastSweep >= 1_000_000_000 {
+            retireFinishedConnections(now: timestamp)
+            lastSweep = timestamp
+        }
         switch decoded {
         case .skipped(let reason):
             skipped[reason, default: 0] += 1
@@ -65,10 +70,6 @@ public final class TCPAnalyzer {
         case .tcp(let segment):
             segmentCount += 1
             analyze(segment, frame: frame, time: timestamp, context: context)
-        }
-        if lastSweep == .min || timestamp - lastSweep >= 1_000_000_000 {
-            retireFinishedConnections(now: timestamp)
-            lastSweep = timestamp
         }
         while queue.count > holdBackLimit, let front = queue.first, !front.isFinal, let owner = front.owner {
             settle(owner, answer: nil)

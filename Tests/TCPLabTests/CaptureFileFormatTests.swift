@@ -1,0 +1,157 @@
+import Foundation
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+import XCTest
+
+/// The reader takes every variant of the two formats; these run without privileges, on
+/// files built from the synthetic exchange.
+final class CaptureFileFormatTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = try TestEnvironment.temporaryDirectory(for: self)
+    }
+
+    private func littleEndianPcap() throws -> [UInt8] {
+        let path = directory.appendingPathComponent("le.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in SyntheticFrame.exchange() { try writer.write(packet) }
+        try writer.close()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// A big-endian file (as a SPARC or PowerPC host writes it) reads the same packets:
+    /// every header field swapped, the packet bytes untouched.
+    func testBigEndianPcapReadsLikeLittleEndian() throws {
+        var bytes = try littleEndianPcap()
+        func swap(_ offset: Int, _ width: Int) { bytes[offset..<offset + width].reverse() }
+        swap(0, 4); swap(4, 2); swap(6, 2); swap(8, 4); swap(12, 4); swap(16, 4); swap(20, 4)
+        var offset = 24
+        while offset < bytes.count {
+            let length = Int(bytes[offset + 8]) | Int(bytes[offset + 9]) << 8
+            for field in 0..<4 { swap(offset + field * 4, 4) }
+            offset += 16 + length
+        }
+        let path = directory.appendingPathComponent("be.pcap").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let reader = try CaptureFileReader(path: path)
+        XCTAssertEqual(reader.format, .pcap(nanosecondResolution: true, bigEndian: true))
+        let packets = try readPackets(path)
+        XCTAssertEqual(packets.map(\.data), SyntheticFrame.exchange().map(\.data))
+        XCTAssertEqual(packets.map(\.timestamp), SyntheticFrame.exchange().map(\.timestamp))
+    }
+
+    /// A pcapng Simple Packet Block has no interface number and no timestamp: it belongs to
+    /// interface 0 and takes the previous packet's time.
+    func testPcapngSimplePacketBlockIsReadOnInterfaceZero() throws {
+        let frame = SyntheticFrame.tcp(from: 1, to: 2, seq: 1, ack: 0, flags: .syn)
+        var bytes: [UInt8] = []
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { bytes += $0 } }
+        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { bytes += $0 } }
+        u32(0x0A0D0D0A); u32(28); u32(0x1A2B3C4D); u16(1); u16(0); u32(-1 & 0xFFFFFFFF); u32(-1 & 0xFFFFFFFF); u32(28)
+        u32(1); u32(20); u16(1); u16(0); u32(0); u32(20)  // Interface 0: Ethernet, no snap limit.
+        let padded = (frame.count + 3) & ~3
+        u32(3); u32(16 + padded); u32(frame.count)
+        bytes += frame + [UInt8](repeating: 0, count: padded - frame.count)
+        u32(16 + padded)
+        let path = directory.appendingPathComponent("spb.pcapng").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let packets = try readPackets(path)
+        XCTAssertEqual(packets.count, 1)
+        XCTAssertEqual(packets.first?.data, frame[...])
+        XCTAssertEqual(packets.first?.linkType, .ethernet)
+    }
+
+    /// What TCPLab writes as pcapng, it reads back with the comments.
+    func testPcapngWrittenWithCommentsReadsBack() throws {
+        let path = directory.appendingPathComponent("comments.pcapng").path
+        let writer = try PcapngWriter(path: path)
+        let interface = try writer.addInterface(CaptureInterface(linkType: .ethernet, snapshotLength: 65535, name: "lo"))
+        for (index, packet) in SyntheticFrame.exchange().enumerated() {
+            try writer.write(packet, interface: interface, comment: "packet \(index + 1)")
+        }
+        try writer.close()
+        let packets = try readPackets(path)
+        XCTAssertEqual(packets.map(\.comment), (1...9).map { "packet \($0)" })
+        XCTAssertEqual(packets.map(\.timestamp), SyntheticFrame.exchange().map(\.timestamp))
+    }
+}
+
+/// The analyzer on hand-made segments: cases a loopback capture rarely shows.
+final class TCPAnalyzerTests: XCTestCase {
+    private func analyze(_ packets: [CapturedPacket]) -> (segments: [AnnotatedSegment], summaries: [ConnectionSummary]) {
+        let analyzer = TCPAnalyzer()
+        for (index, packet) in packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+        }
+        analyzer.finish()
+        var segments: [AnnotatedSegment] = []
+        var summaries: [ConnectionSummary] = []
+        while let event = analyzer.nextEvent() {
+            switch event {
+            case .segment(let segment, _): segments.append(segment)
+            case .connection(let summary): summaries.append(summary)
+            case .skipped: break
+            }
+        }
+        return (segments, summaries)
+    }
+
+    private func packets(_ frames: [[UInt8]]) -> [CapturedPacket] {
+        frames.enumerated().map { CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: Int64($0.offset) * 1_000_000), linkType: .ethernet, data: $0.element[...]) }
+    }
+
+    /// Both sides send FIN before either FIN arrives (RFC 9293 figure 13): each goes
+    /// FIN-WAIT-1, CLOSING, TIME-WAIT, and both hold TIME-WAIT.
+    func testCrossingFINsAreASimultaneousCloseWithBothInTimeWait() {
+        let c: UInt16 = 40000, s: UInt16 = 80
+        let result = analyze(packets([
+            SyntheticFrame.tcp(from: c, to: s, seq: 100, ack: 0, flags: .syn),
+            SyntheticFrame.tcp(from: s, to: c, seq: 500, ack: 101, flags: [.syn, .ack]),
+            SyntheticFrame.tcp(from: c, to: s, seq: 101, ack: 501, flags: .ack),
+            // Client FIN, and the server's FIN which does not acknowledge it: they crossed.
+            SyntheticFrame.tcp(from: c, to: s, seq: 101, ack: 501, flags: [.fin, .ack]),
+            SyntheticFrame.tcp(from: s, to: c, seq: 501, ack: 101, flags: [.fin, .ack]),
+            // Each side acknowledges the other's FIN.
+            SyntheticFrame.tcp(from: c, to: s, seq: 102, ack: 502, flags: .ack),
+            SyntheticFrame.tcp(from: s, to: c, seq: 502, ack: 102, flags: .ack),
+        ]))
+        let states = result.segments.map { "\($0.clientState) \($0.serverState)" }
+        XCTAssertEqual(Array(states.suffix(4)), [
+            "FIN-WAIT-1 CLOSING", "CLOSING CLOSING", "CLOSING TIME-WAIT", "TIME-WAIT TIME-WAIT",
+        ])
+        XCTAssertEqual(result.summaries.first?.ending.description, "simultaneous close")
+        XCTAssertEqual(result.summaries.first?.timeWait, [.client, .server])
+    }
+
+    /// A capture that starts mid-connection: both sides are taken as ESTABLISHED and the
+    /// relative numbers start at 1, as tshark's do.
+    func testConnectionJoinedMidstreamStartsEstablished() {
+        let result = analyze(packets([
+            SyntheticFrame.tcp(from: 40000, to: 80, seq: 7000, ack: 9000, flags: [.ack, .psh], payload: 10),
+            SyntheticFrame.tcp(from: 80, to: 40000, seq: 9000, ack: 7010, flags: .ack),
+        ]))
+        XCTAssertEqual(result.segments.map(\.relativeSequence), [1, 1])
+        XCTAssertEqual(result.segments.map(\.relativeAcknowledgment), [1, 11])
+        XCTAssertEqual(result.segments.first?.clientState, .established)
+        XCTAssertEqual(result.summaries.first?.opening, .notSeen)
+    }
+
+    /// A finished connection is summarised and forgotten once the capture has moved on
+    /// two minutes: memory follows the connections open at once, not the file.
+    func testFinishedConnectionsAreSummarisedBeforeTheEnd() {
+        let analyzer = TCPAnalyzer()
+        let first = SyntheticFrame.exchange(timeStart: 0)
+        let later = SyntheticFrame.exchange(timeStart: 200_000_000_000)  // 200 s later, same 4-tuple, same ISN.
+        var summariesBeforeEnd = 0
+        for (index, packet) in (first + later).enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            while let event = analyzer.nextEvent() {
+                if case .connection = event { summariesBeforeEnd += 1 }
+            }
+        }
+        XCTAssertEqual(summariesBeforeEnd, 1, "the first connection was retired when the second began")
+        XCTAssertEqual(analyzer.connectionCount, 2)
+    }
+}
