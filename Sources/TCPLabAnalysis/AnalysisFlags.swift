@@ -45,7 +45,7 @@ public struct AnalysisFlags: OptionSet, Hashable, Sendable {
 
     /// The tshark field names (without `tcp.analysis.`), in a fixed order.
     public var names: [String] {
-        AnalysisFlags.allNames.filter { contains($0.0) }.map(\.1)
+        rawValue == 0 ? [] : AnalysisFlags.allNames.filter { contains($0.0) }.map(\.1)
     }
 
     static let allNames: [(AnalysisFlags, String)] = [

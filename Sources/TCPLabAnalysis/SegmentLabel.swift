@@ -113,9 +113,19 @@ public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLit
     public var isEmpty: Bool { rawValue == 0 }
 
     /// The labels, in declaration order.
-    public func makeIterator() -> some IteratorProtocol<SegmentLabel> {
-        let bits = rawValue
-        return SegmentLabel.allCases.lazy.filter { bits & (1 << UInt32($0.rawValue)) != 0 }.makeIterator()
+    public func makeIterator() -> Iterator { Iterator(bits: rawValue) }
+
+    /// Walks the set bits, lowest first.
+    public struct Iterator: IteratorProtocol {
+        var bits: UInt32
+
+        /// The next label, or nil.
+        public mutating func next() -> SegmentLabel? {
+            guard bits != 0 else { return nil }
+            let index = bits.trailingZeroBitCount
+            bits &= bits - 1
+            return SegmentLabel(rawValue: UInt8(index))
+        }
     }
 
     @inline(__always)

@@ -29,10 +29,13 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let ae = TCPFlags(rawValue: 0x100)
 
     /// The flags as letters in the order "SAFRPUEC" (SYN+ACK is "SA", FIN+ACK is "AF").
-    public var letters: String {
-        var text = ""
-        for (flag, letter) in TCPFlags.letterOrder where contains(flag) { text.append(letter) }
-        return text
+    public var letters: String { TCPFlags.lettersTable[Int(rawValue & 0xFF)] }
+
+    /// The letters for each combination of the low eight bits, made once: printing a flag
+    /// string for every segment must not build one character by character.
+    private static let lettersTable: [String] = (0..<256).map { bits in
+        let flags = TCPFlags(rawValue: UInt16(bits))
+        return String(letterOrder.filter { flags.contains($0.0) }.map(\.1))
     }
 
     /// The flags as tcpdump names them: "SYN, ACK".

@@ -13,6 +13,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private var line = ByteLine()
+    /// Each label as a JSON string literal, quoted once.
+    private static let quotedLabels: [String] = SegmentLabel.allCases.map { "\"\($0.description)\"" }
 
     /// A renderer writing to `output`; times are relative to `firstTimestamp`;
     /// with `stream`, only that connection is printed.
@@ -83,12 +85,14 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.appendJSONString(label.description)
+            line.append(JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
         }
         line.append("],\"analysis\":[")
-        for (index, name) in s.analysis.names.enumerated() {
-            if index > 0 { line.append(",") }
-            line.appendJSONString(name)
+        if !s.analysis.isEmpty {
+            for (index, name) in s.analysis.names.enumerated() {
+                if index > 0 { line.append(",") }
+                line.appendJSONString(name)
+            }
         }
         line.append("],\"client_state\":\"")
         line.append(s.clientState.rawValue)
