@@ -23,7 +23,7 @@ public enum CaptureFileError: Error, Hashable, Sendable, CustomStringConvertible
     /// A packet block before any Section Header Block, or a pcapng structure error.
     case malformed(afterFrames: Int, offset: Int, detail: String)
 
-    /// Whether frames may have been read before the problem (the file is damaged, not unusable).
+    /// How many frames were read before the problem; more than 0 means the file is damaged, not unusable.
     public var framesRead: Int {
         switch self {
         case .truncated(let n, _), .badLength(let n, _, _), .unknownInterface(_, let n, _), .malformed(let n, _, _):

@@ -28,7 +28,7 @@ struct ByteLine {
             return
         }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // Room for 20 digits, on the stack.
-        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+        withUnsafeMutableBytes(of: &digits) { buffer in
             var index = buffer.count
             while number > 0 {
                 index -= 1
@@ -36,9 +36,7 @@ struct ByteLine {
                 number /= 10
             }
             bytes.append(contentsOf: buffer[index...])
-            return buffer.count - index
         }
-        _ = count
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".

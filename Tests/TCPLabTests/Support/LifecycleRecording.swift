@@ -136,23 +136,17 @@ enum LifecycleRecording {
         try capture.expectSegment("a zero window from the reader") { $0.source.port != p.zeroWindow && $0.destination.port == p.zeroWindow && $0.window == 0 }
         try capture.expectSegment("a zero-window probe", timeout: .seconds(5)) { segment in
             segment.source.port == p.zeroWindow && segment.payloadLength == 0 && segment.flags == .ack && segment.window > 0
-                && capture.packets.contains { packet in
-                    guard case .tcp(let earlier) = packet.decode() else { return false }
-                    return earlier.destination.port == p.zeroWindow && earlier.window == 0 && earlier.acknowledgmentNumber == segment.sequenceNumber &+ 1
-                }
+                && !capture.segments { $0.destination.port == p.zeroWindow && $0.window == 0 && $0.acknowledgmentNumber == segment.sequenceNumber &+ 1 }.isEmpty
         }
         _ = try reader.receive(exactly: written)  // Reading opens the window again.
 
         try capture.expectSegment("the dropped SYN sent again") { segment in
             segment.source.port == secondPort && segment.flags == .syn
-                && capture.packets.filter { if case .tcp(let s) = $0.decode() { return s.source.port == secondPort && s.flags == .syn }; return false }.count >= 2
+                && capture.segments { $0.source.port == secondPort && $0.flags == .syn }.count >= 2
         }
         try capture.expectSegment("a keep-alive probe") { segment in
             segment.source.port == proberPort && segment.payloadLength == 0 && segment.flags == .ack
-                && capture.packets.contains { packet in
-                    guard case .tcp(let earlier) = packet.decode() else { return false }
-                    return earlier.source.port == proberPort && earlier.sequenceNumber == segment.sequenceNumber &+ 1
-                }
+                && !capture.segments { $0.source.port == proberPort && $0.sequenceNumber == segment.sequenceNumber &+ 1 }.isEmpty
         }
         try capture.expectSegment("the keep-alive ACK") { $0.source.port == p.keepAlive && $0.destination.port == proberPort && $0.flags == .ack }
         // Accepting makes room; the next SYN retransmission would complete. Close everything.

@@ -54,4 +54,12 @@ extension LiveCapture {
         guard let packet, case .tcp(let segment) = packet.decode() else { throw RecordingError.expectedSegmentNotSeen(what) }
         return segment
     }
+
+    /// The TCP segments captured so far that match `predicate`.
+    func segments(where predicate: (TCPSegment) -> Bool) -> [TCPSegment] {
+        packets.compactMap { packet in
+            if case .tcp(let segment) = packet.decode(), predicate(segment) { return segment }
+            return nil
+        }
+    }
 }
