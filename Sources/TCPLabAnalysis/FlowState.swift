@@ -4,37 +4,42 @@
 /// analysis (so findings match tshark); the second records the lifecycle events that decide
 /// the side's RFC 9293 state.
 struct FlowState {
-    // Relative numbering and window scaling, as tshark does them.
-    var baseSequence: UInt32 = 0
-    var hasBaseSequence = false
-    /// -1: not known yet; -2: no scaling (an option was missing); otherwise the shift count.
-    var windowScale = -1
+    // Fields are ordered by size so the struct packs tightly: a finished connection stays
+    // in memory until the capture is past its TIME-WAIT, and there may be very many.
 
-    // Sequence analysis.
-    var nextSequence: UInt32 = 0
+    // Sequence analysis times, and the payload count (UInt64, Int64).
     var nextSequenceTime: Int64 = 0
-    var lastAcknowledgment: UInt32 = 0
     var lastAcknowledgmentTime: Int64 = 0
+    var bytes: UInt64 = 0
+
+    // Relative numbering, as tshark does it.
+    var baseSequence: UInt32 = 0
+    // Sequence analysis, mirroring Wireshark's per-direction `tcp_flow`.
+    var nextSequence: UInt32 = 0
+    var lastAcknowledgment: UInt32 = 0
     var window: UInt32 = 0
-    var duplicateACKCount = 0
     var highestSequenceToBeAcknowledged: UInt32 = 0
-    var lastAnalysis: AnalysisFlags = []
+    /// -1 after an ACK of unseen data; otherwise the duplicate ACKs in a row.
+    var duplicateACKCount: Int32 = 0
     var lastLabels: SegmentLabels = []
+    var lastAnalysis: AnalysisFlags = []
+    /// -1: not known yet; -2: no scaling (an option was missing); otherwise the shift count.
+    var windowScale: Int8 = -1
+    var hasBaseSequence = false
 
     // Lifecycle.
-    var sentSYN = false
     var initialSequence: UInt32 = 0
+    /// Sequence number of this side's FIN.
+    var finSequence: UInt32 = 0
+    var sentSYN = false
     var synAcknowledged = false
     var receivedSYN = false
     var sentFIN = false
-    /// Sequence number of this side's FIN.
-    var finSequence: UInt32 = 0
     var finAcknowledged = false
     var receivedFIN = false
     /// This side sent its FIN before it had processed the peer's (it closed first).
     var closedFirst = false
     var aborted = false
-    var bytes: UInt64 = 0
 
     /// The RFC 9293 state these events put the side in.
     func state(as side: Side) -> TCPState {

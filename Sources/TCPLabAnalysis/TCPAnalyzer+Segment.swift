@@ -55,7 +55,7 @@ extension TCPAnalyzer {
         let analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
         var window = UInt32(segment.window)
         if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
-        if let shift = segment.options.windowScale { forward.windowScale = Int(min(shift, 14)) }
+        if let shift = segment.options.windowScale { forward.windowScale = Int8(min(shift, 14)) }
         if flags.contains(.syn) {
             // Scaling is used only if both SYNs carry the option (RFC 7323 section 2.2).
             if forward.windowScale == -1 {

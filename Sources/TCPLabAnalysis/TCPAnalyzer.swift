@@ -38,6 +38,8 @@ public final class TCPAnalyzer {
     private var queueStart = 0
     /// The number the next appended record will get.
     var nextRecordNumber: Int { queueStart + queue.count }
+    /// After ``finish()``: the connections whose summaries are still to be taken.
+    private var unsummarised: [Connection] = []
     private var lastSweep: Int64 = .min
     private var finished = false
 
@@ -80,16 +82,19 @@ public final class TCPAnalyzer {
     public func finish() {
         guard !finished else { return }
         finished = true
-        for connection in connections.values.sorted(by: { $0.stream < $1.stream }) {
-            if connection.question != nil { settle(connection, answer: nil) }
-            append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
-        }
+        // Summaries are made one at a time as they are taken, last stream at the end of the
+        // array: a capture may end with many connections still remembered.
+        unsummarised = connections.values.sorted(by: { $0.stream > $1.stream })
         connections.removeAll()
+        for connection in unsummarised where connection.question != nil { settle(connection, answer: nil) }
     }
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
-        guard let front = queue.first, front.isFinal else { return nil }
+        guard let front = queue.first else {
+            return unsummarised.popLast().map { .connection($0.summary()) }
+        }
+        guard front.isFinal else { return nil }
         queue.removeFirst()
         queueStart += 1
         return front.event
@@ -196,7 +201,7 @@ public final class TCPAnalyzer {
             queue[number - queueStart].isFinal = true
         }
         connection.question = nil
-        connection.waitingRecords.removeAll(keepingCapacity: true)
+        connection.waitingRecords = []  // Most connections ask once or twice: free the buffer.
     }
 
     /// How a later segment answered a connection's open question.

@@ -1,5 +1,9 @@
 import CPcap
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import TCPLabPacket
 import TCPLabSystem
 
@@ -30,7 +34,7 @@ public final class LiveCapture: @unchecked Sendable {
 
     // `condition` guards `captured`; the handle and descriptors belong to the thread that
     // runs the loop between start() and stop()'s join.
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var captured: [CapturedPacket] = []
     private var handle: OpaquePointer?
     // A socket pair whose second end stop() writes to, to wake the thread out of poll(2).
@@ -191,8 +195,7 @@ public final class LiveCapture: @unchecked Sendable {
     public func waitForPacket(
         timeout: Duration, where predicate: (CapturedPacket) -> Bool
     ) -> CapturedPacket? {
-        let (seconds, attoseconds) = timeout.components
-        let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
+        let deadline = ContinuousClock.now + timeout
         var checked = 0
         while true {
             condition.lock()
@@ -204,7 +207,7 @@ public final class LiveCapture: @unchecked Sendable {
             condition.unlock()
             for packet in fresh where predicate(packet) { return packet }
             checked += fresh.count
-            if fresh.isEmpty && (failed || Date() >= deadline) { return nil }
+            if fresh.isEmpty && (failed || ContinuousClock.now >= deadline) { return nil }
         }
     }
 

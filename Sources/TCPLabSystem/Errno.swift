@@ -55,4 +55,12 @@ extension Errno {
     public static let noSuchFile = Errno(rawValue: ENOENT)
     /// Is a directory (EISDIR).
     public static let isDirectory = Errno(rawValue: EISDIR)
+    /// Broken pipe (EPIPE): the reader has gone, or the peer reset the connection.
+    public static let brokenPipe = Errno(rawValue: EPIPE)
+    /// Connection reset by peer (ECONNRESET).
+    public static let connectionReset = Errno(rawValue: ECONNRESET)
+    /// Operation now in progress (EINPROGRESS): a non-blocking connect has started.
+    public static let inProgress = Errno(rawValue: EINPROGRESS)
+    /// Connection timed out (ETIMEDOUT).
+    public static let timedOut = Errno(rawValue: ETIMEDOUT)
 }

@@ -1,4 +1,3 @@
-import Foundation
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
@@ -68,7 +67,7 @@ struct Inspection {
                 frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
                 skipped: analyzer.skipped))
             try annotator?.close()
-        } catch let error as SystemCallError where error.errno == Errno(rawValue: EPIPE) {
+        } catch let error as SystemCallError where error.errno == .brokenPipe {
             return status  // The reader of our output went away (`| head`); nothing to report.
         } catch {
             try? output.flush()
@@ -83,7 +82,7 @@ struct Inspection {
         case .jsonl:
             return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
         case .text:
-            let colour = FileDescriptor.standardOutput.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            let colour = Environment.wantsColourOnStandardOutput
             return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
         }
     }
