@@ -10,8 +10,13 @@
 //   TCPLabPacket    decoding link, IP and TCP headers into value types.
 //   TCPLabCapture   capture files (pcap, pcapng; read and write) and live libpcap capture.
 //   TCPLabAnalysis  connections, relative numbers, labels, per-endpoint TCP states, summaries.
-//   TCPLabReport    rendering an analysis as a ladder diagram or JSON lines.
+//   TCPLabReport    rendering an analysis as a ladder diagram or JSON lines; annotated pcapng.
+//   TCPLabKernel    what the kernel says: sock_diag sockets, netstat/snmp counters, sysctls.
+//   TCPLabSocket    real TCP sockets with deadlines (poll), typed options and errors.
+//   TCPLabEngine    lab files (YAML), the runner, results; the built-in labs embedded.
 //   tcplab          the command-line tool.
+//   EmbedLabs       build plugin: compiles Labs/*.yaml into the engine, so an installed
+//                   binary carries its labs (tcplab-embed-labs does the work).
 import PackageDescription
 
 let package = Package(
@@ -24,6 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -48,12 +54,28 @@ let package = Package(
         ),
         .target(
             name: "TCPLabReport",
-            dependencies: ["TCPLabAnalysis", "TCPLabPacket"]
+            dependencies: ["TCPLabAnalysis", "TCPLabCapture", "TCPLabPacket"]
         ),
+        .target(
+            name: "TCPLabKernel",
+            dependencies: ["CTCPLabShims", "TCPLabSystem", "TCPLabPacket", "TCPLabAnalysis"]
+        ),
+        .target(name: "TCPLabSocket", dependencies: ["TCPLabSystem", "TCPLabPacket"]),
+        .target(
+            name: "TCPLabEngine",
+            dependencies: [
+                "TCPLabAnalysis", "TCPLabCapture", "TCPLabIsolation", "TCPLabKernel", "TCPLabPacket",
+                "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["EmbedLabs"]
+        ),
+        .executableTarget(name: "tcplab-embed-labs"),
+        .plugin(name: "EmbedLabs", capability: .buildTool(), dependencies: ["tcplab-embed-labs"]),
         .executableTarget(
             name: "tcplab",
             dependencies: [
-                "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabSystem",
+                "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabSystem", "TCPLabEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +90,7 @@ let package = Package(
             name: "TCPLabTests",
             dependencies: [
                 "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem", "TCPLabIsolation",
+                "TCPLabKernel", "TCPLabSocket", "TCPLabEngine",
             ]
         ),
     ]

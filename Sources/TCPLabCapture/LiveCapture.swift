@@ -211,6 +211,18 @@ public final class LiveCapture: @unchecked Sendable {
         }
     }
 
+    /// Waits until more than `count` packets have been captured, or `timeout` passes.
+    /// Returns the number captured so far.
+    public func waitForMore(than count: Int, timeout: Duration) -> Int {
+        let deadline = ContinuousClock.now + timeout
+        condition.lock()
+        defer { condition.unlock() }
+        while captured.count <= count && loopError == nil {
+            if !condition.wait(until: deadline) { break }
+        }
+        return captured.count
+    }
+
     /// Stops the capture after delivering every packet the kernel already holds.
     ///
     /// - Returns: All captured packets, in order, and libpcap's counters.

@@ -38,6 +38,17 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
         return String(letterOrder.filter { flags.contains($0.0) }.map(\.1))
     }
 
+    /// Flags from letters in any order ("SA", "F", "RA"); nil if a letter is not one of
+    /// "SAFRPUEC".
+    public init?(letters: String) {
+        var flags = TCPFlags()
+        for character in letters {
+            guard let entry = TCPFlags.letterOrder.first(where: { $0.1 == character }) else { return nil }
+            flags.insert(entry.0)
+        }
+        self = flags
+    }
+
     /// The flags as tcpdump names them: "SYN, ACK".
     public var description: String {
         let names: [(TCPFlags, String)] = [

@@ -6,6 +6,11 @@ enum Diagnostics {
         write("tcplab: \(message)\n")
     }
 
+    /// A progress line: what runs now, how it went.
+    static func progress(_ message: String) {
+        write("tcplab: \(message)\n")
+    }
+
     static func warning(_ message: String) {
         write("tcplab: warning: \(message)\n")
     }

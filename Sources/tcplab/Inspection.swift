@@ -17,12 +17,12 @@ struct Inspection {
         let output = BufferedWriter(.standardOutput)
         let analyzer = TCPAnalyzer()
         var renderer: AnalysisRenderer?
-        var annotator: Annotator?
+        var annotator: AnnotatedCaptureWriter?
         var status: Int32 = 0
         var frame = 0
 
         do {
-            if let annotatePath { annotator = try Annotator(path: annotatePath) }
+            if let annotatePath { annotator = try AnnotatedCaptureWriter(path: annotatePath) }
         } catch {
             Diagnostics.error("\(annotatePath!): cannot write it (\(error))")
             return 1
@@ -86,46 +86,4 @@ struct Inspection {
             return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
         }
     }
-}
-
-/// Writes the annotated copy for `--annotate`: every frame, TCP ones with their annotation.
-final class Annotator {
-    private let writer: PcapngWriter
-    private var interfaces: [InterfaceKey: Int] = [:]
-
-    private struct InterfaceKey: Hashable {
-        let index: Int
-        let linkType: LinkType
-    }
-
-    init(path: String) throws {
-        writer = try PcapngWriter(path: path)
-    }
-
-    func write(_ event: AnalysisEvent) throws {
-        switch event {
-        case .segment(let segment, let context):
-            guard let packet = context as? CapturedPacket else { return }
-            try write(packet, comment: segment.comment)
-        case .skipped(_, let reason, let context):
-            guard let packet = context as? CapturedPacket else { return }
-            try write(packet, comment: "not analysed: \(reason)")
-        case .connection:
-            return
-        }
-    }
-
-    private func write(_ packet: CapturedPacket, comment: String) throws {
-        let key = InterfaceKey(index: packet.interfaceIndex, linkType: packet.linkType)
-        let interface: Int
-        if let known = interfaces[key] {
-            interface = known
-        } else {
-            interface = try writer.addInterface(CaptureInterface(linkType: packet.linkType, snapshotLength: 262_144))
-            interfaces[key] = interface
-        }
-        try writer.write(packet, interface: interface, comment: comment)
-    }
-
-    func close() throws { try writer.close() }
 }

@@ -1,12 +1,24 @@
 #ifndef TCPLAB_SHIMS_H
 #define TCPLAB_SHIMS_H
 
-// What glibc declares only under _GNU_SOURCE, which Swift's Glibc module is built without.
+// What glibc declares only under _GNU_SOURCE, which Swift's Glibc module is built without,
+// and the Linux netlink headers for sock_diag. Only declarations and constants: the
+// structures import into Swift as they are.
+
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
 
 // unshare(2): move the calling thread into new namespaces.
 int unshare(int flags);
 
-// CLONE_NEWNET from <sched.h>: a new network namespace.
+// CLONE_NEWNET and CLONE_NEWUSER from <sched.h>.
 static const int tcplab_clone_newnet = 0x40000000;
+static const int tcplab_clone_newuser = 0x10000000;
+
+// NLMSG_ALIGN from <linux/netlink.h>: netlink messages start on 4-byte boundaries.
+static inline unsigned int tcplab_nlmsg_align(unsigned int length) {
+    return NLMSG_ALIGN(length);
+}
 
 #endif

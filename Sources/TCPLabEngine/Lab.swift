@@ -1,0 +1,322 @@
+import TCPLabAnalysis
+import TCPLabPacket
+import TCPLabSocket
+import TCPLabSystem
+
+/// A lab: a scenario on real sockets, what it expects of the kernel and the wire, and the
+/// lesson. Read from a lab file (see Labs/README.md) by ``LabFile``.
+public struct Lab: Sendable {
+    /// The name `tcplab run` takes: the file name without ".yaml".
+    public var name: String
+    /// Where it was read from (a path, or "built-in:NAME.yaml").
+    public var source: String
+    /// A title.
+    public var title: String
+    /// One line for `tcplab list`.
+    public var summary: String
+    /// What it teaches, a paragraph.
+    public var teaches: String
+    /// Sysctls set in the lab's namespace before the first step.
+    public var sysctls: [Setting]
+    /// An nftables ruleset loaded into the lab's namespace before the first step.
+    public var firewall: String?
+    /// The actors and what each stands for.
+    public var actors: [Actor]
+    /// The steps, in order.
+    public var steps: [Step]
+    /// What the annotated capture must show.
+    public var capture: [CaptureExpectation]
+    /// The lesson, shown with the results.
+    public var lesson: String
+
+    /// A named role that owns sockets: server, client, client2...
+    public struct Actor: Sendable {
+        /// Its name.
+        public var name: String
+        /// What it stands for.
+        public var description: String
+    }
+
+    /// A sysctl and its value.
+    public struct Setting: Sendable {
+        /// Its name, "net.ipv4.tcp_abort_on_overflow".
+        public var name: String
+        /// The value to write.
+        public var value: String
+        /// Line in the lab file.
+        public var line: Int
+    }
+}
+
+/// One step of a lab.
+public struct Step: Sendable {
+    /// Line in the lab file.
+    public var line: Int
+    /// What the step does.
+    public var action: Action
+    /// How long it may wait (a connect, accept, recv, or a wait step).
+    public var within: Duration
+    /// Text to show with the step.
+    public var note: String?
+
+    /// What a step does.
+    public enum Action: Sendable {
+        /// A socket call made by a socket (an actor's own, or one it accepted), with the
+        /// outcome it expects (nil: it must succeed).
+        case call(socket: String, Call, expect: Outcome?, as: String?)
+        /// Wait until a condition holds, or fail at the deadline.
+        case wait(WaitCondition)
+        /// Check a fact now.
+        case check(Check)
+        /// Set sysctls in the lab's namespace.
+        case sysctl([Lab.Setting])
+        /// Add nftables rules (nft commands, one per line) in the lab's namespace.
+        case firewall(String)
+    }
+}
+
+/// A socket call, as a lab writes it ("connect 127.0.0.1:8080 nonblocking").
+public enum Call: Sendable, CustomStringConvertible {
+    /// socket(2): a new TCP socket.
+    case socket(Socket.Family)
+    /// setsockopt(2).
+    case setsockopt(SocketOption, [Int32])
+    /// bind(2).
+    case bind(Endpoint)
+    /// listen(2).
+    case listen(backlog: Int32)
+    /// connect(2); blocking waits for the handshake, non-blocking returns EINPROGRESS.
+    case connect(Endpoint, blocking: Bool)
+    /// accept(2), waiting for a connection.
+    case accept
+    /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what fits.
+    case send(Payload, blocking: Bool)
+    /// recv(2).
+    case recv(Amount)
+    /// shutdown(2).
+    case shutdown(Socket.Shutdown)
+    /// close(2).
+    case close
+
+    /// What to send.
+    public enum Payload: Sendable {
+        /// Text, as written.
+        case text(String)
+        /// A number of bytes of a repeating pattern.
+        case bytes(Int)
+
+        var data: [UInt8] {
+            switch self {
+            case .text(let text): return Array(text.utf8)
+            case .bytes(let count): return (0..<count).map { UInt8(0x61 + $0 % 26) }
+            }
+        }
+    }
+
+    /// How much to receive.
+    public enum Amount: Sendable {
+        /// One recv call: whatever is there (up to 64 KiB), waiting until something is.
+        case once
+        /// Exactly this many bytes, over as many calls as it takes, or fewer at end of stream.
+        case exactly(Int)
+        /// Everything until the peer's FIN (recv returns 0).
+        case untilEnd
+        /// One recv call that does not wait: EAGAIN when nothing is there.
+        case nonblocking
+    }
+
+    /// The call as a lab file writes it.
+    public var description: String {
+        switch self {
+        case .socket(let family): return "socket \(family)"
+        case .setsockopt(let option, let values): return "setsockopt \(option.rawValue) " + values.map(String.init).joined(separator: " ")
+        case .bind(let endpoint): return "bind \(endpoint)"
+        case .listen(let backlog): return "listen \(backlog)"
+        case .connect(let endpoint, let blocking): return "connect \(endpoint)" + (blocking ? "" : " nonblocking")
+        case .accept: return "accept"
+        case .send(.text(let text), let blocking): return "send \"\(text.escapedForDisplay)\"" + (blocking ? "" : " nonblocking")
+        case .send(.bytes(let count), let blocking): return "send \(count) bytes" + (blocking ? "" : " nonblocking")
+        case .recv(.once): return "recv"
+        case .recv(.exactly(let count)): return "recv \(count) bytes"
+        case .recv(.untilEnd): return "recv all"
+        case .recv(.nonblocking): return "recv nonblocking"
+        case .shutdown(let how): return "shutdown \(how.rawValue)"
+        case .close: return "close"
+        }
+    }
+}
+
+/// What a call is expected to return.
+public enum Outcome: Sendable, CustomStringConvertible {
+    /// It succeeds.
+    case success
+    /// It fails with this errno.
+    case failure(Errno)
+    /// It returns exactly this text (recv).
+    case text(String)
+    /// It returns or moves this many bytes (send, recv; 0 is end of stream for recv).
+    case count(Comparison)
+
+    /// As a lab file writes it.
+    public var description: String {
+        switch self {
+        case .success: return "ok"
+        case .failure(let errno): return errno.name
+        case .text(let text): return "\"\(text.escapedForDisplay)\""
+        case .count(let comparison): return "\(comparison) bytes"
+        }
+    }
+}
+
+/// A condition a wait step waits for.
+public enum WaitCondition: Sendable, CustomStringConvertible {
+    /// The kernel reports the socket in this state (sock_diag).
+    case state(socket: String, TCPState)
+    /// The capture has seen a matching segment.
+    case segment(SegmentPattern, Comparison)
+    /// A kernel counter has grown by this much since the lab began.
+    case counter(String, Comparison)
+
+    /// In words.
+    public var description: String {
+        switch self {
+        case .state(let socket, let state): return "\(socket) is \(state)"
+        case .segment(let pattern, let count): return "the capture shows \(count) × \(pattern)"
+        case .counter(let name, let change): return "\(name) has grown by \(change)"
+        }
+    }
+}
+
+/// A fact a check step asserts.
+public enum Check: Sendable, CustomStringConvertible {
+    /// A socket as the kernel reports it.
+    case socket(String, SocketFacts)
+    /// How many sockets the kernel reports in a state.
+    case statesCount(TCPState, Comparison)
+    /// A kernel counter's growth since the lab began.
+    case counter(String, Comparison)
+
+    /// In words.
+    public var description: String {
+        switch self {
+        case .socket(let name, let facts): return "kernel: \(name) \(facts)"
+        case .statesCount(let state, let count): return "kernel: sockets in \(state): \(count)"
+        case .counter(let name, let change): return "counter \(name) grew by \(change)"
+        }
+    }
+}
+
+/// What the kernel must report about one socket; nil fields are not checked.
+public struct SocketFacts: Sendable, CustomStringConvertible {
+    /// Its state; CLOSED means the kernel no longer lists it.
+    public var state: TCPState?
+    /// ss's Recv-Q.
+    public var receiveQueue: Comparison?
+    /// ss's Send-Q.
+    public var sendQueue: Comparison?
+    /// The running timer.
+    public var timer: String?
+    /// Seconds until the timer fires.
+    public var expiresSeconds: Comparison?
+
+    /// In words.
+    public var description: String {
+        var parts: [String] = []
+        if let state { parts.append(state.rawValue) }
+        if let receiveQueue { parts.append("Recv-Q \(receiveQueue)") }
+        if let sendQueue { parts.append("Send-Q \(sendQueue)") }
+        if let timer { parts.append("timer \(timer)") }
+        if let expiresSeconds { parts.append("expires in \(expiresSeconds) s") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// A segment description matched against the annotated capture.
+public struct SegmentPattern: Sendable, CustomStringConvertible {
+    /// The sending actor.
+    public var from: String?
+    /// The receiving actor.
+    public var to: String?
+    /// Flag letters that must all be set ("S", "FA").
+    public var flags: TCPFlags?
+    /// Flag letters that must all be clear.
+    public var withoutFlags: TCPFlags?
+    /// A label the segment must carry ("SYN retransmission").
+    public var label: SegmentLabel?
+
+    /// In words: "client → server F [FIN (half-close)]".
+    public var description: String {
+        var text = "\(from ?? "any") → \(to ?? "any")"
+        if let flags { text += " \(flags.letters)" }
+        if let withoutFlags { text += " without \(withoutFlags.letters)" }
+        if let label { text += " [\(label.description)]" }
+        return text
+    }
+}
+
+/// What the capture as a whole must show.
+public struct CaptureExpectation: Sendable, CustomStringConvertible {
+    /// Line in the lab file.
+    public var line: Int
+    /// The kind of expectation.
+    public var kind: Kind
+
+    /// A count, or an order.
+    public enum Kind: Sendable {
+        /// So many segments match.
+        case count(SegmentPattern, Comparison)
+        /// Matching segments appear in this order (others may come between).
+        case order([SegmentPattern])
+    }
+
+    /// In words.
+    public var description: String {
+        switch kind {
+        case .count(let pattern, let count): return "capture: \(count) × \(pattern)"
+        case .order(let patterns): return "capture, in order: " + patterns.map(\.description).joined(separator: ", then ")
+        }
+    }
+}
+
+/// A number, or a bound on one: "3", ">= 1", "< 2", "1..3".
+public struct Comparison: Sendable, CustomStringConvertible {
+    /// The lowest allowed value.
+    public var minimum: Double
+    /// The highest allowed value.
+    public var maximum: Double
+
+    /// Exactly `value`.
+    public static func exactly(_ value: Double) -> Comparison { Comparison(minimum: value, maximum: value) }
+
+    /// Whether `value` is allowed.
+    public func allows(_ value: Double) -> Bool { value >= minimum && value <= maximum }
+
+    /// As written.
+    public var description: String {
+        func text(_ value: Double) -> String {
+            value == value.rounded() ? String(Int64(value)) : String(value)
+        }
+        if minimum == maximum { return text(minimum) }
+        if maximum == .infinity { return "≥ \(text(minimum))" }
+        if minimum == -.infinity { return "≤ \(text(maximum))" }
+        return "\(text(minimum))–\(text(maximum))"
+    }
+}
+
+extension String {
+    /// The text with control characters written as escapes, for one-line display.
+    var escapedForDisplay: String {
+        var text = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,58 @@
+import TCPLabSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The labs tcplab knows: the built-in ones (Labs/*.yaml, compiled into the binary) and any
+/// lab file named by path.
+public enum LabCatalog {
+    /// The built-in labs' names, sorted.
+    public static var names: [String] { builtInLabFiles.map { LabFile.name(ofPath: $0.file) } }
+
+    /// Every built-in lab, parsed. A built-in lab that does not parse is a bug the tests catch.
+    public static func builtIn() throws(LabFileError) -> [Lab] {
+        var labs: [Lab] = []
+        for (file, text) in builtInLabFiles {
+            labs.append(try LabFile.parse(text, name: LabFile.name(ofPath: file), source: "Labs/\(file)"))
+        }
+        return labs
+    }
+
+    /// The lab for `argument`: a built-in name ("half-close"), or a path to a lab file
+    /// (anything with a '/' or ending in .yaml).
+    public static func lab(_ argument: String) throws(LabFileError) -> Lab {
+        if argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
+            let text: String
+            do throws(SystemCallError) {
+                text = try readText(argument)
+            } catch {
+                throw LabFileError(file: argument, line: 0, message: "cannot read the lab file: \(error.errno.message) (\(error.errno.name))")
+            }
+            return try LabFile.parse(text, name: LabFile.name(ofPath: argument), source: argument)
+        }
+        guard let entry = builtInLabFiles.first(where: { LabFile.name(ofPath: $0.file) == argument }) else {
+            throw LabFileError(file: argument, line: 0, message: "no such lab; built-in labs: \(names.joined(separator: ", ")) (or give a path to a .yaml lab file)")
+        }
+        return try LabFile.parse(entry.text, name: argument, source: "Labs/\(entry.file)")
+    }
+
+    static func readText(_ path: String) throws(SystemCallError) -> String {
+        let file = try FileDescriptor.openForReading(path)
+        defer { try? file.close() }
+        if try file.isDirectory() { throw SystemCallError(call: "read", errno: .isDirectory) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = try systemCall("read") { chunk.withUnsafeMutableBytes { raw in read(file.rawValue, raw.baseAddress, raw.count) } }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw SystemCallError(call: "read", errno: Errno(rawValue: EILSEQ))
+        }
+        return text
+    }
+}

@@ -1,0 +1,560 @@
+import TCPLabAnalysis
+import TCPLabKernel
+import TCPLabPacket
+import TCPLabSocket
+import TCPLabSystem
+import Yams
+
+/// Reads a lab file: YAML with a fixed set of keys, checked strictly so that a typo is an
+/// error with its line, before anything runs. Labs/README.md describes the format.
+public enum LabFile {
+    /// The lab's name: the file name without directories and ".yaml".
+    public static func name(ofPath path: String) -> String {
+        var name = String(path.split(separator: "/").last ?? Substring(path))
+        for suffix in [".yaml", ".yml"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        return name
+    }
+
+    /// Parses `text`, read from `source`.
+    public static func parse(_ text: String, name: String, source: String) throws(LabFileError) -> Lab {
+        var parser = Parser(file: source)
+        return try parser.lab(from: text, name: name)
+    }
+}
+
+/// The parser's state: the file name for errors, and the sockets known so far.
+private struct Parser {
+    let file: String
+    var actors: [String] = []
+    var sockets: Set<String> = []
+
+    init(file: String) { self.file = file }
+
+    func error(_ node: Node?, _ message: String) -> LabFileError {
+        LabFileError(file: file, line: node?.mark?.line ?? 0, message: message)
+    }
+
+    mutating func lab(from text: String, name: String) throws(LabFileError) -> Lab {
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                throw LabFileError(file: file, line: 0, message: "the file is empty")
+            }
+            root = composed
+        } catch let error as LabFileError {
+            throw error
+        } catch let error as YamlError {
+            throw LabFileError(file: file, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
+        } catch {
+            throw LabFileError(file: file, line: 0, message: "not valid YAML: \(error)")
+        }
+        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "lesson"], what: "a lab")
+        for required in ["title", "summary", "teaches", "actors", "steps", "lesson"] where top[required] == nil {
+            throw error(root, "missing '\(required)' (a lab needs title, summary, teaches, actors, steps and lesson)")
+        }
+        var sysctls: [Lab.Setting] = []
+        var firewall: String?
+        if let setup = top["setup"] {
+            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall"], what: "setup")
+            if let node = fields["sysctls"] { sysctls = try settings(node.value) }
+            if let node = fields["firewall"] { firewall = try string(node.value, "setup.firewall") }
+        }
+        let actorFields = try mapping(top["actors"]!.value, allowed: nil, what: "actors")
+        var actors: [Lab.Actor] = []
+        for (key, entry) in actorFields.ordered {
+            guard Self.isName(key) else {
+                throw error(entry.key, "actor name '\(key)' must be letters, digits and '-' (server, client2)")
+            }
+            guard !Self.reservedKeys.contains(key) else {
+                throw error(entry.key, "'\(key)' cannot name an actor: it is a step keyword")
+            }
+            actors.append(Lab.Actor(name: key, description: try string(entry.value, "actors.\(key)")))
+        }
+        self.actors = actors.map(\.name)
+        sockets = Set(self.actors)
+        guard case .sequence(let stepNodes) = top["steps"]!.value else {
+            throw error(top["steps"]!.value, "'steps' must be a list")
+        }
+        var steps: [Step] = []
+        for node in stepNodes { steps.append(try step(node)) }
+        var capture: [CaptureExpectation] = []
+        if let node = top["capture"] {
+            guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
+            for item in items { capture.append(try captureExpectation(item)) }
+        }
+        return Lab(
+            name: name, source: file,
+            title: try string(top["title"]!.value, "title"),
+            summary: try string(top["summary"]!.value, "summary"),
+            teaches: try string(top["teaches"]!.value, "teaches"),
+            sysctls: sysctls, firewall: firewall, actors: actors, steps: steps, capture: capture,
+            lesson: try string(top["lesson"]!.value, "lesson"))
+    }
+
+    // MARK: Steps
+
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "expect", "within", "as", "note"]
+
+    mutating func step(_ node: Node) throws(LabFileError) -> Step {
+        let fields = try mapping(node, allowed: nil, what: "a step")
+        let modifiers: Set<String> = ["expect", "within", "as", "note"]
+        let main = fields.ordered.filter { !modifiers.contains($0.0) }
+        guard main.count == 1, let (key, entry) = main.first else {
+            let names = main.map(\.0)
+            throw error(node, names.isEmpty
+                ? "a step needs one of: an actor or socket name (\(sockets.sorted().joined(separator: ", "))), wait, check, sysctl, firewall"
+                : "a step does one thing; this one has \(names.joined(separator: " and "))")
+        }
+        var within = Duration.seconds(2)
+        if let node = fields["within"] { within = try duration(node.value) }
+        let note = try fields["note"].map { entry throws(LabFileError) in try string(entry.value, "note") }
+        let line = entry.key.mark?.line ?? node.mark?.line ?? 0
+        func refuse(_ modifier: String) throws(LabFileError) {
+            if let extra = fields[modifier] { throw error(extra.key, "'\(modifier)' belongs to a socket call, not to '\(key)'") }
+        }
+        switch key {
+        case "wait":
+            try refuse("expect"); try refuse("as")
+            return Step(line: line, action: .wait(try condition(entry.value)), within: within, note: note)
+        case "check":
+            try refuse("expect"); try refuse("as")
+            return Step(line: line, action: .check(try check(entry.value)), within: within, note: note)
+        case "sysctl":
+            try refuse("expect"); try refuse("as")
+            return Step(line: line, action: .sysctl(try settings(entry.value)), within: within, note: note)
+        case "firewall":
+            try refuse("expect"); try refuse("as")
+            return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
+        default:
+            guard sockets.contains(key) else {
+                throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")
+            }
+            let call = try self.call(entry.value)
+            var expect: Outcome?
+            if let node = fields["expect"] { expect = try outcome(node.value, for: call) }
+            var name: String?
+            if let node = fields["as"] {
+                guard case .accept = call else { throw error(node.key, "'as' names the socket accept returns; '\(call)' returns none") }
+                let text = try string(node.value, "as")
+                guard Self.isName(text), !Self.reservedKeys.contains(text) else {
+                    throw error(node.value, "'\(text)' cannot name a socket: use letters, digits and '-'")
+                }
+                guard !sockets.contains(text) else { throw error(node.value, "a socket named '\(text)' exists already") }
+                sockets.insert(text)
+                name = text
+            } else if case .accept = call {
+                throw error(entry.value, "accept needs 'as: NAME' to name the socket it returns")
+            }
+            return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note)
+        }
+    }
+
+    func call(_ node: Node) throws(LabFileError) -> Call {
+        let words = try tokens(try string(node, "a call"), node)
+        guard let verb = words.first?.text else { throw error(node, "empty call") }
+        let arguments = Array(words.dropFirst())
+        func argumentCount(_ range: ClosedRange<Int>, _ usage: String) throws(LabFileError) {
+            guard range.contains(arguments.count) else { throw error(node, "usage: \(usage)") }
+        }
+        func flag(_ word: String) -> Bool { arguments.contains { !$0.quoted && $0.text == word } }
+        switch verb {
+        case "socket":
+            try argumentCount(0...1, "socket [ipv4|ipv6]")
+            guard let family = Socket.Family(rawValue: arguments.first?.text ?? "ipv4") else {
+                throw error(node, "socket takes ipv4 or ipv6, not '\(arguments[0].text)'")
+            }
+            return .socket(family)
+        case "setsockopt":
+            guard let name = arguments.first?.text else { throw error(node, "usage: setsockopt OPTION VALUE") }
+            guard let option = SocketOption(rawValue: name) else {
+                throw error(node, "unknown socket option '\(name)'; known: \(SocketOption.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let values = arguments.dropFirst().map { Int32($0.text) }
+            guard values.count == option.valueCount, !values.contains(nil) else {
+                throw error(node, option == .linger ? "usage: setsockopt SO_LINGER ON SECONDS (e.g. 1 0)" : "usage: setsockopt \(name) NUMBER")
+            }
+            return .setsockopt(option, values.map { $0! })
+        case "bind":
+            try argumentCount(1...1, "bind ADDRESS:PORT")
+            return .bind(try endpoint(arguments[0].text, node))
+        case "listen":
+            try argumentCount(1...1, "listen BACKLOG")
+            guard let backlog = Int32(arguments[0].text) else { throw error(node, "listen takes a number, not '\(arguments[0].text)'") }
+            return .listen(backlog: backlog)
+        case "connect":
+            try argumentCount(1...2, "connect ADDRESS:PORT [nonblocking]")
+            if arguments.count == 2 && !flag("nonblocking") { throw error(node, "usage: connect ADDRESS:PORT [nonblocking]") }
+            return .connect(try endpoint(arguments[0].text, node), blocking: !flag("nonblocking"))
+        case "accept":
+            try argumentCount(0...0, "accept (with 'as: NAME')")
+            return .accept
+        case "send":
+            let usage = "send \"TEXT\" | send N bytes, then optionally nonblocking"
+            guard let first = arguments.first else { throw error(node, "usage: \(usage)") }
+            var rest = Array(arguments.dropFirst())
+            let payload: Call.Payload
+            if first.quoted {
+                payload = .text(first.text)
+            } else if let count = Self.byteCount(first.text) {
+                if rest.first?.text == "bytes" { rest.removeFirst() }
+                payload = .bytes(count)
+            } else {
+                throw error(node, "send takes quoted text or a byte count (\"hello\", 65536 bytes, 64KiB)")
+            }
+            let blocking = !(rest.first?.text == "nonblocking")
+            if !blocking { rest.removeFirst() }
+            guard rest.isEmpty else { throw error(node, "usage: \(usage)") }
+            return .send(payload, blocking: blocking)
+        case "recv":
+            if arguments.isEmpty { return .recv(.once) }
+            if arguments.count == 1 && arguments[0].text == "all" { return .recv(.untilEnd) }
+            if arguments.count == 1 && arguments[0].text == "nonblocking" { return .recv(.nonblocking) }
+            if let count = Self.byteCount(arguments[0].text), arguments.count == 1 || (arguments.count == 2 && arguments[1].text == "bytes") {
+                return .recv(.exactly(count))
+            }
+            throw error(node, "usage: recv | recv N bytes | recv all | recv nonblocking")
+        case "shutdown":
+            try argumentCount(1...1, "shutdown RD|WR|RDWR")
+            guard let how = Socket.Shutdown(rawValue: arguments[0].text.replacingPrefix("SHUT_")) else {
+                throw error(node, "shutdown takes RD, WR or RDWR, not '\(arguments[0].text)'")
+            }
+            return .shutdown(how)
+        case "close":
+            try argumentCount(0...0, "close")
+            return .close
+        default:
+            throw error(node, "unknown call '\(verb)'; calls are socket, setsockopt, bind, listen, connect, accept, send, recv, shutdown, close")
+        }
+    }
+
+    func outcome(_ node: Node, for call: Call) throws(LabFileError) -> Outcome {
+        guard case .scalar(let scalar) = node else { throw error(node, "'expect' takes one value: ok, an errno name, \"text\", or a byte count") }
+        let text = scalar.string
+        if scalar.style == .doubleQuoted || scalar.style == .singleQuoted { return .text(text) }
+        if text == "ok" { return .success }
+        if text.hasPrefix("E") && text.allSatisfy({ $0.isUppercase || $0.isNumber }) {
+            guard let errno = Errno(name: text) else { throw error(node, "'\(text)' is not an errno name (EADDRINUSE, ECONNRESET, EPIPE, ...)") }
+            return .failure(errno)
+        }
+        var number = text
+        if number.hasSuffix(" bytes") { number.removeLast(6) }
+        if let comparison = Comparison(parsing: number) {
+            switch call {
+            case .send, .recv: return .count(comparison)
+            default: throw error(node, "a byte count is expected only of send and recv; '\(call)' succeeds (ok) or fails with an errno")
+            }
+        }
+        throw error(node, "'expect' takes ok, an errno name, \"text\" in quotes, or a byte count; not '\(text)'")
+    }
+
+    // MARK: Waits and checks
+
+    func condition(_ node: Node) throws(LabFileError) -> WaitCondition {
+        let fields = try mapping(node, allowed: ["socket", "state", "segment", "count", "counter", "grows"], what: "wait")
+        if let socket = fields["socket"] {
+            let name = try socketName(socket.value)
+            guard let state = fields["state"] else { throw error(node, "wait on a socket needs 'state' (LISTEN, ESTABLISHED, TIME-WAIT, ...)") }
+            return .state(socket: name, try tcpState(state.value))
+        }
+        if let segment = fields["segment"] {
+            let count = try fields["count"].map { entry throws(LabFileError) in try comparison(entry.value) } ?? Comparison(minimum: 1, maximum: .infinity)
+            return .segment(try pattern(segment.value), count)
+        }
+        if let counter = fields["counter"] {
+            guard let grows = fields["grows"] else { throw error(node, "wait on a counter needs 'grows' (e.g. \">= 1\")") }
+            return .counter(try counterName(counter.value), try comparison(grows.value))
+        }
+        throw error(node, "wait needs socket and state, segment, or counter and grows")
+    }
+
+    func check(_ node: Node) throws(LabFileError) -> Check {
+        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows"], what: "check")
+        if let socket = fields["socket"] {
+            var facts = SocketFacts()
+            if let node = fields["state"] { facts.state = try tcpState(node.value) }
+            if let node = fields["recv-q"] { facts.receiveQueue = try comparison(node.value) }
+            if let node = fields["send-q"] { facts.sendQueue = try comparison(node.value) }
+            if let node = fields["timer"] {
+                let text = try string(node.value, "timer")
+                guard KernelTimerNames.all.contains(text) else { throw error(node.value, "timer is one of \(KernelTimerNames.all.joined(separator: ", "))") }
+                facts.timer = text
+            }
+            if let node = fields["expires"] {
+                var text = try string(node.value, "expires")
+                if text.hasSuffix("s") { text.removeLast() }
+                guard let comparison = Comparison(parsing: text) else { throw error(node.value, "expires takes seconds: \"55..60\" or \">= 50\"") }
+                facts.expiresSeconds = comparison
+            }
+            return .socket(try socketName(socket.value), facts)
+        }
+        if let state = fields["sockets-in"] {
+            guard let count = fields["count"] else { throw error(node, "check sockets-in needs 'count'") }
+            return .statesCount(try tcpState(state.value), try comparison(count.value))
+        }
+        if let counter = fields["counter"] {
+            guard let grows = fields["grows"] else { throw error(node, "check on a counter needs 'grows'") }
+            return .counter(try counterName(counter.value), try comparison(grows.value))
+        }
+        throw error(node, "check needs socket (with state, recv-q, send-q, timer, expires), sockets-in and count, or counter and grows")
+    }
+
+    func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
+        let line = node.mark?.line ?? 0
+        if case .mapping = node {
+            let fields = try mapping(node, allowed: ["segment", "count", "order"], what: "a capture expectation")
+            if let order = fields["order"] {
+                guard case .sequence(let items) = order.value, items.count >= 2 else {
+                    throw error(order.value, "'order' takes a list of two or more segments")
+                }
+                var patterns: [SegmentPattern] = []
+                for item in items { patterns.append(try pattern(item)) }
+                return CaptureExpectation(line: line, kind: .order(patterns))
+            }
+            if let segment = fields["segment"] {
+                guard let count = fields["count"] else { throw error(node, "a segment expectation needs 'count'") }
+                return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
+            }
+        }
+        throw error(node, "a capture expectation is {segment: ..., count: N} or {order: [...]}")
+    }
+
+    func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label"], what: "a segment")
+        var pattern = SegmentPattern()
+        if let node = fields["from"] { pattern.from = try actorName(node.value) }
+        if let node = fields["to"] { pattern.to = try actorName(node.value) }
+        if let node = fields["flags"] {
+            let text = try string(node.value, "flags")
+            guard let flags = TCPFlags(letters: text) else { throw error(node.value, "flags are letters from SAFRPUEC (S SYN, A ACK, F FIN, R RST, P PSH), not '\(text)'") }
+            pattern.flags = flags
+        }
+        if let node = fields["without"] {
+            let text = try string(node.value, "without")
+            guard let flags = TCPFlags(letters: text) else { throw error(node.value, "'without' takes flag letters from SAFRPUEC, not '\(text)'") }
+            pattern.withoutFlags = flags
+        }
+        if let node = fields["label"] {
+            let text = try string(node.value, "label")
+            guard let label = SegmentLabel.allCases.first(where: { $0.description == text }) else {
+                throw error(node.value, "unknown label '\(text)'; labels: \(SegmentLabel.allCases.map(\.description).joined(separator: ", "))")
+            }
+            pattern.label = label
+        }
+        return pattern
+    }
+
+    // MARK: Values
+
+    func settings(_ node: Node) throws(LabFileError) -> [Lab.Setting] {
+        let fields = try mapping(node, allowed: nil, what: "sysctls")
+        var settings: [Lab.Setting] = []
+        for (name, entry) in fields.ordered {
+            guard name.hasPrefix("net."), Sysctl.isWellFormed(name) else {
+                throw error(entry.key, "'\(name)' is not a network sysctl (net.ipv4..., net.core...); labs set only their namespace's")
+            }
+            settings.append(Lab.Setting(name: name, value: try string(entry.value, name), line: entry.key.mark?.line ?? 0))
+        }
+        return settings
+    }
+
+    func socketName(_ node: Node) throws(LabFileError) -> String {
+        let name = try string(node, "socket")
+        guard sockets.contains(name) else {
+            throw error(node, "no socket named '\(name)' (actors: \(actors.joined(separator: ", ")); accepted sockets are named with 'as' first)")
+        }
+        return name
+    }
+
+    func actorName(_ node: Node) throws(LabFileError) -> String {
+        let name = try string(node, "actor")
+        guard actors.contains(name) else { throw error(node, "no actor named '\(name)' (actors: \(actors.joined(separator: ", ")))") }
+        return name
+    }
+
+    func counterName(_ node: Node) throws(LabFileError) -> String {
+        let name = try string(node, "counter")
+        let parts = name.split(separator: ".")
+        guard parts.count == 2, ["TcpExt", "Tcp", "IpExt", "Ip", "MPTcpExt", "Udp"].contains(String(parts[0])) else {
+            throw error(node, "a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows, Tcp.AttemptFails), not '\(name)'")
+        }
+        return name
+    }
+
+    func tcpState(_ node: Node) throws(LabFileError) -> TCPState {
+        let text = try string(node, "state")
+        guard let state = TCPState(rawValue: text) else {
+            throw error(node, "unknown state '\(text)'; states: \(TCPState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return state
+    }
+
+    func comparison(_ node: Node) throws(LabFileError) -> Comparison {
+        let text = try string(node, "a number")
+        guard let comparison = Comparison(parsing: text) else {
+            throw error(node, "'\(text)' is not a number or bound (3, \">= 1\", \"<= 2\", \"1..3\")")
+        }
+        return comparison
+    }
+
+    func duration(_ node: Node) throws(LabFileError) -> Duration {
+        let text = try string(node, "within")
+        let number: Substring
+        let scale: Double
+        if text.hasSuffix("ms") { number = text.dropLast(2); scale = 0.001 } else if text.hasSuffix("s") { number = text.dropLast(); scale = 1 } else {
+            throw error(node, "a duration is written like 2s or 500ms, not '\(text)'")
+        }
+        guard let value = Double(number.trimmingSpaces), value > 0, value * scale <= 600 else {
+            throw error(node, "a duration is written like 2s or 500ms, at most 600s; not '\(text)'")
+        }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+
+    func endpoint(_ text: String, _ node: Node) throws(LabFileError) -> Endpoint {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw error(node, "an IPv6 endpoint is written [::1]:8080") }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw error(node, "an endpoint is written ADDRESS:PORT (127.0.0.1:8080, [::1]:8080), not '\(text)'")
+        }
+        guard let address = IPAddress(String(host)), let number = UInt16(port) else {
+            throw error(node, "'\(text)' is not ADDRESS:PORT (127.0.0.1:8080, [::1]:8080, 0.0.0.0:0)")
+        }
+        return Endpoint(address: address, port: number)
+    }
+
+    static func byteCount(_ text: String) -> Int? {
+        if text.hasSuffix("KiB"), let value = Int(text.dropLast(3)) { return value * 1024 }
+        if text.hasSuffix("MiB"), let value = Int(text.dropLast(3)) { return value * 1024 * 1024 }
+        return Int(text).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    static func isName(_ text: String) -> Bool {
+        guard let first = text.first, first.isLetter else { return false }
+        return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+    }
+
+    // MARK: YAML
+
+    struct Fields {
+        var ordered: [(String, (key: Node, value: Node))] = []
+        subscript(name: String) -> (key: Node, value: Node)? { ordered.first { $0.0 == name }?.1 }
+    }
+
+    func mapping(_ node: Node, allowed: Set<String>?, what: String) throws(LabFileError) -> Fields {
+        guard case .mapping(let mapping) = node else { throw error(node, "\(what) must be a mapping of keys to values") }
+        var fields = Fields()
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key else { throw error(key, "keys in \(what) must be plain words") }
+            let name = scalar.string
+            if fields[name] != nil { throw error(key, "'\(name)' appears twice in \(what)") }
+            if let allowed, !allowed.contains(name) {
+                throw error(key, "unknown key '\(name)' in \(what); allowed: \(allowed.sorted().joined(separator: ", "))")
+            }
+            fields.ordered.append((name, (key, value)))
+        }
+        return fields
+    }
+
+    func string(_ node: Node, _ what: String) throws(LabFileError) -> String {
+        guard case .scalar(let scalar) = node else { throw error(node, "\(what) must be a single value, not a list or mapping") }
+        return scalar.string
+    }
+
+    /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
+    func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
+        var words: [(String, Bool)] = []
+        var characters = Array(text)[...]
+        while let first = characters.first {
+            if first == " " || first == "\t" { characters.removeFirst(); continue }
+            if first == "\"" {
+                characters.removeFirst()
+                var word = ""
+                var closed = false
+                while let character = characters.popFirst() {
+                    if character == "\"" { closed = true; break }
+                    if character == "\\", let escaped = characters.popFirst() {
+                        switch escaped {
+                        case "n": word.append("\n")
+                        case "r": word.append("\r")
+                        case "t": word.append("\t")
+                        case "\"", "\\": word.append(escaped)
+                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
+                        }
+                    } else {
+                        word.append(character)
+                    }
+                }
+                guard closed else { throw error(node, "quoted text is not closed") }
+                words.append((word, true))
+            } else {
+                var word = ""
+                while let character = characters.first, character != " ", character != "\t" {
+                    word.append(character)
+                    characters.removeFirst()
+                }
+                words.append((word, false))
+            }
+        }
+        return words
+    }
+
+    static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return 0
+        }
+    }
+
+    static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
+        default: return "\(error)"
+        }
+    }
+}
+
+/// The timer names ss prints, which checks may name.
+enum KernelTimerNames {
+    static let all = ["off", "on", "keepalive", "timewait", "persist"]
+}
+
+extension Comparison {
+    /// Parses "3", ">= 1", "<= 2", "1..3" (bounds included).
+    init?(parsing text: String) {
+        let text = text.trimmingSpaces
+        if text.hasPrefix(">=") {
+            guard let value = Double(text.dropFirst(2).trimmingSpaces) else { return nil }
+            self.init(minimum: value, maximum: .infinity)
+        } else if text.hasPrefix("<=") {
+            guard let value = Double(text.dropFirst(2).trimmingSpaces) else { return nil }
+            self.init(minimum: -.infinity, maximum: value)
+        } else if let range = text.firstRange(of: "..") {
+            guard let low = Double(text[..<range.lowerBound].trimmingSpaces),
+                  let high = Double(text[range.upperBound...].trimmingSpaces), low <= high else { return nil }
+            self.init(minimum: low, maximum: high)
+        } else {
+            guard let value = Double(text) else { return nil }
+            self = .exactly(value)
+        }
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+
+    func replacingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : String(self)
+    }
+}

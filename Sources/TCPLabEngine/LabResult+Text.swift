@@ -1,0 +1,109 @@
+import TCPLabAnalysis
+import TCPLabKernel
+import TCPLabReport
+import TCPLabSystem
+
+extension LabResult {
+    /// Writes the result for a reader: steps, expectations, the ladder diagram of the
+    /// capture, the kernel's view, the counters, the lesson, and the verdict with the time.
+    public func write(to output: BufferedWriter, style: TextStyle) throws {
+        func line(_ text: String = "") throws { try output.write(text + "\n") }
+        func mark(_ passed: Bool) -> String { passed ? style.green("✓") : style.red("✗") }
+        func indent(_ text: String, _ prefix: String = "  ") -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n")
+        }
+
+        try line(style.bold("━━ \(name): \(title) ━━"))
+        try line(summary)
+        try line()
+        try line(style.bold("What it teaches"))
+        try line(indent(teaches.trimmingTrailingNewlines))
+        try line()
+        try line(style.bold("Steps"))
+        let actorWidth = max(steps.map(\.actor.count).max() ?? 0, 5)
+        for step in steps {
+            let status: String
+            switch step.status {
+            case .passed: status = mark(true)
+            case .failed: status = mark(false)
+            case .notRun: status = style.dim("·")
+            }
+            let time = step.status == .notRun ? "       " : LabSession.format(step.time).leftPadded(to: 7)
+            var text = "  \(status) \(style.dim(time)) \(step.actor.rightPadded(to: actorWidth))  \(step.action)"
+            if step.status == .notRun {
+                text += style.dim("  (not run)")
+            } else {
+                text += "  → " + step.observed
+                if let expected = step.expected, step.status == .failed { text += style.red("  (expected \(expected))") }
+            }
+            try line(text)
+            if let note = step.note { try line(style.dim("              " + String(repeating: " ", count: actorWidth) + "  " + note)) }
+        }
+        if !capture.isEmpty {
+            try line()
+            try line(style.bold("On the wire"))
+            for expectation in capture {
+                try line("  \(mark(expectation.passed)) \(expectation.expectation)  → \(expectation.observed)")
+            }
+        }
+        if let error {
+            try line()
+            try line(style.red("Stopped: \(error)"))
+        }
+        try line()
+        let file = captureFile.map { " (\($0), \(packetsCaptured) packets)" } ?? " (\(packetsCaptured) packets)"
+        try line(style.bold("Annotated capture") + file)
+        if packetsDropped > 0 { try line(style.yellow("  libpcap dropped \(packetsDropped) packets")) }
+        try output.flush()
+        let first = events.lazy.compactMap { event -> Int64? in
+            if case .segment(let segment, _) = event { return segment.timestamp }
+            return nil
+        }.first ?? 0
+        let ladder = LadderRenderer(output: output, firstTimestamp: first, style: style)
+        var segmentCount = 0
+        var connections = 0
+        for event in events {
+            if case .segment = event { segmentCount += 1 }
+            if case .connection = event { connections += 1 }
+            try ladder.render(event)
+        }
+        try ladder.finish(AnalysisTotals(frames: packetsCaptured, segments: segmentCount, connections: connections, skipped: [:]))
+        for snapshot in kernel {
+            try line()
+            try line(style.bold("Kernel sockets, \(snapshot.moment)") + style.dim(" (sock_diag, as ss -tan -o shows them)"))
+            try line("  " + "Lab socket".rightPadded(to: 14) + KernelSocket.header)
+            for entry in snapshot.sockets {
+                try line("  " + (entry.name.isEmpty ? "-" : entry.name).rightPadded(to: 14) + entry.socket.line)
+            }
+            if snapshot.sockets.isEmpty { try line(style.dim("  (no TCP sockets)")) }
+        }
+        try line()
+        try line(style.bold("Counters that changed") + style.dim(" (/proc/net/netstat and /proc/net/snmp, in the lab's namespace)"))
+        if counters.isEmpty { try line(style.dim("  (none)")) }
+        for counter in counters { try line("  " + counter.name.rightPadded(to: 32) + "+\(counter.change)") }
+        try line()
+        try line(style.bold("Lesson"))
+        try line(indent(lesson.trimmingTrailingNewlines))
+        try line()
+        let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
+        try line("\(verdict) \(name) in \(LabSession.format(seconds)) s")
+        try output.flush()
+    }
+}
+
+extension String {
+    func rightPadded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+
+    var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+}

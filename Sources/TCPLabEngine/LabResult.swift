@@ -1,0 +1,154 @@
+import TCPLabAnalysis
+import TCPLabKernel
+
+/// What one run of a lab showed: every step with its result, the kernel's view, the
+/// counters, the annotated capture, and whether every expectation held.
+public struct LabResult: Sendable, Encodable {
+    /// The lab's name.
+    public var name: String
+    /// Its title.
+    public var title: String
+    /// Its one-line summary.
+    public var summary: String
+    /// Where the lab file came from.
+    public var source: String
+    /// What it teaches.
+    public var teaches: String
+    /// The lesson.
+    public var lesson: String
+    /// True when every step and expectation held and nothing went wrong.
+    public var passed: Bool
+    /// Wall time of the run, in seconds.
+    public var seconds: Double
+    /// Setup (sysctls, firewall) and steps, in order.
+    public var steps: [StepResult]
+    /// The capture expectations.
+    public var capture: [ExpectationResult]
+    /// Sockets as the kernel listed them at checks and after the last step.
+    public var kernel: [KernelSnapshot]
+    /// Counters that changed during the lab.
+    public var counters: [CounterChange]
+    /// Where the annotated capture was written, if it was.
+    public var captureFile: String?
+    /// Packets captured, and libpcap's drop count (should be 0).
+    public var packetsCaptured: Int
+    /// Packets libpcap dropped.
+    public var packetsDropped: Int
+    /// The annotated segments, with the actor names of both ends.
+    public var segments: [SegmentRecord]
+    /// A problem that stopped the lab (setup failed, interrupted), if any.
+    public var error: String?
+    /// Whether Ctrl-C (SIGINT) or SIGTERM stopped it.
+    public var interrupted: Bool
+
+    /// The analysis events (segments and connection summaries) for the ladder diagram.
+    /// Not encoded: ``segments`` carries the same facts for JSON.
+    public var events: [AnalysisEvent] = []
+
+    enum CodingKeys: String, CodingKey {
+        case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
+        case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
+        case segments, error, interrupted
+    }
+}
+
+/// One step's result.
+public struct StepResult: Sendable, Encodable {
+    /// Whether it held.
+    public enum Status: String, Sendable, Encodable {
+        /// The step did what was expected.
+        case passed
+        /// It did not.
+        case failed
+        /// An earlier step failed, so it did not run.
+        case notRun = "not run"
+    }
+
+    /// Line in the lab file.
+    public var line: Int
+    /// Who acted ("server", "client2"), or "lab" for waits, checks and settings.
+    public var actor: String
+    /// The step as written ("connect 127.0.0.1:8080 nonblocking").
+    public var action: String
+    /// What was expected, in words (nil: success).
+    public var expected: String?
+    /// What happened.
+    public var observed: String
+    /// Passed, failed, not run.
+    public var status: Status
+    /// Seconds since the lab began when the step ended.
+    public var time: Double
+    /// The lab's note for the step.
+    public var note: String?
+}
+
+/// A capture expectation's result.
+public struct ExpectationResult: Sendable, Encodable {
+    /// Line in the lab file.
+    public var line: Int
+    /// The expectation in words.
+    public var expectation: String
+    /// What the capture showed.
+    public var observed: String
+    /// Whether it held.
+    public var passed: Bool
+}
+
+/// The kernel's sockets at one moment, each named by the lab socket it belongs to.
+public struct KernelSnapshot: Sendable, Encodable {
+    /// When: "check at line 12", "after the last step".
+    public var moment: String
+    /// The sockets, with the lab's name for each ("server", "conn1"; "" if none).
+    public var sockets: [NamedSocket]
+
+    /// A kernel socket and the lab socket it belongs to.
+    public struct NamedSocket: Sendable, Encodable {
+        /// The lab's name for it.
+        public var name: String
+        /// The kernel's record.
+        public var socket: KernelSocket
+    }
+}
+
+/// A counter that changed.
+public struct CounterChange: Sendable, Encodable {
+    /// "TcpExt.ListenOverflows".
+    public var name: String
+    /// How much it grew.
+    public var change: Int64
+}
+
+/// One annotated segment of the lab's capture.
+public struct SegmentRecord: Sendable, Encodable {
+    /// Frame number in the capture, from 1.
+    public var frame: Int
+    /// Connection number.
+    public var stream: Int
+    /// Seconds since the first frame.
+    public var time: Double
+    /// Sending actor.
+    public var from: String
+    /// Receiving actor.
+    public var to: String
+    /// Flag letters.
+    public var flags: String
+    /// Relative sequence number.
+    public var seq: UInt32
+    /// Relative acknowledgment number.
+    public var ack: UInt32
+    /// Payload length.
+    public var len: Int
+    /// Scaled window.
+    public var window: UInt32
+    /// Labels.
+    public var labels: [String]
+    /// Client state after the segment.
+    public var clientState: String
+    /// Server state after the segment.
+    public var serverState: String
+
+    enum CodingKeys: String, CodingKey {
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels
+        case clientState = "client_state", serverState = "server_state"
+    }
+}

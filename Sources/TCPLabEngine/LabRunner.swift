@@ -1,0 +1,247 @@
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabIsolation
+import TCPLabKernel
+import TCPLabPacket
+import TCPLabReport
+import TCPLabSocket
+import TCPLabSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Runs a lab: a fresh network namespace, its sysctls and firewall, a libpcap capture on
+/// its lo, the steps on real sockets, then the analysis of the capture.
+///
+/// Everything the lab opens is closed before ``run(_:capturePath:)`` returns, whether the
+/// lab passed, failed, threw or was interrupted; the namespace goes with the thread that
+/// made it. Two runners may run at once: each has its own namespace.
+public struct LabRunner {
+    /// The interruption to honour, from ``Interruption/install()``.
+    public var interruption: Interruption?
+
+    /// A runner; `interruption` stops it between system calls.
+    public init(interruption: Interruption? = nil) {
+        self.interruption = interruption
+        // A send to a reset peer must fail with EPIPE, not kill the process: sends use
+        // MSG_NOSIGNAL, and pipes to child processes are covered by ignoring SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Runs `lab`; writes the annotated capture to `capturePath` when given.
+    public func run(_ lab: Lab, capturePath: String?) -> LabResult {
+        let started = ContinuousClock.now
+        var result = LabResult(
+            name: lab.name, title: lab.title, summary: lab.summary, source: lab.source, teaches: lab.teaches,
+            lesson: lab.lesson, passed: false, seconds: 0, steps: [], capture: [], kernel: [], counters: [],
+            captureFile: nil, packetsCaptured: 0, packetsDropped: 0, segments: [], error: nil, interrupted: false)
+        do {
+            result = try NetworkNamespace.run {
+                let session = LabSession(lab: lab, interruption: interruption, started: started, result: result)
+                defer { session.closeEverything() }
+                session.run(capturePath: capturePath)
+                return session.result
+            }
+        } catch {
+            result.error = "\(error)"
+        }
+        let (seconds, attoseconds) = started.duration(to: .now).components
+        result.seconds = Double(seconds) + Double(attoseconds) / 1e18
+        result.passed = result.error == nil && !result.interrupted
+            && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
+        return result
+    }
+}
+
+/// A socket the lab named, and what is known of it after it closes.
+final class LabSocket {
+    let name: String
+    /// The actor it belongs to (an accepted socket belongs to the acceptor).
+    let actor: String
+    var socket: Socket?
+    var local: Endpoint?
+    var remote: Endpoint?
+    var isListener = false
+
+    init(name: String, actor: String) {
+        self.name = name
+        self.actor = actor
+    }
+}
+
+/// One run in progress, inside the lab's namespace.
+final class LabSession {
+    let lab: Lab
+    let interruption: Interruption?
+    let started: ContinuousClock.Instant
+    var result: LabResult
+    var sockets: [String: LabSocket] = [:]
+    /// Every (endpoint, actor) the lab's sockets have had, to name the capture's ends.
+    var endpoints: [(Endpoint, String)] = []
+    var capture: LiveCapture?
+    var countersAtStart: KernelCounters?
+
+    init(lab: Lab, interruption: Interruption?, started: ContinuousClock.Instant, result: LabResult) {
+        self.lab = lab
+        self.interruption = interruption
+        self.started = started
+        self.result = result
+        for actor in lab.actors { sockets[actor.name] = LabSocket(name: actor.name, actor: actor.name) }
+    }
+
+    var elapsed: Double {
+        let (seconds, attoseconds) = started.duration(to: .now).components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    struct Interrupted: Error {}
+
+    func run(capturePath: String?) {
+        do {
+            try setUp()
+            let capture = LiveCapture(interface: "lo", filter: "tcp")
+            try capture.start()
+            self.capture = capture
+            countersAtStart = try KernelCounters.read()
+            var failed = false
+            for step in lab.steps {
+                if failed {
+                    result.steps.append(StepResult(
+                        line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
+                        observed: "", status: .notRun, time: elapsed, note: step.note))
+                    continue
+                }
+                if interruption?.isRequested == true { throw Interrupted() }
+                let outcome = try perform(step)
+                result.steps.append(outcome)
+                failed = outcome.status == .failed
+            }
+            result.kernel.append(try snapshot("after the last step"))
+            if let countersAtStart {
+                result.counters = try KernelCounters.read().changes(since: countersAtStart).map { CounterChange(name: $0.name, change: $0.change) }
+            }
+        } catch is Interrupted {
+            result.interrupted = true
+            result.error = "interrupted by \(interruption?.signalName ?? "a signal"); everything the lab opened was closed"
+        } catch is Socket.Interrupted {
+            result.interrupted = true
+            result.error = "interrupted by \(interruption?.signalName ?? "a signal"); everything the lab opened was closed"
+        } catch {
+            result.error = "\(error)"
+        }
+        // The capture is analysed and written whatever happened, so nothing seen is lost.
+        do {
+            try finishCapture(path: capturePath)
+        } catch {
+            result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
+        }
+    }
+
+    func setUp() throws {
+        for setting in lab.sysctls {
+            try Sysctl.write(setting.name, setting.value)
+            result.steps.append(StepResult(
+                line: setting.line, actor: "setup", action: "sysctl \(setting.name) = \(setting.value)", expected: nil,
+                observed: "set in the lab's namespace", status: .passed, time: elapsed, note: nil))
+        }
+        if let firewall = lab.firewall {
+            let outcome = try Command.run(["nft", "-f", "-"], input: firewall)
+            guard outcome.status == 0 else {
+                throw LabSetupError(message: "nft refused the lab's firewall rules: \(outcome.output.trimmingSpaces)")
+            }
+            result.steps.append(StepResult(
+                line: 0, actor: "setup", action: "firewall (nft -f)", expected: nil,
+                observed: "rules loaded in the lab's namespace", status: .passed, time: elapsed, note: nil))
+        }
+    }
+
+    /// Closes every socket the lab still holds and stops the capture if it still runs.
+    func closeEverything() {
+        for socket in sockets.values { try? socket.socket?.close() }
+        if let capture { _ = try? capture.stop() }
+        capture = nil
+    }
+
+    // MARK: Names
+
+    func actorName(_ step: Step) -> String {
+        if case .call(let socket, _, _, _) = step.action { return socket }
+        return "lab"
+    }
+
+    func actionText(_ step: Step) -> String {
+        switch step.action {
+        case .call(_, let call, _, let name): return name.map { "\(call) as \($0)" } ?? call.description
+        case .wait(let condition): return "wait until \(condition)"
+        case .check(let check): return "check \(check)"
+        case .sysctl(let settings): return "sysctl " + settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+        case .firewall(let rules): return "firewall: " + rules.split(separator: "\n").joined(separator: "; ")
+        }
+    }
+
+    func expectedText(_ step: Step) -> String? {
+        if case .call(_, _, let expect?, _) = step.action { return expect.description }
+        return nil
+    }
+
+    /// The actor whose socket had `endpoint`, or the endpoint itself.
+    func actor(for endpoint: Endpoint) -> String {
+        if let exact = endpoints.first(where: { $0.0 == endpoint }) { return exact.1 }
+        if let wildcard = endpoints.first(where: { $0.0.port == endpoint.port && $0.0.address.isUnspecified }) { return wildcard.1 }
+        return endpoint.description
+    }
+
+    func remember(_ socket: LabSocket) {
+        if let local = socket.local, !endpoints.contains(where: { $0.0 == local }) {
+            endpoints.append((local, socket.actor))
+        }
+    }
+
+    // MARK: Kernel
+
+    func snapshot(_ moment: String) throws -> KernelSnapshot {
+        let listed = try SocketDiagnostics.tcpSockets()
+        return KernelSnapshot(moment: moment, sockets: listed.map { entry in
+            KernelSnapshot.NamedSocket(name: name(of: entry), socket: entry)
+        })
+    }
+
+    /// The lab's name for a kernel socket: the lab socket with the same ends.
+    func name(of entry: KernelSocket) -> String {
+        let owners = sockets.values.filter { $0.local == entry.local }
+        if entry.state == .listen, let listener = owners.first(where: { $0.isListener }) { return listener.name }
+        if let exact = owners.first(where: { $0.remote == entry.remote && !$0.isListener }) { return exact.name }
+        // A connection still in the accept queue, or one the lab did not accept.
+        if let listener = owners.first(where: { $0.isListener }) { return "(\(listener.name) queue)" }
+        return ""
+    }
+
+    /// The kernel's record of a lab socket, or nil if the kernel lists none (CLOSED).
+    func kernelRecord(of socket: LabSocket, in listed: [KernelSocket]) -> KernelSocket? {
+        guard let local = socket.local else { return nil }
+        if socket.isListener {
+            return listed.first { $0.local == local && $0.state == .listen }
+        }
+        guard let remote = socket.remote else { return nil }
+        return listed.first { $0.local == local && $0.remote == remote }
+    }
+}
+
+/// The lab's setup could not be applied.
+struct LabSetupError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+extension IPAddress {
+    /// 0.0.0.0 or ::, what a socket bound to every address reports.
+    var isUnspecified: Bool {
+        switch self {
+        case .v4(let value): return value == 0
+        case .v6(let high, let low): return high == 0 && low == 0
+        }
+    }
+}

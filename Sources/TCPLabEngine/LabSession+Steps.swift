@@ -1,0 +1,324 @@
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabKernel
+import TCPLabPacket
+import TCPLabSocket
+import TCPLabSystem
+
+/// What a socket call did.
+enum Observed {
+    case ok
+    case failed(Errno)
+    case bytes([UInt8], endOfStream: Bool)
+    case stillWaiting(String)
+
+    var text: String {
+        switch self {
+        case .ok: return "ok"
+        case .failed(let errno): return errno.description
+        case .bytes(let data, let endOfStream):
+            if data.isEmpty { return endOfStream ? "0 (end of stream: the peer's FIN)" : "0 bytes" }
+            var text = data.count == 1 ? "1 byte" : "\(data.count) bytes"
+            if data.count <= 48, let string = String(validating: data, as: UTF8.self), Observed.isPrintable(string) {
+                text += ": \"" + string.escapedForDisplay + "\""
+            }
+            if endOfStream { text += ", then end of stream" }
+            return text
+        case .stillWaiting(let why): return why
+        }
+    }
+
+    /// Text worth quoting: no control characters but line breaks and tabs.
+    static func isPrintable(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            scalar.value >= 0x20 || scalar == "\n" || scalar == "\r" || scalar == "\t"
+        }
+    }
+}
+
+extension LabSession {
+    func perform(_ step: Step) throws -> StepResult {
+        let deadline = ContinuousClock.now + step.within
+        var observed: String
+        var passed: Bool
+        switch step.action {
+        case .call(let name, let call, let expect, let newName):
+            let socket = sockets[name]!
+            let outcome = try perform(call, on: socket, deadline: deadline, newName: newName)
+            observed = outcome.text
+            passed = Self.matches(outcome, expect, call: call)
+        case .wait(let condition):
+            (passed, observed) = try wait(for: condition, until: deadline)
+        case .check(let check):
+            (passed, observed) = try self.check(check, line: step.line)
+        case .sysctl(let settings):
+            for setting in settings { try Sysctl.write(setting.name, setting.value) }
+            (passed, observed) = (true, "set in the lab's namespace")
+        case .firewall(let rules):
+            let outcome = try Command.run(["nft", "-f", "-"], input: rules)
+            passed = outcome.status == 0
+            observed = passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)"
+        }
+        return StepResult(
+            line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
+            observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note)
+    }
+
+    static func matches(_ outcome: Observed, _ expect: Outcome?, call: Call) -> Bool {
+        switch (expect, outcome) {
+        case (nil, .failed(let errno)):
+            // A non-blocking connect that has started is what the lab asked for.
+            if case .connect(_, blocking: false) = call { return errno == .inProgress }
+            return false
+        case (nil, .stillWaiting), (.success?, .stillWaiting): return false
+        case (nil, _), (.success?, .ok), (.success?, .bytes): return true
+        case (.failure(let wanted)?, .failed(let errno)): return wanted == errno
+        case (.text(let text)?, .bytes(let data, _)): return data == Array(text.utf8)
+        case (.count(let comparison)?, .bytes(let data, _)): return comparison.allows(Double(data.count))
+        default: return false
+        }
+    }
+
+    // MARK: Calls
+
+    func perform(_ call: Call, on labSocket: LabSocket, deadline: ContinuousClock.Instant, newName: String?) throws -> Observed {
+        if case .socket(let family) = call {
+            if let old = labSocket.socket, !old.isClosed { try? old.close() }
+            do {
+                labSocket.socket = try Socket(family: family)
+            } catch {
+                return .failed(error.errno)
+            }
+            labSocket.local = nil
+            labSocket.remote = nil
+            labSocket.isListener = false
+            return .ok
+        }
+        guard let socket = labSocket.socket, !socket.isClosed else {
+            return .stillWaiting("\(labSocket.name) has no open socket: a 'socket' step must come first")
+        }
+        do {
+            return try perform(call, on: labSocket, socket: socket, deadline: deadline, newName: newName)
+        } catch let error as SystemCallError {
+            return .failed(error.errno)
+        }
+    }
+
+    /// The call itself; a failing system call throws its SystemCallError.
+    private func perform(
+        _ call: Call, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, newName: String?
+    ) throws -> Observed {
+        let interrupt = interruption?.descriptor
+        switch call {
+            case .socket:
+                return .ok
+            case .setsockopt(let option, let values):
+                try socket.setOption(option, values)
+            case .bind(let endpoint):
+                try socket.bind(endpoint)
+                labSocket.local = try socket.localEndpoint()
+                remember(labSocket)
+            case .listen(let backlog):
+                try socket.listen(backlog: backlog)
+                labSocket.isListener = true
+                labSocket.local = try socket.localEndpoint()
+                remember(labSocket)
+            case .connect(let endpoint, let blocking):
+                let connected = try socket.startConnect(to: endpoint)
+                labSocket.remote = endpoint
+                labSocket.local = try socket.localEndpoint()
+                remember(labSocket)
+                if connected { return .ok }
+                guard blocking else { return .failed(.inProgress) }
+                let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
+                if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
+                if let error = try socket.pendingError() { return .failed(error) }
+            case .accept:
+                while true {
+                    if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
+                        let entry = LabSocket(name: newName ?? "\(labSocket.name)-accepted", actor: labSocket.actor)
+                        entry.socket = accepted
+                        entry.local = try accepted.localEndpoint()
+                        // A connection reset while queued has no peer any more (ENOTCONN),
+                        // but accept() still returns it.
+                        entry.remote = try? accepted.remoteEndpoint()
+                        sockets[entry.name] = entry
+                        remember(entry)
+                        return .ok
+                    }
+                    let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
+                    if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }
+                }
+            case .send(let payload, let blocking):
+                return try send(payload.data, blocking: blocking, on: socket, deadline: deadline, interrupt: interrupt)
+            case .recv(let amount):
+                return try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
+            case .shutdown(let how):
+                try socket.shutdown(how)
+            case .close:
+                try socket.close()
+            }
+            return .ok
+    }
+
+    /// Runs a call on a non-blocking socket: nil when it would block (EAGAIN).
+    static func nonblocking<Result>(_ body: () throws(SystemCallError) -> Result) throws(SystemCallError) -> Result? {
+        do {
+            return try body()
+        } catch {
+            if error.errno == .wouldBlock { return nil }
+            throw error
+        }
+    }
+
+    func send(_ data: [UInt8], blocking: Bool, on socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Observed {
+        var sent = 0
+        repeat {
+            let count: Int?
+            do {
+                count = try Self.nonblocking { () throws(SystemCallError) in try socket.send(data[sent...]) }
+            } catch {
+                if sent == 0 { return .failed(error.errno) }
+                return .stillWaiting("sent \(sent) of \(data.count) bytes, then \(error.errno)")
+            }
+            if let count {
+                sent += count
+                continue
+            }
+            if !blocking { return sent > 0 ? .bytes(Array(data[..<sent]), endOfStream: false) : .failed(.wouldBlock) }
+            let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
+            if events.isEmpty {
+                return .stillWaiting("sent \(sent) of \(data.count) bytes; the send buffer stayed full until the step's time ran out")
+            }
+        } while sent < data.count
+        return .bytes(Array(data[..<sent]), endOfStream: false)
+    }
+
+    func receive(_ amount: Call.Amount, on socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Observed {
+        var data: [UInt8] = []
+        var limit = 65536
+        var once = false
+        switch amount {
+        case .once, .nonblocking: once = true
+        case .exactly(let count): limit = count
+        case .untilEnd: limit = .max
+        }
+        while data.count < limit {
+            let chunk: [UInt8]?
+            do {
+                chunk = try Self.nonblocking { () throws(SystemCallError) in
+                    try socket.receive(maximum: min(limit - data.count, 256 * 1024))
+                }
+            } catch {
+                // Bytes that arrived before a reset are delivered first; the error comes next.
+                return data.isEmpty ? .failed(error.errno) : .bytes(data, endOfStream: false)
+            }
+            if let chunk {
+                if chunk.isEmpty { return .bytes(data, endOfStream: true) }
+                data += chunk
+                if once { return .bytes(data, endOfStream: false) }
+                continue
+            }
+            if case .nonblocking = amount { return .failed(.wouldBlock) }
+            let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
+            if events.isEmpty {
+                return data.isEmpty
+                    ? .stillWaiting("nothing to receive when the step's time ran out (recv would still block)")
+                    : .stillWaiting("received \(data.count) bytes, then nothing more until the step's time ran out")
+            }
+        }
+        return .bytes(data, endOfStream: false)
+    }
+
+    // MARK: Waits
+
+    /// Checks `condition` after each captured segment (and every 10 ms, for timers) until
+    /// it holds or the deadline passes.
+    func wait(for condition: WaitCondition, until deadline: ContinuousClock.Instant) throws -> (Bool, String) {
+        var seen = capture?.packets.count ?? 0
+        while true {
+            if interruption?.isRequested == true { throw Interrupted() }
+            let (holds, observed) = try evaluate(condition)
+            if holds { return (true, observed + " after \(Self.format(elapsed)) s") }
+            if ContinuousClock.now >= deadline { return (false, "not within the step's time: \(observed)") }
+            let slice = min(ContinuousClock.now.duration(to: deadline), .milliseconds(10))
+            seen = capture?.waitForMore(than: seen, timeout: max(slice, .zero)) ?? seen
+        }
+    }
+
+    func evaluate(_ condition: WaitCondition) throws -> (Bool, String) {
+        switch condition {
+        case .state(let name, let state):
+            let listed = try SocketDiagnostics.tcpSockets()
+            let current = kernelRecord(of: sockets[name]!, in: listed)?.state ?? .closed
+            return (current == state, "\(name) is \(current)")
+        case .segment(let pattern, let count):
+            let segments = analyse(capture?.packets ?? [], finish: true).segments
+            let matching = segments.filter { matches(pattern, $0) }.count
+            let observed = matching == 1 ? "1 matching segment seen" : "\(matching) matching segments seen"
+            return (count.allows(Double(matching)), observed)
+        case .counter(let name, let change):
+            let grown = try counterChange(name)
+            return (change.allows(Double(grown)), "\(name) grew by \(grown)")
+        }
+    }
+
+    func counterChange(_ name: String) throws -> Int64 {
+        let now = try KernelCounters.read()
+        guard now.has(name) else { throw LabSetupError(message: "this kernel has no counter \(name) in /proc/net/netstat or /proc/net/snmp") }
+        return (now.values[name] ?? 0) - (countersAtStart?.values[name] ?? 0)
+    }
+
+    // MARK: Checks
+
+    func check(_ check: Check, line: Int) throws -> (Bool, String) {
+        switch check {
+        case .socket(let name, let facts):
+            let shot = try snapshot("check at line \(line)")
+            result.kernel.append(shot)
+            let listed = shot.sockets.map(\.socket)
+            guard let record = kernelRecord(of: sockets[name]!, in: listed) else {
+                let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
+                return (holds, "the kernel lists no socket for \(name) (CLOSED)")
+            }
+            var holds = true
+            var parts = [record.state.rawValue]
+            if let state = facts.state, state != record.state { holds = false }
+            if let comparison = facts.receiveQueue {
+                parts.append("Recv-Q \(record.receiveQueue)")
+                holds = holds && comparison.allows(Double(record.receiveQueue))
+            }
+            if let comparison = facts.sendQueue {
+                parts.append("Send-Q \(record.sendQueue)")
+                holds = holds && comparison.allows(Double(record.sendQueue))
+            }
+            if let timer = facts.timer {
+                parts.append("timer \(record.timer)")
+                holds = holds && timer == record.timer.rawValue
+            }
+            if let comparison = facts.expiresSeconds {
+                let seconds = Double(record.expiresMilliseconds) / 1000
+                parts.append("expires in \(Self.format(seconds)) s")
+                holds = holds && comparison.allows(seconds)
+            }
+            return (holds, parts.joined(separator: ", "))
+        case .statesCount(let state, let count):
+            let shot = try snapshot("check at line \(line)")
+            result.kernel.append(shot)
+            let number = shot.sockets.filter { $0.socket.state == state }.count
+            let observed = number == 1 ? "1 socket in \(state)" : "\(number) sockets in \(state)"
+            return (count.allows(Double(number)), observed)
+        case .counter(let name, let change):
+            let grown = try counterChange(name)
+            return (change.allows(Double(grown)), "\(name) grew by \(grown)")
+        }
+    }
+
+    /// Seconds with three decimals, "0.042".
+    static func format(_ seconds: Double) -> String {
+        let milliseconds = Int((seconds * 1000).rounded())
+        var fraction = String(milliseconds % 1000)
+        while fraction.count < 3 { fraction = "0" + fraction }
+        return String(milliseconds / 1000) + "." + fraction
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A socket option a lab may set, by its C name.
+///
+/// Stands for the `level` and `optname` arguments of setsockopt(2): SOL_SOCKET options from
+/// socket(7), IPPROTO_TCP options from tcp(7).
+public enum SocketOption: String, CaseIterable, Sendable, Codable {
+    /// Bind to a port that a TIME-WAIT socket still holds, if that socket had it too.
+    case reuseAddress = "SO_REUSEADDR"
+    /// Several sockets listen on one port; the kernel spreads connections among them.
+    case reusePort = "SO_REUSEPORT"
+    /// What close() does with unsent data: {on, 0} aborts with RST. Takes two values.
+    case linger = "SO_LINGER"
+    /// Receive buffer size (the kernel doubles the value for its bookkeeping).
+    case receiveBuffer = "SO_RCVBUF"
+    /// Send buffer size (doubled likewise).
+    case sendBuffer = "SO_SNDBUF"
+    /// Turn keep-alive probing on.
+    case keepAlive = "SO_KEEPALIVE"
+    /// Disable Nagle's algorithm: small segments go out at once.
+    case noDelay = "TCP_NODELAY"
+    /// Idle seconds before the first keep-alive probe.
+    case keepIdle = "TCP_KEEPIDLE"
+    /// Seconds between keep-alive probes.
+    case keepInterval = "TCP_KEEPINTVL"
+    /// Unanswered probes before the connection is dropped with ETIMEDOUT.
+    case keepCount = "TCP_KEEPCNT"
+    /// Milliseconds that sent data (or a SYN) may stay unacknowledged before ETIMEDOUT.
+    case userTimeout = "TCP_USER_TIMEOUT"
+    /// SYN retransmissions before connect() gives up.
+    case synCount = "TCP_SYNCNT"
+
+    /// The option's protocol level: SOL_SOCKET or IPPROTO_TCP.
+    public var level: Int32 {
+        rawValue.hasPrefix("SO_") ? SOL_SOCKET : Int32(IPPROTO_TCP)
+    }
+
+    /// The option number.
+    public var name: Int32 {
+        switch self {
+        case .reuseAddress: return SO_REUSEADDR
+        case .reusePort: return SO_REUSEPORT
+        case .linger: return SO_LINGER
+        case .receiveBuffer: return SO_RCVBUF
+        case .sendBuffer: return SO_SNDBUF
+        case .keepAlive: return SO_KEEPALIVE
+        case .noDelay: return Int32(TCP_NODELAY)
+        case .keepIdle: return Int32(TCP_KEEPIDLE)
+        case .keepInterval: return Int32(TCP_KEEPINTVL)
+        case .keepCount: return Int32(TCP_KEEPCNT)
+        case .userTimeout: return Int32(TCP_USER_TIMEOUT)
+        case .synCount: return Int32(TCP_SYNCNT)
+        }
+    }
+
+    /// How many integers the option takes: two for SO_LINGER (on, seconds), one otherwise.
+    public var valueCount: Int { self == .linger ? 2 : 1 }
+}

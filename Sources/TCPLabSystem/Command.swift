@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Runs a program to completion from the calling thread (posix_spawnp(3)), feeding it text
+/// on standard input and collecting what it prints.
+///
+/// Spawned from the calling thread, the child inherits that thread's network namespace:
+/// `nft` started inside a lab's namespace changes only that namespace's rules.
+public enum Command {
+    /// How a program ended and what it printed.
+    public struct Outcome: Sendable {
+        /// Exit status, or 128 + the signal number when a signal ended it.
+        public var status: Int32
+        /// Standard output and standard error together, in the order written.
+        public var output: String
+    }
+
+    /// Runs `arguments[0]`, found on PATH, with `input` on its standard input.
+    public static func run(_ arguments: [String], input: String = "") throws(SystemCallError) -> Outcome {
+        var inputPipe: [Int32] = [-1, -1]
+        var outputPipe: [Int32] = [-1, -1]
+        try systemCall("pipe") { pipe(&inputPipe) }
+        defer { for end in inputPipe where end >= 0 { _ = close(end) } }
+        try systemCall("pipe") { pipe(&outputPipe) }
+        defer { for end in outputPipe where end >= 0 { _ = close(end) } }
+        // The parent's ends must not leak into other children spawned meanwhile.
+        _ = fcntl(inputPipe[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(outputPipe[0], F_SETFD, FD_CLOEXEC)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 2)
+        // The child starts with no signal blocked and SIGPIPE at its default, whatever this
+        // process has blocked (Ctrl-C goes to one thread here) or ignored (SIGPIPE).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child = pid_t()
+        try systemCallReturningErrno("posix_spawnp(\(arguments.first ?? ""))") {
+            posix_spawnp(&child, arguments.first ?? "", &actions, &attributes, argv, environ)
+        }
+        _ = close(inputPipe[0]); inputPipe[0] = -1
+        _ = close(outputPipe[1]); outputPipe[1] = -1
+
+        // Input first (lab inputs are small, well under a pipe's 64 KiB), then output to EOF.
+        let bytes = Array(input.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = try systemCall("write") {
+                bytes.withUnsafeBytes { raw in write(inputPipe[1], raw.baseAddress! + written, raw.count - written) }
+            }
+            written += count
+        }
+        _ = close(inputPipe[1]); inputPipe[1] = -1
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = try systemCall("read") {
+                chunk.withUnsafeMutableBytes { raw in read(outputPipe[0], raw.baseAddress, raw.count) }
+            }
+            if count == 0 { break }
+            output += chunk[..<count]
+        }
+        var status: Int32 = 0
+        try systemCall("waitpid") { waitpid(child, &status, 0) }
+        let exit = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Outcome(status: exit, output: String(decoding: output, as: UTF8.self))
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import FoundationEssentials
+import TCPLabEngine
+import TCPLabIsolation
+import TCPLabReport
+import TCPLabSystem
+
+/// `tcplab run NAME... | --all`: run labs on real sockets and report what happened.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run labs: real sockets in a fresh network namespace, a live capture, the kernel's view, the lesson.",
+        discussion: """
+            NAME is a built-in lab (see tcplab list) or the path to a lab file (.yaml). \
+            Each lab runs in its own network namespace; its annotated capture is written to \
+            Captures/NAME.pcapng, or into the --output directory.
+
+            Needs root, or an ordinary user where the kernel allows user namespaces.
+            Exit status: 0 when every expectation held; 1 when one did not or a lab could \
+            not run; 2 for a mistake in a lab file (nothing runs); 130 on Ctrl-C.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Argument(help: "Labs to run: built-in names or lab file paths.")
+    var labs: [String] = []
+
+    @Flag(help: "Run every built-in lab.")
+    var all = false
+
+    @Option(help: "Output format: a report per lab (text) or one JSON document (json).")
+    var format: Format = .text
+
+    @Option(help: ArgumentHelp("Directory for the annotated captures.", valueName: "DIR"))
+    var output: String = "Captures"
+
+    @Flag(help: "Do not write the annotated captures.")
+    var noCapture = false
+
+    func validate() throws {
+        if labs.isEmpty && !all { throw ValidationError("Name at least one lab, or use --all (tcplab list shows them).") }
+        if !labs.isEmpty && all { throw ValidationError("Give lab names or --all, not both.") }
+    }
+
+    func run() throws {
+        // Every lab file is read and checked before anything runs.
+        var selected: [Lab] = []
+        do {
+            selected = all ? try LabCatalog.builtIn() : try labs.map { name throws(LabFileError) in try LabCatalog.lab(name) }
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(2)
+        }
+        do {
+            try UserNamespace.enterIfUnprivileged()
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(1)
+        }
+        let interruption: Interruption
+        do {
+            interruption = try Interruption.install()
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(1)
+        }
+        let runner = LabRunner(interruption: interruption)
+        let writer = BufferedWriter(.standardOutput)
+        let style = TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)
+        var results: [LabResult] = []
+        for (index, lab) in selected.enumerated() {
+            if interruption.isRequested { break }
+            Diagnostics.progress("running \(lab.name) (\(index + 1) of \(selected.count))...")
+            let path = noCapture ? nil : output + "/" + lab.name + ".pcapng"
+            let result = runner.run(lab, capturePath: path)
+            Diagnostics.progress("\(lab.name): \(result.passed ? "passed" : "FAILED") in \(LabResultFormat.seconds(result.seconds)) s")
+            results.append(result)
+            if format == .text {
+                if index > 0 { try writer.write("\n") }
+                try result.write(to: writer, style: style)
+            }
+        }
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let document = RunDocument(passed: results.allSatisfy(\.passed), labs: results)
+            try writer.write(bytes: try encoder.encode(document))
+            try writer.write("\n")
+        }
+        try writer.flush()
+        if selected.count > 1 && format == .text {
+            let failed = results.filter { !$0.passed }.map(\.name)
+            let total = results.reduce(0) { $0 + $1.seconds }
+            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResultFormat.seconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
+        }
+        if interruption.isRequested {
+            Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
+            throw ExitCode(interruption.exitStatus)
+        }
+        if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+    }
+}
+
+/// The JSON document of `tcplab run --format json`.
+struct RunDocument: Encodable {
+    let passed: Bool
+    let labs: [LabResult]
+}
+
+/// Number formatting shared by progress lines.
+enum LabResultFormat {
+    static func seconds(_ value: Double) -> String {
+        let milliseconds = Int((value * 1000).rounded())
+        var fraction = String(milliseconds % 1000)
+        while fraction.count < 3 { fraction = "0" + fraction }
+        return String(milliseconds / 1000) + "." + fraction
+    }
+}
