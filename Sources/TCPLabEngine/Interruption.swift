@@ -35,6 +35,10 @@ public final class Interruption: @unchecked Sendable {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         try systemCallReturningErrno("pthread_sigmask") { pthread_sigmask(SIG_BLOCK, &signals, nil) }
+        // A shell starts background jobs with SIGINT ignored, and an ignored signal is
+        // discarded, never queued for sigwait: take the default disposition back.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         var thread = pthread_t()
         let context = Unmanaged.passRetained(interruption).toOpaque()
         try systemCallReturningErrno("pthread_create") {

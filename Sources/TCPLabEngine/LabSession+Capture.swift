@@ -107,6 +107,13 @@ extension LabSession {
     }
 }
 
+/// Makes `directory` and the directories above it (mkdir -p), and checks that it can be
+/// written, so a run fails before its labs rather than after.
+public func prepareOutputDirectory(_ directory: String) throws {
+    try createParentDirectory(of: directory + "/x")
+    try systemCall("access(\(directory), W_OK)") { access(directory, W_OK) }
+}
+
 /// Makes the directories above `path` (mkdir -p of its dirname).
 func createParentDirectory(of path: String) throws {
     var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()

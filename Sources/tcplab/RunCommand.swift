@@ -53,6 +53,14 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(2)
         }
+        if !noCapture {
+            do {
+                try prepareOutputDirectory(output)
+            } catch {
+                Diagnostics.error("cannot write the captures to \(output): \(error) (choose another directory with --output, or --no-capture)")
+                throw ExitCode(1)
+            }
+        }
         do {
             try UserNamespace.enterIfUnprivileged()
         } catch {
