@@ -1,0 +1,49 @@
+import TCPLabEngine
+import XCTest
+
+/// Aborting a connection with RST (Labs/abrupt-rst.yaml).
+final class AbruptResetLabTests: XCTestCase {
+    private func lab() throws -> LabResult { try LabRuns.result("abrupt-rst") }
+
+    /// Every step and expectation of the lab held.
+    func testLabPasses() throws {
+        let result = try lab()
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// close() with SO_LINGER {on, 0} sends one RST and no FIN.
+    func testLingerZeroCloseSendsRSTInsteadOfFIN() throws {
+        let result = try lab()
+        // Captured: the client's only closing segment is an RST, labelled an abort.
+        XCTAssertEqual(result.segments(from: "client", flags: "R", label: "RST (abort)").count, 1)
+        XCTAssertTrue(result.segments(from: "client", flags: "F").isEmpty)
+    }
+
+    /// The peer's recv fails with ECONNRESET once, then reads end of stream; a send then
+    /// fails with EPIPE.
+    func testPeerSeesECONNRESETThenEPIPE() throws {
+        let result = try lab()
+        let receives = result.steps("conn", "recv")
+        XCTAssertEqual(receives.first?.observed.hasPrefix("ECONNRESET"), true)
+        XCTAssertEqual(receives.last?.observed.hasPrefix("0"), true)
+        XCTAssertEqual(result.step("conn", "send")?.observed.hasPrefix("EPIPE"), true)
+    }
+
+    /// An abort skips the closing handshake: no socket is left in TIME-WAIT.
+    func testNoSocketIsLeftInTimeWait() throws {
+        let result = try lab()
+        for snapshot in result.kernel {
+            XCTAssertFalse(snapshot.sockets.contains { $0.socket.state == .timeWait }, snapshot.moment)
+        }
+    }
+
+    /// Closing with unread data in the receive buffer sends RST, not FIN (RFC 2525), and
+    /// counts in TcpExt.TCPAbortOnClose.
+    func testCloseWithUnreadDataSendsRST() throws {
+        let result = try lab()
+        XCTAssertEqual(result.segments(from: "server", flags: "R").count, 1)
+        XCTAssertTrue(result.segments(from: "server", flags: "F").isEmpty)
+        XCTAssertEqual(result.step("client2", "recv")?.observed.hasPrefix("ECONNRESET"), true)
+        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnClose" }?.change, 1)
+    }
+}

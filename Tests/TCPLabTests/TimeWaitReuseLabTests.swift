@@ -1,0 +1,46 @@
+import TCPLabEngine
+import XCTest
+
+/// TIME-WAIT on the server and SO_REUSEADDR (Labs/time-wait-reuse.yaml).
+final class TimeWaitReuseLabTests: XCTestCase {
+    private func lab() throws -> LabResult { try LabRuns.result("time-wait-reuse") }
+
+    /// Every step and expectation of the lab held.
+    func testLabPasses() throws {
+        let result = try lab()
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// The server sent the first FIN, so its end holds TIME-WAIT, about 60 s, while the
+    /// client's end went LAST-ACK and then disappeared.
+    func testServerThatClosesFirstHoldsTimeWait() throws {
+        let result = try lab()
+        // Captured: stream 0's first FIN is the server's (active close), the client's answers it.
+        let fins = result.segments.filter { $0.stream == 0 && $0.flags.contains("F") }
+        XCTAssertEqual(fins.map(\.from), ["server", "client"])
+        let check = try XCTUnwrap(result.kernel.first { $0.moment.hasPrefix("check") })
+        let held = try XCTUnwrap(check.sockets.first { $0.name == "conn" }?.socket)
+        XCTAssertEqual(held.state, .timeWait)
+        XCTAssertEqual(Double(held.expiresMilliseconds) / 1000, 60, accuracy: 5)
+        XCTAssertNil(check.sockets.first { $0.name == "client" }, "the client's end is gone (CLOSED)")
+    }
+
+    /// Neither socket set SO_REUSEADDR: bind fails with EADDRINUSE.
+    func testRebindWithoutReuseAddressFailsWithEADDRINUSE() throws {
+        XCTAssertEqual(try lab().step("plain", "bind")?.observed.hasPrefix("EADDRINUSE"), true)
+    }
+
+    /// Only the new socket set SO_REUSEADDR: still EADDRINUSE, because the TIME-WAIT
+    /// socket inherited "no" from the old listener.
+    func testReuseAddressOnTheNewSocketAloneIsNotEnough() throws {
+        XCTAssertEqual(try lab().step("reuser", "bind")?.observed.hasPrefix("EADDRINUSE"), true)
+    }
+
+    /// Both generations set SO_REUSEADDR: the bind succeeds and a client connects.
+    func testReuseAddressOnBothSocketsAllowsTheRebind() throws {
+        let result = try lab()
+        XCTAssertEqual(result.step("restarted", "bind")?.observed, "ok")
+        XCTAssertEqual(result.step("restarted", "accept")?.observed, "ok")
+        XCTAssertEqual(result.kernelSockets(named: "conn3").first?.socket.state, .established)
+    }
+}
