@@ -22,9 +22,10 @@ public enum LabCatalog {
     }
 
     /// The lab for `argument`: a built-in name ("half-close"), or a path to a lab file
-    /// (anything with a '/' or ending in .yaml).
+    /// (anything with a '/', ending in .yaml, or naming a file that exists).
     public static func lab(_ argument: String) throws(LabFileError) -> Lab {
-        if argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
+        let isBuiltIn = builtInLabFiles.contains { LabFile.name(ofPath: $0.file) == argument }
+        if argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") || (!isBuiltIn && access(argument, F_OK) == 0) {
             let text: String
             do throws(SystemCallError) {
                 text = try readText(argument)

@@ -554,6 +554,10 @@ extension StringProtocol {
         return String(text)
     }
 
+    func replacingOccurrences(ofPrefix prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : String(self)
+    }
+
     func replacingPrefix(_ prefix: String) -> String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : String(self)
     }

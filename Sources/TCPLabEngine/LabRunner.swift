@@ -107,15 +107,22 @@ final class LabSession {
             self.capture = capture
             countersAtStart = try KernelCounters.read()
             var failed = false
-            for step in lab.steps {
+            for (index, step) in lab.steps.enumerated() {
+                if interruption?.isRequested == true {
+                    markNotRun(lab.steps[index...])
+                    throw Interrupted()
+                }
                 if failed {
-                    result.steps.append(StepResult(
-                        line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
-                        observed: "", status: .notRun, time: elapsed, note: step.note))
+                    markNotRun([step])
                     continue
                 }
-                if interruption?.isRequested == true { throw Interrupted() }
-                let outcome = try perform(step)
+                let outcome: StepResult
+                do {
+                    outcome = try perform(step)
+                } catch let error where error is Interrupted || error is Socket.Interrupted {
+                    markNotRun(lab.steps[index...])
+                    throw error
+                }
                 result.steps.append(outcome)
                 failed = outcome.status == .failed
             }
@@ -137,6 +144,15 @@ final class LabSession {
             try finishCapture(path: capturePath)
         } catch {
             result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
+        }
+    }
+
+    /// Lists `steps` as not run (after a failure or an interruption).
+    func markNotRun(_ steps: ArraySlice<Step>) {
+        for step in steps {
+            result.steps.append(StepResult(
+                line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
+                observed: "", status: .notRun, time: elapsed, note: step.note))
         }
     }
 

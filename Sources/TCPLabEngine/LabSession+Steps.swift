@@ -275,7 +275,7 @@ extension LabSession {
         switch check {
         case .socket(let name, let facts):
             let shot = try snapshot("check at line \(line)")
-            result.kernel.append(shot)
+            record(shot)
             let listed = shot.sockets.map(\.socket)
             guard let record = kernelRecord(of: sockets[name]!, in: listed) else {
                 let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
@@ -304,7 +304,7 @@ extension LabSession {
             return (holds, parts.joined(separator: ", "))
         case .statesCount(let state, let count):
             let shot = try snapshot("check at line \(line)")
-            result.kernel.append(shot)
+            record(shot)
             let number = shot.sockets.filter { $0.socket.state == state }.count
             let observed = number == 1 ? "1 socket in \(state)" : "\(number) sockets in \(state)"
             return (count.allows(Double(number)), observed)
@@ -312,6 +312,23 @@ extension LabSession {
             let grown = try counterChange(name)
             return (change.allows(Double(grown)), "\(name) grew by \(grown)")
         }
+    }
+
+    /// Adds a snapshot to the report, or, when the kernel's list is the same as at the
+    /// previous check (timers aside), adds its moment to that one: consecutive checks
+    /// usually look at one unchanged moment.
+    func record(_ shot: KernelSnapshot) {
+        func shape(_ snapshot: KernelSnapshot) -> [String] {
+            snapshot.sockets.map { "\($0.name) \($0.socket.state) \($0.socket.local) \($0.socket.remote) \($0.socket.receiveQueue) \($0.socket.sendQueue) \($0.socket.timer)" }
+        }
+        if let last = result.kernel.last, last.moment.hasPrefix("check"), shape(last) == shape(shot) {
+            let line = shot.moment.replacingPrefix("check at line ")
+            result.kernel[result.kernel.count - 1].moment = last.moment.replacingPrefix("check at line ").hasPrefix(line)
+                ? last.moment
+                : last.moment.replacingOccurrences(ofPrefix: "check at line ", with: "checks at lines ") + ", " + line
+            return
+        }
+        result.kernel.append(shot)
     }
 
     /// Seconds with three decimals, "0.042".

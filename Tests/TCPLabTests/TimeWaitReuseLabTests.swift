@@ -18,6 +18,9 @@ final class TimeWaitReuseLabTests: XCTestCase {
         // Captured: stream 0's first FIN is the server's (active close), the client's answers it.
         let fins = result.segments.filter { $0.stream == 0 && $0.flags.contains("F") }
         XCTAssertEqual(fins.map(\.from), ["server", "client"])
+        // The client's FIN, sent in CLOSE-WAIT, puts it in LAST-ACK until the server's ACK.
+        XCTAssertEqual(fins.last?.clientState, "LAST-ACK")
+        XCTAssertEqual(fins.last?.serverState, "TIME-WAIT")
         let check = try XCTUnwrap(result.kernel.first { $0.moment.hasPrefix("check") })
         let held = try XCTUnwrap(check.sockets.first { $0.name == "conn" }?.socket)
         XCTAssertEqual(held.state, .timeWait)
