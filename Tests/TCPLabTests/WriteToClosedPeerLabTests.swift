@@ -1,0 +1,31 @@
+import TCPLabEngine
+import XCTest
+
+/// Writing after the peer has closed (Labs/write-to-closed-peer.yaml).
+final class WriteToClosedPeerLabTests: XCTestCase {
+    private func lab() throws -> LabResult { try LabRuns.result("write-to-closed-peer") }
+
+    /// Every step and expectation of the lab held.
+    func testLabPasses() throws {
+        let result = try lab()
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// The first send after the peer's FIN succeeds; its data draws an RST.
+    func testFirstSendAfterThePeersFINSucceedsAndDrawsRST() throws {
+        let result = try lab()
+        XCTAssertEqual(result.step("client", "send \"first\"")?.observed, #"5 bytes: "first""#)
+        // Captured: the server's FIN, the client's 5 bytes after it, and the server's RST in answer.
+        let fin = try XCTUnwrap(result.segments(from: "server", flags: "F").first)
+        let data = try XCTUnwrap(result.segments(from: "client", label: "data").first)
+        let reset = try XCTUnwrap(result.segments(from: "server", flags: "R").first)
+        XCTAssertLessThan(fin.frame, data.frame)
+        XCTAssertLessThan(data.frame, reset.frame)
+        XCTAssertEqual(data.len, 5)
+    }
+
+    /// The send after the RST fails with EPIPE.
+    func testNextSendFailsWithEPIPE() throws {
+        XCTAssertEqual(try lab().step("client", "send \"second\"")?.observed.hasPrefix("EPIPE"), true)
+    }
+}
