@@ -52,6 +52,7 @@ extension TCPAnalyzer {
             reverse.hasBaseSequence = true
         }
         let previousAck = forward.lastAcknowledgment
+        let previousWindow = forward.window
         let analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
         var window = UInt32(segment.window)
         if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
@@ -148,7 +149,9 @@ extension TCPAnalyzer {
         }
         if analysis.contains(.duplicateACK) && !answersKeepAlive { labels.insert(.duplicateACK) }
         if analysis.contains(.zeroWindow) { labels.insert(.zeroWindow) }
-        if analysis.contains(.windowUpdate) && !answersProbe && !answersKeepAlive { labels.insert(.windowUpdate) }
+        // The answer to a probe that opens a closed window is the window update as well.
+        let reopens = answersProbe && previousWindow == 0 && segment.window != 0
+        if analysis.contains(.windowUpdate) && (reopens || (!answersProbe && !answersKeepAlive)) { labels.insert(.windowUpdate) }
         if analysis.contains(.lostSegment) { labels.insert(.previousSegmentNotCaptured) }
         if analysis.contains(.ackedUnseenSegment) { labels.insert(.ackedUnseenSegment) }
         if length == 0 && flags.contains(.ack) && flags.isDisjoint(with: [.syn, .fin, .rst])

@@ -108,7 +108,12 @@ public enum Call: Sendable, CustomStringConvertible {
         var data: [UInt8] {
             switch self {
             case .text(let text): return Array(text.utf8)
-            case .bytes(let count): return (0..<count).map { UInt8(0x61 + $0 % 26) }
+            case .bytes(let count):
+                // "abc...z" repeated, built by doubling: megabytes in a few copies.
+                var bytes = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+                while bytes.count < count { bytes += bytes }
+                bytes.removeLast(bytes.count - count)
+                return bytes
             }
         }
     }
@@ -156,6 +161,8 @@ public enum Outcome: Sendable, CustomStringConvertible {
     case text(String)
     /// It returns or moves this many bytes (send, recv; 0 is end of stream for recv).
     case count(Comparison)
+    /// It is still waiting when the step's time (`within`) runs out: a blocking call blocks.
+    case blocks
 
     /// As a lab file writes it.
     public var description: String {
@@ -164,6 +171,7 @@ public enum Outcome: Sendable, CustomStringConvertible {
         case .failure(let errno): return errno.name
         case .text(let text): return "\"\(text.escapedForDisplay)\""
         case .count(let comparison): return "\(comparison) bytes"
+        case .blocks: return "blocks"
         }
     }
 }

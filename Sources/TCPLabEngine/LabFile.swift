@@ -228,23 +228,38 @@ private struct Parser {
     }
 
     func outcome(_ node: Node, for call: Call) throws(LabFileError) -> Outcome {
-        guard case .scalar(let scalar) = node else { throw error(node, "'expect' takes one value: ok, an errno name, \"text\", or a byte count") }
+        guard case .scalar(let scalar) = node else { throw error(node, "'expect' takes one value: ok, blocks, an errno name, \"text\", or a byte count") }
         let text = scalar.string
-        if scalar.style == .doubleQuoted || scalar.style == .singleQuoted { return .text(text) }
+        let quoted = scalar.style == .doubleQuoted || scalar.style == .singleQuoted
+        var number = text
+        if number.hasSuffix(" bytes") { number.removeLast(6) }
+        // A bound like ">= 1" must be quoted in YAML. Send returns a count, never text, so a
+        // quoted bound is a count there; for recv only with " bytes" after it.
+        if quoted, let comparison = Comparison(parsing: number) {
+            if case .send = call { return .count(comparison) }
+            if case .recv = call, text.hasSuffix(" bytes") { return .count(comparison) }
+        }
+        if quoted { return .text(text) }
         if text == "ok" { return .success }
+        if text == "blocks" {
+            switch call {
+            case .connect(_, blocking: true), .accept, .send(_, blocking: true), .recv(.once), .recv(.exactly), .recv(.untilEnd):
+                return .blocks
+            default:
+                throw error(node, "'blocks' is expected only of a call that waits (connect, accept, send, recv); '\(call)' returns at once")
+            }
+        }
         if text.hasPrefix("E") && text.allSatisfy({ $0.isUppercase || $0.isNumber }) {
             guard let errno = Errno(name: text) else { throw error(node, "'\(text)' is not an errno name (EADDRINUSE, ECONNRESET, EPIPE, ...)") }
             return .failure(errno)
         }
-        var number = text
-        if number.hasSuffix(" bytes") { number.removeLast(6) }
         if let comparison = Comparison(parsing: number) {
             switch call {
             case .send, .recv: return .count(comparison)
             default: throw error(node, "a byte count is expected only of send and recv; '\(call)' succeeds (ok) or fails with an errno")
             }
         }
-        throw error(node, "'expect' takes ok, an errno name, \"text\" in quotes, or a byte count; not '\(text)'")
+        throw error(node, "'expect' takes ok, blocks, an errno name, \"text\" in quotes, or a byte count; not '\(text)'")
     }
 
     // MARK: Waits and checks

@@ -11,6 +11,7 @@ enum Observed {
     case failed(Errno)
     case bytes([UInt8], endOfStream: Bool)
     case stillWaiting(String)
+    case misuse(String)
 
     var text: String {
         switch self {
@@ -24,7 +25,7 @@ enum Observed {
             }
             if endOfStream { text += ", then end of stream" }
             return text
-        case .stillWaiting(let why): return why
+        case .stillWaiting(let why), .misuse(let why): return why
         }
     }
 
@@ -70,7 +71,8 @@ extension LabSession {
             // A non-blocking connect that has started is what the lab asked for.
             if case .connect(_, blocking: false) = call { return errno == .inProgress }
             return false
-        case (nil, .stillWaiting), (.success?, .stillWaiting): return false
+        case (.blocks?, .stillWaiting): return true
+        case (_, .misuse), (nil, .stillWaiting), (.success?, .stillWaiting): return false
         case (nil, _), (.success?, .ok), (.success?, .bytes): return true
         case (.failure(let wanted)?, .failed(let errno)): return wanted == errno
         case (.text(let text)?, .bytes(let data, _)): return data == Array(text.utf8)
@@ -95,7 +97,7 @@ extension LabSession {
             return .ok
         }
         guard let socket = labSocket.socket, !socket.isClosed else {
-            return .stillWaiting("\(labSocket.name) has no open socket: a 'socket' step must come first")
+            return .misuse("\(labSocket.name) has no open socket: a 'socket' step must come first")
         }
         do {
             return try perform(call, on: labSocket, socket: socket, deadline: deadline, newName: newName)

@@ -76,8 +76,9 @@ extension LabResult {
 
 /// The shape of a capture, without numbers or times: per connection, the segments that
 /// open, carry data, close or reset it, as (sender side, flags, labels), repeated ones
-/// collapsed. Pure ACKs and the number of data segments depend on timing (delayed ACKs,
-/// how the kernel splits a write), so they are left out; what the lab teaches is not.
+/// collapsed. Pure ACKs, the number of data segments, PSH and a data segment sent twice as
+/// the capture stops depend on timing (delayed ACKs, how the kernel splits a write), so
+/// they are left out; what the lab teaches is not.
 enum CapturePattern {
     static func of(_ events: [AnalysisEvent]) -> [Int: [String]] {
         var pattern: [Int: [String]] = [:]
@@ -86,8 +87,15 @@ enum CapturePattern {
             let meaningful = !flags.isDisjoint(with: [.syn, .fin, .rst]) || segment.segment.payloadLength > 0
                 || segment.labels.contains(.ackOfFIN) || segment.labels.contains(.handshakeACK)
             guard meaningful else { continue }
-            let labels = segment.labels.filter { $0 != .pureACK }.map(\.description).joined(separator: ", ")
-            let entry = "\(segment.sender) \(flags.letters) [\(labels)]"
+            var labels = segment.labels.filter { $0 != .pureACK }
+            // How a bulk transfer is cut into segments, where PSH falls, and whether one of
+            // them goes out twice as the capture stops are timing, not lessons.
+            if segment.segment.payloadLength > 0 && !flags.contains(.syn) {
+                labels = labels.filter { $0 != .retransmission && $0 != .outOfOrder }
+                if !labels.contains(.data) { labels.append(.data) }
+            }
+            let letters = flags.subtracting(.psh).letters
+            let entry = "\(segment.sender) \(letters) [\(labels.map(\.description).joined(separator: ", "))]"
             if pattern[segment.stream]?.last != entry { pattern[segment.stream, default: []].append(entry) }
         }
         return pattern
