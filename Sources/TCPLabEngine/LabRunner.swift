@@ -79,8 +79,9 @@ final class LabSession {
     let started: ContinuousClock.Instant
     var result: LabResult
     var sockets: [String: LabSocket] = [:]
-    /// Every (endpoint, actor) the lab's sockets have had, to name the capture's ends.
-    var endpoints: [(Endpoint, String)] = []
+    /// Every endpoint the lab's sockets have had, with the actor and the first frame it
+    /// counts from, to name the capture's ends.
+    var endpoints: [(endpoint: Endpoint, actor: String, fromFrame: Int)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
 
@@ -203,18 +204,28 @@ final class LabSession {
         return nil
     }
 
-    /// The actor whose socket had `endpoint`, or the endpoint itself.
-    func actor(for endpoint: Endpoint) -> String {
-        if let exact = endpoints.first(where: { $0.0 == endpoint }) { return exact.1 }
-        if let wildcard = endpoints.first(where: { $0.0.port == endpoint.port && $0.0.address.isUnspecified }) { return wildcard.1 }
-        return endpoint.description
+    /// The actor whose socket had `endpoint` when frame `frame` was captured, or the
+    /// endpoint itself. A port can change hands during a lab (a restarted server binds the
+    /// port of the old one), so each claim counts from the frame it was made at.
+    func actor(for endpoint: Endpoint, frame: Int) -> String {
+        func latest(_ matches: (Endpoint) -> Bool) -> String? {
+            endpoints.last { matches($0.endpoint) && $0.fromFrame <= frame }?.actor
+                ?? endpoints.first { matches($0.endpoint) }?.actor
+        }
+        return latest { $0 == endpoint }
+            ?? latest { $0.port == endpoint.port && $0.address.isUnspecified }
+            ?? endpoint.description
     }
 
-    func remember(_ socket: LabSocket) {
-        if let local = socket.local, !endpoints.contains(where: { $0.0 == local }) {
-            endpoints.append((local, socket.actor))
-        }
+    /// Records that `socket`'s actor holds its local endpoint from frame `fromFrame` on.
+    func remember(_ socket: LabSocket, fromFrame: Int) {
+        guard let local = socket.local else { return }
+        if endpoints.last(where: { $0.endpoint == local })?.actor == socket.actor { return }
+        endpoints.append((local, socket.actor, fromFrame))
     }
+
+    /// The number the next captured frame will get.
+    var nextFrame: Int { (capture?.packets.count ?? 0) + 1 }
 
     // MARK: Kernel
 

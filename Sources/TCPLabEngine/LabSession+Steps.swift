@@ -111,6 +111,7 @@ extension LabSession {
         _ call: Call, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, newName: String?
     ) throws -> Observed {
         let interrupt = interruption?.descriptor
+        let frame = nextFrame  // Segments this call causes come from here on.
         switch call {
             case .socket:
                 return .ok
@@ -119,22 +120,23 @@ extension LabSession {
             case .bind(let endpoint):
                 try socket.bind(endpoint)
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket)
+                remember(labSocket, fromFrame: frame)
             case .listen(let backlog):
                 try socket.listen(backlog: backlog)
                 labSocket.isListener = true
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket)
+                remember(labSocket, fromFrame: frame)
             case .connect(let endpoint, let blocking):
                 let connected = try socket.startConnect(to: endpoint)
                 labSocket.remote = endpoint
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket)
+                remember(labSocket, fromFrame: frame)
                 if connected { return .ok }
                 guard blocking else { return .failed(.inProgress) }
                 let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
                 if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
                 if let error = try socket.pendingError() { return .failed(error) }
+                try socket.finishConnect(to: endpoint)
             case .accept:
                 while true {
                     if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
@@ -145,7 +147,7 @@ extension LabSession {
                         // but accept() still returns it.
                         entry.remote = try? accepted.remoteEndpoint()
                         sockets[entry.name] = entry
-                        remember(entry)
+                        remember(entry, fromFrame: frame)
                         return .ok
                     }
                     let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)

@@ -120,6 +120,19 @@ public final class Socket {
         }
     }
 
+    /// Completes a connect that ``startConnect(to:)`` began, once the socket is writable
+    /// and ``pendingError()`` is nil: connect(2) once more, as the kernel's own blocking
+    /// connect does, so the socket is fully connected and a later connect fails EISCONN.
+    public func finishConnect(to endpoint: Endpoint) throws(SystemCallError) {
+        do {
+            try endpoint.withSocketAddress { address, length throws(SystemCallError) in
+                try systemCall("connect") { Glibc.connect(descriptor, address, length) }
+            }
+        } catch where error.errno == Errno(rawValue: EISCONN) {
+            return
+        }
+    }
+
     /// Takes and clears the pending error (getsockopt SO_ERROR); nil if none.
     public func pendingError() throws(SystemCallError) -> Errno? {
         var value: Int32 = 0
