@@ -41,18 +41,8 @@ public enum LabCatalog {
     }
 
     static func readText(_ path: String) throws(SystemCallError) -> String {
-        let file = try FileDescriptor.openForReading(path)
-        defer { try? file.close() }
-        if try file.isDirectory() { throw SystemCallError(call: "read", errno: .isDirectory) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = try systemCall("read") { chunk.withUnsafeMutableBytes { raw in read(file.rawValue, raw.baseAddress, raw.count) } }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw SystemCallError(call: "read", errno: Errno(rawValue: EILSEQ))
+        guard let text = String(validating: try FileDescriptor.readAll(path), as: UTF8.self) else {
+            throw SystemCallError(call: "read(\(path))", errno: Errno(rawValue: EILSEQ))
         }
         return text
     }

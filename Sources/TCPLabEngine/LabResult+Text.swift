@@ -4,6 +4,14 @@ import TCPLabReport
 import TCPLabSystem
 
 extension LabResult {
+    /// Seconds with three decimals, "0.042", as the report prints times.
+    public static func formatSeconds(_ seconds: Double) -> String {
+        let milliseconds = Int((seconds * 1000).rounded())
+        var fraction = String(milliseconds % 1000)
+        while fraction.count < 3 { fraction = "0" + fraction }
+        return String(milliseconds / 1000) + "." + fraction
+    }
+
     /// Writes the result for a reader: steps, expectations, the ladder diagram of the
     /// capture, the kernel's view, the counters, the lesson, and the verdict with the time.
     public func write(to output: BufferedWriter, style: TextStyle) throws {

@@ -335,11 +335,5 @@ extension LabSession {
         result.kernel.append(shot)
     }
 
-    /// Seconds with three decimals, "0.042".
-    static func format(_ seconds: Double) -> String {
-        let milliseconds = Int((seconds * 1000).rounded())
-        var fraction = String(milliseconds % 1000)
-        while fraction.count < 3 { fraction = "0" + fraction }
-        return String(milliseconds / 1000) + "." + fraction
-    }
+    static func format(_ seconds: Double) -> String { LabResult.formatSeconds(seconds) }
 }

@@ -57,16 +57,7 @@ public struct KernelCounters: Sendable, Equatable {
     }
 }
 
-/// Reads a whole (small, /proc or /sys) file as text.
+/// Reads a whole /proc file as text.
 func readFile(_ path: String) throws(SystemCallError) -> String {
-    let file = try FileDescriptor.openForReading(path)
-    defer { try? file.close() }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-    while true {
-        let count = try systemCall("read") { chunk.withUnsafeMutableBytes { raw in Glibc.read(file.rawValue, raw.baseAddress, raw.count) } }
-        if count == 0 { break }
-        bytes += chunk[..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    String(decoding: try FileDescriptor.readAll(path), as: UTF8.self)
 }

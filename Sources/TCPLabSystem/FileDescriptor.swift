@@ -66,3 +66,22 @@ public struct FileDescriptor: Hashable, Sendable {
         }
     }
 }
+
+extension FileDescriptor {
+    /// The whole content of a small file (a lab file, a /proc file): open(2), read(2) to
+    /// the end, close(2). A directory fails with EISDIR.
+    public static func readAll(_ path: String) throws(SystemCallError) -> [UInt8] {
+        let file = try openForReading(path)
+        defer { try? file.close() }
+        if try file.isDirectory() { throw SystemCallError(call: "read(\(path))", errno: .isDirectory) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = try systemCall("read(\(path))") {
+                chunk.withUnsafeMutableBytes { raw in Glibc.read(file.rawValue, raw.baseAddress, raw.count) }
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+}

@@ -83,7 +83,7 @@ struct RunCommand: ParsableCommand {
             Diagnostics.progress("running \(lab.name) (\(index + 1) of \(selected.count))...")
             let path = noCapture ? nil : output + "/" + lab.name + ".pcapng"
             let result = runner.run(lab, capturePath: path)
-            Diagnostics.progress("\(lab.name): \(result.passed ? "passed" : "FAILED") in \(LabResultFormat.seconds(result.seconds)) s")
+            Diagnostics.progress("\(lab.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
             if format == .text {
                 if index > 0 { try writer.write("\n") }
@@ -101,7 +101,7 @@ struct RunCommand: ParsableCommand {
         if selected.count > 1 && format == .text {
             let failed = results.filter { !$0.passed }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
-            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResultFormat.seconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
+            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
         }
         if interruption.isRequested {
             Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
@@ -115,14 +115,4 @@ struct RunCommand: ParsableCommand {
 struct RunDocument: Encodable {
     let passed: Bool
     let labs: [LabResult]
-}
-
-/// Number formatting shared by progress lines.
-enum LabResultFormat {
-    static func seconds(_ value: Double) -> String {
-        let milliseconds = Int((value * 1000).rounded())
-        var fraction = String(milliseconds % 1000)
-        while fraction.count < 3 { fraction = "0" + fraction }
-        return String(milliseconds / 1000) + "." + fraction
-    }
 }
