@@ -22,6 +22,10 @@ enum LabRuns {
         let made = FileManager.default.temporaryDirectory.appendingPathComponent("tcplab-labs-\(getpid())")
         try? FileManager.default.createDirectory(at: made, withIntermediateDirectories: true)
         directory = made
+        // The captures live as long as the test process; remove them when it exits.
+        atexit {
+            if let directory = LabRuns.directory { try? FileManager.default.removeItem(at: directory) }
+        }
         return made
     }
 
