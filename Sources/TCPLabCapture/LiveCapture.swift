@@ -70,16 +70,7 @@ public final class LiveCapture: @unchecked Sendable {
                 let type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)
                 try systemCall("socketpair") { socketpair(AF_UNIX, type, 0, &ends) }
                 wakePipe = (ends[0], ends[1])
-                var newThread = pthread_t()
-                let context = Unmanaged.passRetained(self).toOpaque()
-                try systemCallReturningErrno("pthread_create") {
-                    pthread_create(&newThread, nil, { context in
-                        let capture = Unmanaged<LiveCapture>.fromOpaque(context!).takeRetainedValue()
-                        capture.runLoop()
-                        return nil
-                    }, context)
-                }
-                thread = newThread
+                thread = try PosixThread.start { self.runLoop() }
             } catch {
                 throw .system(error)
             }

@@ -39,16 +39,7 @@ public final class Interruption: @unchecked Sendable {
         // discarded, never queued for sigwait: take the default disposition back.
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(interruption).toOpaque()
-        try systemCallReturningErrno("pthread_create") {
-            pthread_create(&thread, nil, { context in
-                let interruption = Unmanaged<Interruption>.fromOpaque(context!).takeRetainedValue()
-                interruption.receive()
-                return nil
-            }, context)
-        }
-        pthread_detach(thread)
+        pthread_detach(try PosixThread.start { interruption.receive() })
         return interruption
     }
 

@@ -36,7 +36,7 @@ public enum NetworkNamespace {
     /// - Returns: What `body` returned. Errors from `body` are rethrown.
     public static func run<Result>(_ body: @escaping () throws -> Result) throws -> Result {
         var outcome: Swift.Result<Result, any Error>?
-        let job = Job {
+        let thread = try PosixThread.start {
             do {
                 do throws(SystemCallError) {
                     try systemCall("unshare(CLONE_NEWNET)") { unshare(tcplab_clone_newnet) }
@@ -48,14 +48,6 @@ public enum NetworkNamespace {
             } catch {
                 outcome = .failure(error)
             }
-        }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(job).toOpaque()
-        try systemCallReturningErrno("pthread_create") {
-            pthread_create(&thread, nil, { context in
-                Unmanaged<Job>.fromOpaque(context!).takeRetainedValue().work()
-                return nil
-            }, context)
         }
         try systemCallReturningErrno("pthread_join") { pthread_join(thread, nil) }
         return try outcome!.get()
@@ -72,11 +64,5 @@ public enum NetworkNamespace {
         try systemCall("ioctl(SIOCGIFFLAGS)") { ioctl(fd, UInt(SIOCGIFFLAGS), &request) }
         request.ifr_ifru.ifru_flags |= Int16(IFF_UP)
         try systemCall("ioctl(SIOCSIFFLAGS)") { ioctl(fd, UInt(SIOCSIFFLAGS), &request) }
-    }
-
-    /// The thread's work, boxed to cross pthread_create's C boundary.
-    private final class Job: @unchecked Sendable {
-        let work: () -> Void
-        init(_ work: @escaping () -> Void) { self.work = work }
     }
 }
