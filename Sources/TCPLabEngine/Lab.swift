@@ -97,6 +97,12 @@ public enum Call: Sendable, CustomStringConvertible {
     case shutdown(Socket.Shutdown)
     /// close(2).
     case close
+    /// poll(2) with no wait: which events hold now (POLLIN, POLLOUT, POLLRDHUP asked for;
+    /// POLLERR and POLLHUP always reported).
+    case poll
+    /// getsockopt(SO_ERROR): the error pending on the socket, e.g. after a refused
+    /// non-blocking connect.
+    case pendingError
 
     /// What to send.
     public enum Payload: Sendable {
@@ -147,6 +153,8 @@ public enum Call: Sendable, CustomStringConvertible {
         case .recv(.nonblocking): return "recv nonblocking"
         case .shutdown(let how): return "shutdown \(how.rawValue)"
         case .close: return "close"
+        case .poll: return "poll"
+        case .pendingError: return "getsockopt SO_ERROR"
         }
     }
 }
@@ -163,6 +171,8 @@ public enum Outcome: Sendable, CustomStringConvertible {
     case count(Comparison)
     /// It is still waiting when the step's time (`within`) runs out: a blocking call blocks.
     case blocks
+    /// poll reports exactly these events (names like POLLIN; empty for none).
+    case events([String])
 
     /// As a lab file writes it.
     public var description: String {
@@ -172,6 +182,7 @@ public enum Outcome: Sendable, CustomStringConvertible {
         case .text(let text): return "\"\(text.escapedForDisplay)\""
         case .count(let comparison): return "\(comparison) bytes"
         case .blocks: return "blocks"
+        case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
         }
     }
 }

@@ -222,14 +222,27 @@ private struct Parser {
         case "close":
             try argumentCount(0...0, "close")
             return .close
+        case "poll":
+            try argumentCount(0...0, "poll")
+            return .poll
+        case "getsockopt":
+            guard arguments.count == 1, arguments[0].text == "SO_ERROR" else { throw error(node, "usage: getsockopt SO_ERROR") }
+            return .pendingError
         default:
-            throw error(node, "unknown call '\(verb)'; calls are socket, setsockopt, bind, listen, connect, accept, send, recv, shutdown, close")
+            throw error(node, "unknown call '\(verb)'; calls are socket, setsockopt, getsockopt SO_ERROR, bind, listen, connect, accept, send, recv, shutdown, close, poll")
         }
     }
 
     func outcome(_ node: Node, for call: Call) throws(LabFileError) -> Outcome {
         guard case .scalar(let scalar) = node else { throw error(node, "'expect' takes one value: ok, blocks, an errno name, \"text\", or a byte count") }
         let text = scalar.string
+        if case .poll = call {
+            let names = text == "none" ? [] : text.split(separator: " ").map(String.init)
+            for name in names where !PollEvents.names.contains(name) {
+                throw error(node, "'\(name)' is not a poll event; poll reports \(PollEvents.names.joined(separator: ", ")), or none")
+            }
+            return .events(PollEvents.sorted(names))
+        }
         let quoted = scalar.style == .doubleQuoted || scalar.style == .singleQuoted
         var number = text
         if number.hasSuffix(" bytes") { number.removeLast(6) }

@@ -79,9 +79,9 @@ final class LabSession {
     let started: ContinuousClock.Instant
     var result: LabResult
     var sockets: [String: LabSocket] = [:]
-    /// Every endpoint the lab's sockets have had, with the actor and the first frame it
-    /// counts from, to name the capture's ends.
-    var endpoints: [(endpoint: Endpoint, actor: String, fromFrame: Int)] = []
+    /// Every endpoint the lab's sockets have had, with the actor and the moment it counts
+    /// from, to name the capture's ends.
+    var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
 
@@ -204,12 +204,13 @@ final class LabSession {
         return nil
     }
 
-    /// The actor whose socket had `endpoint` when frame `frame` was captured, or the
-    /// endpoint itself. A port can change hands during a lab (a restarted server binds the
-    /// port of the old one), so each claim counts from the frame it was made at.
-    func actor(for endpoint: Endpoint, frame: Int) -> String {
+    /// The actor whose socket had `endpoint` when a segment was captured at `time`
+    /// (nanoseconds since the epoch), or the endpoint itself. A port can change hands
+    /// during a lab (a restarted server binds the port of the old one), so each claim
+    /// counts from the moment its call began; capture timestamps use the same clock.
+    func actor(for endpoint: Endpoint, time: Int64) -> String {
         func latest(_ matches: (Endpoint) -> Bool) -> String? {
-            endpoints.last { matches($0.endpoint) && $0.fromFrame <= frame }?.actor
+            endpoints.last { matches($0.endpoint) && $0.since <= time }?.actor
                 ?? endpoints.first { matches($0.endpoint) }?.actor
         }
         return latest { $0 == endpoint }
@@ -217,15 +218,19 @@ final class LabSession {
             ?? endpoint.description
     }
 
-    /// Records that `socket`'s actor holds its local endpoint from frame `fromFrame` on.
-    func remember(_ socket: LabSocket, fromFrame: Int) {
+    /// Records that `socket`'s actor holds its local endpoint from `since` on.
+    func remember(_ socket: LabSocket, since: Int64) {
         guard let local = socket.local else { return }
         if endpoints.last(where: { $0.endpoint == local })?.actor == socket.actor { return }
-        endpoints.append((local, socket.actor, fromFrame))
+        endpoints.append((local, socket.actor, since))
     }
 
-    /// The number the next captured frame will get.
-    var nextFrame: Int { (capture?.packets.count ?? 0) + 1 }
+    /// Now, on the clock capture timestamps use (CLOCK_REALTIME), in nanoseconds.
+    static var captureClockNow: Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
 
     // MARK: Kernel
 

@@ -29,8 +29,8 @@ extension LabSession {
     }
 
     func matches(_ pattern: SegmentPattern, _ segment: AnnotatedSegment) -> Bool {
-        if let from = pattern.from, actor(for: segment.segment.source, frame: segment.frame) != from { return false }
-        if let to = pattern.to, actor(for: segment.segment.destination, frame: segment.frame) != to { return false }
+        if let from = pattern.from, actor(for: segment.segment.source, time: segment.timestamp) != from { return false }
+        if let to = pattern.to, actor(for: segment.segment.destination, time: segment.timestamp) != to { return false }
         if let flags = pattern.flags, !segment.segment.flags.isSuperset(of: flags) { return false }
         if let without = pattern.withoutFlags, !segment.segment.flags.isDisjoint(with: without) { return false }
         if let label = pattern.label, !segment.labels.contains(label) { return false }
@@ -51,8 +51,8 @@ extension LabSession {
         result.segments = segments.map { segment in
             SegmentRecord(
                 frame: segment.frame, stream: segment.stream, time: Double(segment.timestamp - first) / 1e9,
-                from: actor(for: segment.segment.source, frame: segment.frame),
-                to: actor(for: segment.segment.destination, frame: segment.frame),
+                from: actor(for: segment.segment.source, time: segment.timestamp),
+                to: actor(for: segment.segment.destination, time: segment.timestamp),
                 flags: segment.segment.flags.letters, seq: segment.relativeSequence, ack: segment.relativeAcknowledgment,
                 len: segment.segment.payloadLength, window: segment.window, labels: segment.labels.map(\.description),
                 clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue)

@@ -12,6 +12,7 @@ enum Observed {
     case bytes([UInt8], endOfStream: Bool)
     case stillWaiting(String)
     case misuse(String)
+    case events([String])
 
     var text: String {
         switch self {
@@ -26,6 +27,7 @@ enum Observed {
             if endOfStream { text += ", then end of stream" }
             return text
         case .stillWaiting(let why), .misuse(let why): return why
+        case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
         }
     }
 
@@ -72,6 +74,7 @@ extension LabSession {
             if case .connect(_, blocking: false) = call { return errno == .inProgress }
             return false
         case (.blocks?, .stillWaiting): return true
+        case (.events(let wanted)?, .events(let seen)): return wanted == seen
         case (_, .misuse), (nil, .stillWaiting), (.success?, .stillWaiting): return false
         case (nil, _), (.success?, .ok), (.success?, .bytes): return true
         case (.failure(let wanted)?, .failed(let errno)): return wanted == errno
@@ -111,7 +114,7 @@ extension LabSession {
         _ call: Call, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, newName: String?
     ) throws -> Observed {
         let interrupt = interruption?.descriptor
-        let frame = nextFrame  // Segments this call causes come from here on.
+        let started = Self.captureClockNow  // Segments this call causes are captured after this.
         switch call {
             case .socket:
                 return .ok
@@ -120,17 +123,17 @@ extension LabSession {
             case .bind(let endpoint):
                 try socket.bind(endpoint)
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket, fromFrame: frame)
+                remember(labSocket, since: started)
             case .listen(let backlog):
                 try socket.listen(backlog: backlog)
                 labSocket.isListener = true
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket, fromFrame: frame)
+                remember(labSocket, since: started)
             case .connect(let endpoint, let blocking):
                 let connected = try socket.startConnect(to: endpoint)
                 labSocket.remote = endpoint
                 labSocket.local = try socket.localEndpoint()
-                remember(labSocket, fromFrame: frame)
+                remember(labSocket, since: started)
                 if connected { return .ok }
                 guard blocking else { return .failed(.inProgress) }
                 let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
@@ -147,7 +150,7 @@ extension LabSession {
                         // but accept() still returns it.
                         entry.remote = try? accepted.remoteEndpoint()
                         sockets[entry.name] = entry
-                        remember(entry, fromFrame: frame)
+                        remember(entry, since: started)
                         return .ok
                     }
                     let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
@@ -161,6 +164,10 @@ extension LabSession {
                 try socket.shutdown(how)
             case .close:
                 try socket.close()
+            case .poll:
+                return .events(PollEvents.names(of: try socket.readiness([.readable, .writable, .peerHalfClosed])))
+            case .pendingError:
+                if let error = try socket.pendingError() { return .failed(error) }
             }
             return .ok
     }
@@ -336,4 +343,20 @@ extension LabSession {
     }
 
     static func format(_ seconds: Double) -> String { LabResult.formatSeconds(seconds) }
+}
+
+/// poll(2) event names, in the order reports use.
+enum PollEvents {
+    static let table: [(Socket.Events, String)] = [
+        (.readable, "POLLIN"), (.writable, "POLLOUT"), (.peerHalfClosed, "POLLRDHUP"), (.error, "POLLERR"), (.hangUp, "POLLHUP"),
+    ]
+    static var names: [String] { table.map(\.1) }
+
+    static func names(of events: Socket.Events) -> [String] {
+        table.filter { events.contains($0.0) }.map(\.1)
+    }
+
+    static func sorted(_ names: [String]) -> [String] {
+        table.map(\.1).filter { names.contains($0) }
+    }
 }
