@@ -37,7 +37,7 @@ extension LabResult {
             case .failed: status = mark(false)
             case .notRun: status = style.dim("·")
             }
-            let time = step.status == .notRun ? "       " : LabSession.format(step.time).leftPadded(to: 7)
+            let time = step.status == .notRun ? "       " : LabResult.formatSeconds(step.time).leftPadded(to: 7)
             var text = "  \(status) \(style.dim(time)) \(step.actor.rightPadded(to: actorWidth))  \(step.action)"
             if step.status == .notRun {
                 text += style.dim("  (not run)")
@@ -95,7 +95,7 @@ extension LabResult {
         try line(indent(lesson.trimmingTrailingNewlines))
         try line()
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
-        try line("\(verdict) \(name) in \(LabSession.format(seconds)) s")
+        try line("\(verdict) \(name) in \(LabResult.formatSeconds(seconds)) s")
         try output.flush()
     }
 }

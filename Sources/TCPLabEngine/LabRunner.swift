@@ -131,10 +131,7 @@ final class LabSession {
             if let countersAtStart {
                 result.counters = try KernelCounters.read().changes(since: countersAtStart).map { CounterChange(name: $0.name, change: $0.change) }
             }
-        } catch is Interrupted {
-            result.interrupted = true
-            result.error = "interrupted by \(interruption?.signalName ?? "a signal"); everything the lab opened was closed"
-        } catch is Socket.Interrupted {
+        } catch where error is Interrupted || error is Socket.Interrupted {
             result.interrupted = true
             result.error = "interrupted by \(interruption?.signalName ?? "a signal"); everything the lab opened was closed"
         } catch {

@@ -250,7 +250,7 @@ extension LabSession {
         while true {
             if interruption?.isRequested == true { throw Interrupted() }
             let (holds, observed) = try evaluate(condition)
-            if holds { return (true, observed + " after \(Self.format(elapsed)) s") }
+            if holds { return (true, observed + " after \(LabResult.formatSeconds(elapsed)) s") }
             if ContinuousClock.now >= deadline { return (false, "not within the step's time: \(observed)") }
             let slice = min(ContinuousClock.now.duration(to: deadline), .milliseconds(10))
             seen = capture?.waitForMore(than: seen, timeout: max(slice, .zero)) ?? seen
@@ -309,7 +309,7 @@ extension LabSession {
             }
             if let comparison = facts.expiresSeconds {
                 let seconds = Double(record.expiresMilliseconds) / 1000
-                parts.append("expires in \(Self.format(seconds)) s")
+                parts.append("expires in \(LabResult.formatSeconds(seconds)) s")
                 holds = holds && comparison.allows(seconds)
             }
             return (holds, parts.joined(separator: ", "))
@@ -342,7 +342,6 @@ extension LabSession {
         result.kernel.append(shot)
     }
 
-    static func format(_ seconds: Double) -> String { LabResult.formatSeconds(seconds) }
 }
 
 /// poll(2) event names, in the order reports use.
