@@ -1,4 +1,5 @@
 import TCPLabAnalysis
+import TCPLabIsolation
 import TCPLabPacket
 import TCPLabSocket
 import TCPLabSystem
@@ -20,6 +21,8 @@ public struct Lab: Sendable {
     public var sysctls: [Setting]
     /// An nftables ruleset loaded into the lab's namespace before the first step.
     public var firewall: String?
+    /// Rate limiting on the namespace's lo, set up before the first step.
+    public var shaping: Shaping?
     /// The actors and what each stands for.
     public var actors: [Actor]
     /// The steps, in order.
@@ -35,6 +38,22 @@ public struct Lab: Sendable {
         public var name: String
         /// What it stands for.
         public var description: String
+        /// Capabilities its calls are made without (dropped from the effective set for
+        /// each call), as for a server that does not run as root.
+        public var lacks: [Capability] = []
+    }
+
+    /// A token bucket (tc-tbf(8)) on the namespace's lo: every segment waits its turn, so
+    /// segments sent at nearly the same moment cross on the wire.
+    public struct Shaping: Sendable {
+        /// The rate, as tc writes it ("100kbit").
+        public var rate: String
+        /// The bucket size in bytes.
+        public var burst: Int
+        /// The longest a packet may wait in the queue.
+        public var latency: Duration
+        /// lo's MTU while the lab runs; a segment larger than the bucket could never pass.
+        public var mtu: Int
     }
 
     /// A sysctl and its value.
@@ -58,6 +77,21 @@ public struct Step: Sendable {
     public var within: Duration
     /// Text to show with the step.
     public var note: String?
+    /// How long the call must take, in seconds, when the time is the lesson (Nagle's delay).
+    public var took: Comparison?
+    /// The round, for a step repeated by `repeat`.
+    public var round: Round?
+
+    /// Which round of a repeated step this is.
+    public struct Round: Sendable, CustomStringConvertible {
+        /// From 1.
+        public var number: Int
+        /// How many rounds there are.
+        public var count: Int
+
+        /// "round 2 of 3".
+        public var description: String { "round \(number) of \(count)" }
+    }
 
     /// What a step does.
     public enum Action: Sendable {
@@ -110,6 +144,8 @@ public enum Call: Sendable, CustomStringConvertible {
         case text(String)
         /// A number of bytes of a repeating pattern.
         case bytes(Int)
+        /// A message with a length prefix: 4 bytes of length, big-endian, then the text.
+        case framed(String)
 
         var data: [UInt8] {
             switch self {
@@ -120,6 +156,10 @@ public enum Call: Sendable, CustomStringConvertible {
                 while bytes.count < count { bytes += bytes }
                 bytes.removeLast(bytes.count - count)
                 return bytes
+            case .framed(let text):
+                let body = Array(text.utf8)
+                let length = UInt32(body.count)
+                return [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: length >> $0) } + body
             }
         }
     }
@@ -134,6 +174,8 @@ public enum Call: Sendable, CustomStringConvertible {
         case untilEnd
         /// One recv call that does not wait: EAGAIN when nothing is there.
         case nonblocking
+        /// One length-prefixed message: 4 bytes of length, then that many bytes.
+        case framed
     }
 
     /// The call as a lab file writes it.
@@ -147,10 +189,12 @@ public enum Call: Sendable, CustomStringConvertible {
         case .accept: return "accept"
         case .send(.text(let text), let blocking): return "send \"\(text.escapedForDisplay)\"" + (blocking ? "" : " nonblocking")
         case .send(.bytes(let count), let blocking): return "send \(count) bytes" + (blocking ? "" : " nonblocking")
+        case .send(.framed(let text), let blocking): return "send framed \"\(text.escapedForDisplay)\"" + (blocking ? "" : " nonblocking")
         case .recv(.once): return "recv"
         case .recv(.exactly(let count)): return "recv \(count) bytes"
         case .recv(.untilEnd): return "recv all"
         case .recv(.nonblocking): return "recv nonblocking"
+        case .recv(.framed): return "recv framed"
         case .shutdown(let how): return "shutdown \(how.rawValue)"
         case .close: return "close"
         case .poll: return "poll"
@@ -173,6 +217,9 @@ public enum Outcome: Sendable, CustomStringConvertible {
     case blocks
     /// poll reports exactly these events (names like POLLIN; empty for none).
     case events([String])
+    /// recv returns every byte the named socket's sends took, in order: nothing lost,
+    /// nothing twice.
+    case everythingSent(by: String)
 
     /// As a lab file writes it.
     public var description: String {
@@ -183,14 +230,15 @@ public enum Outcome: Sendable, CustomStringConvertible {
         case .count(let comparison): return "\(comparison) bytes"
         case .blocks: return "blocks"
         case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
+        case .everythingSent(let socket): return "everything \(socket) sent"
         }
     }
 }
 
 /// A condition a wait step waits for.
 public enum WaitCondition: Sendable, CustomStringConvertible {
-    /// The kernel reports the socket in this state (sock_diag).
-    case state(socket: String, TCPState)
+    /// The kernel reports the socket with these facts (sock_diag): a state, a queue, a timer.
+    case socket(String, SocketFacts)
     /// The capture has seen a matching segment.
     case segment(SegmentPattern, Comparison)
     /// A kernel counter has grown by this much since the lab began.
@@ -199,7 +247,7 @@ public enum WaitCondition: Sendable, CustomStringConvertible {
     /// In words.
     public var description: String {
         switch self {
-        case .state(let socket, let state): return "\(socket) is \(state)"
+        case .socket(let name, let facts): return "\(name) \(facts.state == nil ? "has" : "is") \(facts)"
         case .segment(let pattern, let count): return "the capture shows \(count) × \(pattern)"
         case .counter(let name, let change): return "\(name) has grown by \(change)"
         }
@@ -218,7 +266,7 @@ public enum Check: Sendable, CustomStringConvertible {
     /// In words.
     public var description: String {
         switch self {
-        case .socket(let name, let facts): return "kernel: \(name) \(facts)"
+        case .socket(let name, let facts): return "\(name) \(facts.state == nil ? "has" : "is") \(facts)"
         case .statesCount(let state, let count): return "kernel: sockets in \(state): \(count)"
         case .counter(let name, let change): return "counter \(name) grew by \(change)"
         }

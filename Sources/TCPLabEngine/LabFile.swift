@@ -1,4 +1,5 @@
 import TCPLabAnalysis
+import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
 import TCPLabSocket
@@ -54,10 +55,12 @@ private struct Parser {
         }
         var sysctls: [Lab.Setting] = []
         var firewall: String?
+        var shaping: Lab.Shaping?
         if let setup = top["setup"] {
-            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall"], what: "setup")
+            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall", "shaping"], what: "setup")
             if let node = fields["sysctls"] { sysctls = try settings(node.value) }
             if let node = fields["firewall"] { firewall = try string(node.value, "setup.firewall") }
+            if let node = fields["shaping"] { shaping = try self.shaping(node.value) }
         }
         let actorFields = try mapping(top["actors"]!.value, allowed: nil, what: "actors")
         var actors: [Lab.Actor] = []
@@ -68,7 +71,7 @@ private struct Parser {
             guard !Self.reservedKeys.contains(key) else {
                 throw error(entry.key, "'\(key)' cannot name an actor: it is a step keyword")
             }
-            actors.append(Lab.Actor(name: key, description: try string(entry.value, "actors.\(key)")))
+            actors.append(try actor(key, entry.value))
         }
         self.actors = actors.map(\.name)
         sockets = Set(self.actors)
@@ -76,7 +79,7 @@ private struct Parser {
             throw error(top["steps"]!.value, "'steps' must be a list")
         }
         var steps: [Step] = []
-        for node in stepNodes { steps.append(try step(node)) }
+        for node in stepNodes { steps += try self.steps(node) }
         var capture: [CaptureExpectation] = []
         if let node = top["capture"] {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
@@ -87,17 +90,66 @@ private struct Parser {
             title: try string(top["title"]!.value, "title"),
             summary: try string(top["summary"]!.value, "summary"),
             teaches: try string(top["teaches"]!.value, "teaches"),
-            sysctls: sysctls, firewall: firewall, actors: actors, steps: steps, capture: capture,
+            sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
     }
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "expect", "within", "as", "note"]
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took"]
+
+    /// An actor: a description, or a mapping with `description` and `lacks`.
+    func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
+        if case .scalar = node { return Lab.Actor(name: name, description: try string(node, "actors.\(name)")) }
+        let fields = try mapping(node, allowed: ["description", "lacks"], what: "actor '\(name)'")
+        guard let description = fields["description"] else { throw error(node, "actor '\(name)' needs a 'description'") }
+        var actor = Lab.Actor(name: name, description: try string(description.value, "description"))
+        if let lacks = fields["lacks"] {
+            var names: [Node] = [lacks.value]
+            if case .sequence(let items) = lacks.value { names = Array(items) }
+            for item in names {
+                let text = try string(item, "lacks")
+                guard let capability = Capability(name: text) else {
+                    throw error(item, "'lacks' takes capability names: \(Capability.known.map(\.name).joined(separator: ", ")); not '\(text)'")
+                }
+                actor.lacks.append(capability)
+            }
+        }
+        return actor
+    }
+
+    /// A step, or the steps of a `repeat`, written out once per round.
+    mutating func steps(_ node: Node) throws(LabFileError) -> [Step] {
+        guard case .mapping = node, let count = try mapping(node, allowed: nil, what: "a step")["repeat"] else {
+            return [try step(node)]
+        }
+        let fields = try mapping(node, allowed: ["repeat", "steps"], what: "a repeat step")
+        guard let rounds = Int(try string(count.value, "repeat")), (1...100).contains(rounds) else {
+            throw error(count.value, "'repeat' takes a number of rounds from 1 to 100")
+        }
+        guard let body = fields["steps"], case .sequence(let items) = body.value, !items.isEmpty else {
+            throw error(node, "'repeat' needs 'steps': the list of steps to repeat")
+        }
+        var once: [Step] = []
+        for item in items {
+            if case .mapping = item, try mapping(item, allowed: nil, what: "a step")["repeat"] != nil {
+                throw error(item, "a repeat cannot hold another repeat")
+            }
+            once.append(try step(item))
+        }
+        var steps: [Step] = []
+        for round in 1...rounds {
+            for var step in once {
+                step.round = Step.Round(number: round, count: rounds)
+                steps.append(step)
+            }
+        }
+        return steps
+    }
 
     mutating func step(_ node: Node) throws(LabFileError) -> Step {
         let fields = try mapping(node, allowed: nil, what: "a step")
-        let modifiers: Set<String> = ["expect", "within", "as", "note"]
+        let modifiers: Set<String> = ["expect", "within", "as", "note", "took"]
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
@@ -114,22 +166,24 @@ private struct Parser {
         }
         switch key {
         case "wait":
-            try refuse("expect"); try refuse("as")
+            try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .wait(try condition(entry.value)), within: within, note: note)
         case "check":
-            try refuse("expect"); try refuse("as")
+            try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .check(try check(entry.value)), within: within, note: note)
         case "sysctl":
-            try refuse("expect"); try refuse("as")
+            try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .sysctl(try settings(entry.value)), within: within, note: note)
         case "firewall":
-            try refuse("expect"); try refuse("as")
+            try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
         default:
             guard sockets.contains(key) else {
                 throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")
             }
             let call = try self.call(entry.value)
+            var took: Comparison?
+            if let node = fields["took"] { took = try durationComparison(node.value, "took") }
             var expect: Outcome?
             if let node = fields["expect"] { expect = try outcome(node.value, for: call) }
             var name: String?
@@ -145,7 +199,7 @@ private struct Parser {
             } else if case .accept = call {
                 throw error(entry.value, "accept needs 'as: NAME' to name the socket it returns")
             }
-            return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note)
+            return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note, took: took)
         }
     }
 
@@ -189,11 +243,15 @@ private struct Parser {
             try argumentCount(0...0, "accept (with 'as: NAME')")
             return .accept
         case "send":
-            let usage = "send \"TEXT\" | send N bytes, then optionally nonblocking"
+            let usage = "send \"TEXT\" | send N bytes | send framed \"TEXT\", then optionally nonblocking"
             guard let first = arguments.first else { throw error(node, "usage: \(usage)") }
             var rest = Array(arguments.dropFirst())
             let payload: Call.Payload
-            if first.quoted {
+            if first.text == "framed" && !first.quoted {
+                guard let text = rest.first, text.quoted else { throw error(node, "usage: send framed \"TEXT\" [nonblocking]") }
+                rest.removeFirst()
+                payload = .framed(text.text)
+            } else if first.quoted {
                 payload = .text(first.text)
             } else if let count = Self.byteCount(first.text) {
                 if rest.first?.text == "bytes" { rest.removeFirst() }
@@ -209,10 +267,11 @@ private struct Parser {
             if arguments.isEmpty { return .recv(.once) }
             if arguments.count == 1 && arguments[0].text == "all" { return .recv(.untilEnd) }
             if arguments.count == 1 && arguments[0].text == "nonblocking" { return .recv(.nonblocking) }
+            if arguments.count == 1 && arguments[0].text == "framed" { return .recv(.framed) }
             if let count = Self.byteCount(arguments[0].text), arguments.count == 1 || (arguments.count == 2 && arguments[1].text == "bytes") {
                 return .recv(.exactly(count))
             }
-            throw error(node, "usage: recv | recv N bytes | recv all | recv nonblocking")
+            throw error(node, "usage: recv | recv N bytes | recv all | recv nonblocking | recv framed")
         case "shutdown":
             try argumentCount(1...1, "shutdown RD|WR|RDWR")
             guard let how = Socket.Shutdown(rawValue: arguments[0].text.replacingPrefix("SHUT_")) else {
@@ -254,6 +313,14 @@ private struct Parser {
         }
         if quoted { return .text(text) }
         if text == "ok" { return .success }
+        if text.hasPrefix("everything ") && text.hasSuffix(" sent") {
+            guard case .recv(let amount) = call, case .untilEnd = amount else {
+                throw error(node, "'everything NAME sent' is expected only of 'recv all', which reads to the end of the stream")
+            }
+            let name = String(text.dropFirst("everything ".count).dropLast(" sent".count))
+            guard sockets.contains(name) else { throw error(node, "no socket named '\(name)' to compare with") }
+            return .everythingSent(by: name)
+        }
         if text == "blocks" {
             switch call {
             case .connect(_, blocking: true), .accept, .send(_, blocking: true), .recv(.once), .recv(.exactly), .recv(.untilEnd):
@@ -278,11 +345,13 @@ private struct Parser {
     // MARK: Waits and checks
 
     func condition(_ node: Node) throws(LabFileError) -> WaitCondition {
-        let fields = try mapping(node, allowed: ["socket", "state", "segment", "count", "counter", "grows"], what: "wait")
+        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "segment", "count", "counter", "grows"], what: "wait")
         if let socket = fields["socket"] {
-            let name = try socketName(socket.value)
-            guard let state = fields["state"] else { throw error(node, "wait on a socket needs 'state' (LISTEN, ESTABLISHED, TIME-WAIT, ...)") }
-            return .state(socket: name, try tcpState(state.value))
+            let facts = try socketFacts(fields)
+            guard facts.state != nil || facts.receiveQueue != nil || facts.sendQueue != nil || facts.timer != nil || facts.expiresSeconds != nil else {
+                throw error(node, "wait on a socket needs state, recv-q, send-q, timer or expires")
+            }
+            return .socket(try socketName(socket.value), facts)
         }
         if let segment = fields["segment"] {
             let count = try fields["count"].map { entry throws(LabFileError) in try comparison(entry.value) } ?? Comparison(minimum: 1, maximum: .infinity)
@@ -298,22 +367,7 @@ private struct Parser {
     func check(_ node: Node) throws(LabFileError) -> Check {
         let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows"], what: "check")
         if let socket = fields["socket"] {
-            var facts = SocketFacts()
-            if let node = fields["state"] { facts.state = try tcpState(node.value) }
-            if let node = fields["recv-q"] { facts.receiveQueue = try comparison(node.value) }
-            if let node = fields["send-q"] { facts.sendQueue = try comparison(node.value) }
-            if let node = fields["timer"] {
-                let text = try string(node.value, "timer")
-                guard KernelTimerNames.all.contains(text) else { throw error(node.value, "timer is one of \(KernelTimerNames.all.joined(separator: ", "))") }
-                facts.timer = text
-            }
-            if let node = fields["expires"] {
-                var text = try string(node.value, "expires")
-                if text.hasSuffix("s") { text.removeLast() }
-                guard let comparison = Comparison(parsing: text) else { throw error(node.value, "expires takes seconds: \"55..60\" or \">= 50\"") }
-                facts.expiresSeconds = comparison
-            }
-            return .socket(try socketName(socket.value), facts)
+            return .socket(try socketName(socket.value), try socketFacts(fields))
         }
         if let state = fields["sockets-in"] {
             guard let count = fields["count"] else { throw error(node, "check sockets-in needs 'count'") }
@@ -324,6 +378,26 @@ private struct Parser {
             return .counter(try counterName(counter.value), try comparison(grows.value))
         }
         throw error(node, "check needs socket (with state, recv-q, send-q, timer, expires), sockets-in and count, or counter and grows")
+    }
+
+    /// The facts a check or wait on a socket names.
+    func socketFacts(_ fields: Fields) throws(LabFileError) -> SocketFacts {
+        var facts = SocketFacts()
+        if let node = fields["state"] { facts.state = try tcpState(node.value) }
+        if let node = fields["recv-q"] { facts.receiveQueue = try comparison(node.value) }
+        if let node = fields["send-q"] { facts.sendQueue = try comparison(node.value) }
+        if let node = fields["timer"] {
+            let text = try string(node.value, "timer")
+            guard KernelTimerNames.all.contains(text) else { throw error(node.value, "timer is one of \(KernelTimerNames.all.joined(separator: ", "))") }
+            facts.timer = text
+        }
+        if let node = fields["expires"] {
+            var text = try string(node.value, "expires")
+            if text.hasSuffix("s") { text.removeLast() }
+            guard let comparison = Comparison(parsing: text) else { throw error(node.value, "expires takes seconds: \"55..60\" or \">= 50\"") }
+            facts.expiresSeconds = comparison
+        }
+        return facts
     }
 
     func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
@@ -422,6 +496,47 @@ private struct Parser {
             throw error(node, "'\(text)' is not a number or bound (3, \">= 1\", \"<= 2\", \"1..3\")")
         }
         return comparison
+    }
+
+    /// A bound on a duration in seconds, each number with its unit: "<= 10ms", "30ms..80ms".
+    func durationComparison(_ node: Node, _ what: String) throws(LabFileError) -> Comparison {
+        let text = try string(node, what)
+        let seconds = { (number: String) -> Double? in
+            if number.hasSuffix("ms") { return Double(number.dropLast(2).trimmingSpaces).map { $0 / 1000 } }
+            if number.hasSuffix("s") { return Double(number.dropLast().trimmingSpaces) }
+            return nil
+        }
+        guard let comparison = Comparison(parsing: text, value: seconds) else {
+            throw error(node, "'\(what)' takes a time or a bound with units: \"<= 10ms\", \"30ms..80ms\", \">= 1s\"; not '\(text)'")
+        }
+        return comparison
+    }
+
+    /// The `shaping` setup: rate, burst, latency and mtu.
+    func shaping(_ node: Node) throws(LabFileError) -> Lab.Shaping {
+        let fields = try mapping(node, allowed: ["rate", "burst", "latency", "mtu"], what: "shaping")
+        for key in ["rate", "burst", "latency"] where fields[key] == nil {
+            throw error(node, "shaping needs rate, burst and latency (e.g. rate: 100kbit, burst: 2000, latency: 2s)")
+        }
+        let rate = try string(fields["rate"]!.value, "rate")
+        let digits = rate.prefix { $0.isNumber }
+        guard !digits.isEmpty, ["bit", "kbit", "mbit"].contains(String(rate.dropFirst(digits.count))) else {
+            throw error(fields["rate"]!.value, "rate is a number with bit, kbit or mbit (100kbit), not '\(rate)'")
+        }
+        guard let burst = Int(try string(fields["burst"]!.value, "burst")), (100...1_000_000).contains(burst) else {
+            throw error(fields["burst"]!.value, "burst is a number of bytes from 100 to 1000000")
+        }
+        var mtu = 1500
+        if let node = fields["mtu"] {
+            guard let value = Int(try string(node.value, "mtu")), (576...65536).contains(value) else {
+                throw error(node.value, "mtu is a number of bytes from 576 to 65536")
+            }
+            mtu = value
+        }
+        if mtu + 14 > burst {
+            throw error(node, "a \(mtu)-byte packet (with its 14-byte Ethernet header) does not fit a \(burst)-byte bucket: tbf would drop it; lower mtu or raise burst")
+        }
+        return Lab.Shaping(rate: rate, burst: burst, latency: try duration(fields["latency"]!.value), mtu: mtu)
     }
 
     func duration(_ node: Node) throws(LabFileError) -> Duration {
@@ -554,22 +669,22 @@ enum KernelTimerNames {
 }
 
 extension Comparison {
-    /// Parses "3", ">= 1", "<= 2", "1..3" (bounds included).
-    init?(parsing text: String) {
+    /// Parses "3", ">= 1", "<= 2", "1..3" (bounds included); `value` reads each number.
+    init?(parsing text: String, value: (String) -> Double? = { Double($0) }) {
         let text = text.trimmingSpaces
         if text.hasPrefix(">=") {
-            guard let value = Double(text.dropFirst(2).trimmingSpaces) else { return nil }
-            self.init(minimum: value, maximum: .infinity)
+            guard let bound = value(text.dropFirst(2).trimmingSpaces) else { return nil }
+            self.init(minimum: bound, maximum: .infinity)
         } else if text.hasPrefix("<=") {
-            guard let value = Double(text.dropFirst(2).trimmingSpaces) else { return nil }
-            self.init(minimum: -.infinity, maximum: value)
+            guard let bound = value(text.dropFirst(2).trimmingSpaces) else { return nil }
+            self.init(minimum: -.infinity, maximum: bound)
         } else if let range = text.firstRange(of: "..") {
-            guard let low = Double(text[..<range.lowerBound].trimmingSpaces),
-                  let high = Double(text[range.upperBound...].trimmingSpaces), low <= high else { return nil }
+            guard let low = value(text[..<range.lowerBound].trimmingSpaces),
+                  let high = value(text[range.upperBound...].trimmingSpaces), low <= high else { return nil }
             self.init(minimum: low, maximum: high)
         } else {
-            guard let value = Double(text) else { return nil }
-            self = .exactly(value)
+            guard let exact = value(text) else { return nil }
+            self = .exactly(exact)
         }
     }
 }

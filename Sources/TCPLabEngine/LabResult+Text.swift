@@ -39,6 +39,7 @@ extension LabResult {
             }
             let time = step.status == .notRun ? "       " : LabResult.formatSeconds(step.time).leftPadded(to: 7)
             var text = "  \(status) \(style.dim(time)) \(step.actor.rightPadded(to: actorWidth))  \(step.action)"
+            if let round = step.round { text += style.dim(" (\(round))") }
             if step.status == .notRun {
                 text += style.dim("  (not run)")
             } else {

@@ -80,6 +80,10 @@ public struct StepResult: Sendable, Encodable {
     public var time: Double
     /// The lab's note for the step.
     public var note: String?
+    /// How long the call took, in seconds (socket calls only).
+    public var duration: Double? = nil
+    /// "round 2 of 3" for a repeated step.
+    public var round: String? = nil
 }
 
 /// A capture expectation's result.

@@ -65,6 +65,10 @@ final class LabSocket {
     var local: Endpoint?
     var remote: Endpoint?
     var isListener = false
+    /// The inode sock_diag reports for it while it is open.
+    var inode: UInt64?
+    /// Every byte this socket's sends handed to the kernel, since its `socket` call.
+    var sent = StreamDigest()
 
     init(name: String, actor: String) {
         self.name = name
@@ -150,7 +154,7 @@ final class LabSession {
         for step in steps {
             result.steps.append(StepResult(
                 line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
-                observed: "", status: .notRun, time: elapsed, note: step.note))
+                observed: "", status: .notRun, time: elapsed, note: step.note, round: step.round?.description))
         }
     }
 
@@ -161,6 +165,12 @@ final class LabSession {
                 line: setting.line, actor: "setup", action: "sysctl \(setting.name) = \(setting.value)", expected: nil,
                 observed: "set in the lab's namespace", status: .passed, time: elapsed, note: nil))
         }
+        if let shaping = lab.shaping {
+            try shape(shaping)
+            result.steps.append(StepResult(
+                line: 0, actor: "setup", action: "shaping: lo mtu \(shaping.mtu), tbf rate \(shaping.rate) burst \(shaping.burst)",
+                expected: nil, observed: "set on the lab's lo", status: .passed, time: elapsed, note: nil))
+        }
         if let firewall = lab.firewall {
             let outcome = try Command.run(["nft", "-f", "-"], input: firewall)
             guard outcome.status == 0 else {
@@ -169,6 +179,22 @@ final class LabSession {
             result.steps.append(StepResult(
                 line: 0, actor: "setup", action: "firewall (nft -f)", expected: nil,
                 observed: "rules loaded in the lab's namespace", status: .passed, time: elapsed, note: nil))
+        }
+    }
+
+    /// Sets lo's MTU and a tbf qdisc on it (ip-link(8), tc-tbf(8)); lo and its qdisc go
+    /// with the namespace.
+    func shape(_ shaping: Lab.Shaping) throws {
+        let milliseconds = Int(Self.seconds(shaping.latency) * 1000)
+        let commands = [
+            ["ip", "link", "set", "dev", "lo", "mtu", String(shaping.mtu)],
+            ["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", shaping.rate, "burst", String(shaping.burst), "latency", "\(milliseconds)ms"],
+        ]
+        for command in commands {
+            let outcome = try Command.run(command)
+            guard outcome.status == 0 else {
+                throw LabSetupError(message: "\(command.joined(separator: " ")) failed: \(outcome.output.trimmingSpaces)")
+            }
         }
     }
 
@@ -240,6 +266,10 @@ final class LabSession {
 
     /// The lab's name for a kernel socket: the lab socket with the same ends.
     func name(of entry: KernelSocket) -> String {
+        // An open socket's inode names it exactly, even among sockets sharing an address.
+        if entry.inode != 0, let owner = sockets.values.first(where: { $0.inode == UInt64(entry.inode) && $0.socket?.isClosed == false }) {
+            return owner.name
+        }
         let owners = sockets.values.filter { $0.local == entry.local }
         if entry.state == .listen, let listener = owners.first(where: { $0.isListener }) { return listener.name }
         if let exact = owners.first(where: { $0.remote == entry.remote && !$0.isListener }) { return exact.name }
@@ -251,6 +281,9 @@ final class LabSession {
     /// The kernel's record of a lab socket, or nil if the kernel lists none (CLOSED).
     func kernelRecord(of socket: LabSocket, in listed: [KernelSocket]) -> KernelSocket? {
         guard let local = socket.local else { return nil }
+        if let inode = socket.inode, socket.socket?.isClosed == false, let open = listed.first(where: { UInt64($0.inode) == inode }) {
+            return open
+        }
         if socket.isListener {
             return listed.first { $0.local == local && $0.state == .listen }
         }

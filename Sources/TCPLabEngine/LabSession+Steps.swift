@@ -1,5 +1,6 @@
 import TCPLabAnalysis
 import TCPLabCapture
+import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
 import TCPLabSocket
@@ -10,6 +11,9 @@ enum Observed {
     case ok
     case failed(Errno)
     case bytes([UInt8], endOfStream: Bool)
+    /// Part of a send: `count` of `asked` bytes taken in `calls` calls, then `stop`
+    /// (EAGAIN for a non-blocking send that filled the buffer).
+    case sent(count: Int, asked: Int, calls: Int, stop: Errno)
     case stillWaiting(String)
     case misuse(String)
     case events([String])
@@ -26,6 +30,9 @@ enum Observed {
             }
             if endOfStream { text += ", then end of stream" }
             return text
+        case .sent(let count, let asked, let calls, let stop):
+            let call = calls == 1 ? "1 send() call" : "\(calls) send() calls"
+            return "\(count) of \(asked) bytes in \(call), then \(stop.name)"
         case .stillWaiting(let why), .misuse(let why): return why
         case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
         }
@@ -44,12 +51,26 @@ extension LabSession {
         let deadline = ContinuousClock.now + step.within
         var observed: String
         var passed: Bool
+        var duration: Double?
         switch step.action {
         case .call(let name, let call, let expect, let newName):
             let socket = sockets[name]!
-            let outcome = try perform(call, on: socket, deadline: deadline, newName: newName)
+            let lacks = lab.actors.first { $0.name == socket.actor }?.lacks ?? []
+            let start = ContinuousClock.now
+            let outcome = try Capability.withoutEffective(lacks) {
+                try perform(call, on: socket, deadline: deadline, newName: newName)
+            }
+            duration = Self.seconds(start.duration(to: .now))
             observed = outcome.text
-            passed = Self.matches(outcome, expect, call: call)
+            if case .everythingSent(let sender)? = expect {
+                (passed, observed) = compare(outcome, with: sockets[sender]!)
+            } else {
+                passed = Self.matches(outcome, expect, call: call)
+            }
+            if let took = step.took, let duration {
+                observed += " in \(Self.formatMilliseconds(duration))"
+                passed = passed && took.allows(duration)
+            }
         case .wait(let condition):
             (passed, observed) = try wait(for: condition, until: deadline)
         case .check(let check):
@@ -64,7 +85,37 @@ extension LabSession {
         }
         return StepResult(
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
-            observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note)
+            observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note,
+            duration: duration, round: step.round?.description)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// "43.9 ms".
+    static func formatMilliseconds(_ seconds: Double) -> String {
+        // Hundredths below 1 ms, so a fast call does not read as "0.0 ms".
+        let digits = seconds < 0.001 ? 2 : 1
+        let scale = digits == 2 ? 100_000.0 : 10_000.0
+        let units = Int((seconds * scale).rounded())
+        let divisor = digits == 2 ? 100 : 10
+        var fraction = String(units % divisor)
+        while fraction.count < digits { fraction = "0" + fraction }
+        return "\(units / divisor).\(fraction) ms"
+    }
+
+    /// Whether a recv returned exactly the bytes `sender`'s send calls took, in order.
+    func compare(_ outcome: Observed, with sender: LabSocket) -> (Bool, String) {
+        guard case .bytes(let data, let endOfStream) = outcome else { return (false, outcome.text) }
+        let received = StreamDigest(data)
+        let sent = sender.sent
+        let text = outcome.text
+        guard endOfStream else { return (false, text + "; the stream did not end") }
+        if received == sent { return (true, text + ": every byte \(sender.name)'s sends took, in order") }
+        if received.count != sent.count { return (false, text + "; \(sender.name)'s sends took \(sent.count) bytes") }
+        return (false, text + "; as many as \(sender.name) sent, but not the same bytes")
     }
 
     static func matches(_ outcome: Observed, _ expect: Outcome?, call: Call) -> Bool {
@@ -80,6 +131,7 @@ extension LabSession {
         case (.failure(let wanted)?, .failed(let errno)): return wanted == errno
         case (.text(let text)?, .bytes(let data, _)): return data == Array(text.utf8)
         case (.count(let comparison)?, .bytes(let data, _)): return comparison.allows(Double(data.count))
+        case (.count(let comparison)?, .sent(let count, _, _, _)): return comparison.allows(Double(count))
         default: return false
         }
     }
@@ -97,6 +149,8 @@ extension LabSession {
             labSocket.local = nil
             labSocket.remote = nil
             labSocket.isListener = false
+            labSocket.sent = StreamDigest()
+            labSocket.inode = try? labSocket.socket?.inode()
             return .ok
         }
         guard let socket = labSocket.socket, !socket.isClosed else {
@@ -143,8 +197,12 @@ extension LabSession {
             case .accept:
                 while true {
                     if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
-                        let entry = LabSocket(name: newName ?? "\(labSocket.name)-accepted", actor: labSocket.actor)
+                        let name = newName ?? "\(labSocket.name)-accepted"
+                        // A repeated accept names a new socket; the old one, if still open, is closed.
+                        if let old = sockets[name]?.socket, !old.isClosed { try? old.close() }
+                        let entry = LabSocket(name: name, actor: labSocket.actor)
                         entry.socket = accepted
+                        entry.inode = try? accepted.inode()
                         entry.local = try accepted.localEndpoint()
                         // A connection reset while queued has no peer any more (ENOTCONN),
                         // but accept() still returns it.
@@ -157,7 +215,9 @@ extension LabSession {
                     if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }
                 }
             case .send(let payload, let blocking):
-                return try send(payload.data, blocking: blocking, on: socket, deadline: deadline, interrupt: interrupt)
+                return try send(payload.data, blocking: blocking, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
+            case .recv(.framed):
+                return try receiveMessage(on: socket, deadline: deadline, interrupt: interrupt)
             case .recv(let amount):
                 return try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
             case .shutdown(let how):
@@ -182,10 +242,18 @@ extension LabSession {
         }
     }
 
-    func send(_ data: [UInt8], blocking: Bool, on socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Observed {
+    /// Sends `data`: blocking, until all is taken or the deadline passes; non-blocking, as
+    /// an event loop writes, call after call until the kernel takes no more (EAGAIN).
+    /// Whatever the kernel took is added to the socket's ``StreamDigest``.
+    func send(
+        _ data: [UInt8], blocking: Bool, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?
+    ) throws -> Observed {
         var sent = 0
+        var calls = 0
+        defer { labSocket.sent.add(data[..<sent]) }
         repeat {
             let count: Int?
+            calls += 1
             do {
                 count = try Self.nonblocking { () throws(SystemCallError) in try socket.send(data[sent...]) }
             } catch {
@@ -196,13 +264,32 @@ extension LabSession {
                 sent += count
                 continue
             }
-            if !blocking { return sent > 0 ? .bytes(Array(data[..<sent]), endOfStream: false) : .failed(.wouldBlock) }
+            if !blocking { return sent > 0 ? .sent(count: sent, asked: data.count, calls: calls, stop: .wouldBlock) : .failed(.wouldBlock) }
             let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
             if events.isEmpty {
                 return .stillWaiting("sent \(sent) of \(data.count) bytes; the send buffer stayed full until the step's time ran out")
             }
         } while sent < data.count
-        return .bytes(Array(data[..<sent]), endOfStream: false)
+        // All taken: shown like received bytes, with the text when it is short.
+        return .bytes(data, endOfStream: false)
+    }
+
+    /// Receives one length-prefixed message: 4 bytes of length (big-endian), then the body.
+    func receiveMessage(on socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Observed {
+        let header = try receive(.exactly(4), on: socket, deadline: deadline, interrupt: interrupt)
+        guard case .bytes(let prefix, _) = header, prefix.count == 4 else {
+            if case .bytes(let prefix, true) = header, !prefix.isEmpty {
+                return .misuse("the stream ended inside a length prefix, after \(prefix.count) of its 4 bytes")
+            }
+            return header
+        }
+        let length = prefix.reduce(0) { $0 << 8 | Int($1) }
+        guard length <= 16 * 1024 * 1024 else { return .misuse("the length prefix says \(length) bytes: not a framed message") }
+        let body = try receive(.exactly(length), on: socket, deadline: deadline, interrupt: interrupt)
+        if case .bytes(let data, _) = body, data.count < length {
+            return .misuse("the stream ended after \(data.count) of the message's \(length) bytes")
+        }
+        return body
     }
 
     func receive(_ amount: Call.Amount, on socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Observed {
@@ -211,6 +298,7 @@ extension LabSession {
         var once = false
         switch amount {
         case .once, .nonblocking: once = true
+        case .framed: return try receiveMessage(on: socket, deadline: deadline, interrupt: interrupt)
         case .exactly(let count): limit = count
         case .untilEnd: limit = .max
         }
@@ -259,10 +347,8 @@ extension LabSession {
 
     func evaluate(_ condition: WaitCondition) throws -> (Bool, String) {
         switch condition {
-        case .state(let name, let state):
-            let listed = try SocketDiagnostics.tcpSockets()
-            let current = kernelRecord(of: sockets[name]!, in: listed)?.state ?? .closed
-            return (current == state, "\(name) is \(current)")
+        case .socket(let name, let facts):
+            return evaluate(facts, of: sockets[name]!, in: try SocketDiagnostics.tcpSockets())
         case .segment(let pattern, let count):
             let segments = analyse(capture?.packets ?? [], finish: true).segments
             let matching = segments.filter { matches(pattern, $0) }.count
@@ -287,32 +373,7 @@ extension LabSession {
         case .socket(let name, let facts):
             let shot = try snapshot("check at line \(line)")
             record(shot)
-            let listed = shot.sockets.map(\.socket)
-            guard let record = kernelRecord(of: sockets[name]!, in: listed) else {
-                let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
-                return (holds, "the kernel lists no socket for \(name) (CLOSED)")
-            }
-            var holds = true
-            var parts = [record.state.rawValue]
-            if let state = facts.state, state != record.state { holds = false }
-            if let comparison = facts.receiveQueue {
-                parts.append("Recv-Q \(record.receiveQueue)")
-                holds = holds && comparison.allows(Double(record.receiveQueue))
-            }
-            if let comparison = facts.sendQueue {
-                parts.append("Send-Q \(record.sendQueue)")
-                holds = holds && comparison.allows(Double(record.sendQueue))
-            }
-            if let timer = facts.timer {
-                parts.append("timer \(record.timer)")
-                holds = holds && timer == record.timer.rawValue
-            }
-            if let comparison = facts.expiresSeconds {
-                let seconds = Double(record.expiresMilliseconds) / 1000
-                parts.append("expires in \(LabResult.formatSeconds(seconds)) s")
-                holds = holds && comparison.allows(seconds)
-            }
-            return (holds, parts.joined(separator: ", "))
+            return evaluate(facts, of: sockets[name]!, in: shot.sockets.map(\.socket))
         case .statesCount(let state, let count):
             let shot = try snapshot("check at line \(line)")
             record(shot)
@@ -323,6 +384,35 @@ extension LabSession {
             let grown = try counterChange(name)
             return (change.allows(Double(grown)), "\(name) grew by \(grown)")
         }
+    }
+
+    /// Whether the kernel's record of `socket` shows `facts`, and what it shows.
+    func evaluate(_ facts: SocketFacts, of socket: LabSocket, in listed: [KernelSocket]) -> (Bool, String) {
+        guard let record = kernelRecord(of: socket, in: listed) else {
+            let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
+            return (holds, "the kernel lists no socket for \(socket.name) (CLOSED)")
+        }
+        var holds = true
+        var parts = [record.state.rawValue]
+        if let state = facts.state, state != record.state { holds = false }
+        if let comparison = facts.receiveQueue {
+            parts.append("Recv-Q \(record.receiveQueue)")
+            holds = holds && comparison.allows(Double(record.receiveQueue))
+        }
+        if let comparison = facts.sendQueue {
+            parts.append("Send-Q \(record.sendQueue)")
+            holds = holds && comparison.allows(Double(record.sendQueue))
+        }
+        if let timer = facts.timer {
+            parts.append("timer \(record.timer)")
+            holds = holds && timer == record.timer.rawValue
+        }
+        if let comparison = facts.expiresSeconds {
+            let seconds = Double(record.expiresMilliseconds) / 1000
+            parts.append("expires in \(LabResult.formatSeconds(seconds)) s")
+            holds = holds && comparison.allows(seconds)
+        }
+        return (holds, parts.joined(separator: ", "))
     }
 
     /// Adds a snapshot to the report, or, when the kernel's list is the same as at the

@@ -193,6 +193,14 @@ public final class Socket {
         }
     }
 
+    /// The socket's inode number (fstat(2)'s st_ino), which sock_diag and `ss -e` report:
+    /// it tells apart sockets that share an address, like a SO_REUSEPORT group.
+    public func inode() throws(SystemCallError) -> UInt64 {
+        var status = stat()
+        try systemCall("fstat") { fstat(descriptor, &status) }
+        return UInt64(status.st_ino)
+    }
+
     /// The local address (getsockname(2)).
     public func localEndpoint() throws(SystemCallError) -> Endpoint? {
         try endpoint(call: "getsockname") { getsockname($0, $1, $2) }

@@ -105,4 +105,83 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(changes.map(\.name), ["TcpExt.ListenDrops", "TcpExt.ListenOverflows"])
         XCTAssertEqual(changes.map(\.change), [3, 3])
     }
+
+    /// A repeat writes its steps out once per round, each marked with its round.
+    func testRepeatWritesItsStepsOncePerRound() throws {
+        let lab = try LabFile.parse(header + """
+            steps:
+              - repeat: 3
+                steps:
+                  - client: socket
+                  - client: close
+            """, name: "t", source: "t.yaml")
+        XCTAssertEqual(lab.steps.count, 6)
+        XCTAssertEqual(lab.steps.map { $0.round?.description ?? "" }, [
+            "round 1 of 3", "round 1 of 3", "round 2 of 3", "round 2 of 3", "round 3 of 3", "round 3 of 3",
+        ])
+        let nested = error("steps:\n  - repeat: 2\n    steps:\n      - repeat: 2\n        steps: []\n")
+        XCTAssertEqual(nested?.message, "a repeat cannot hold another repeat")
+    }
+
+    /// 'took' bounds a call's time, each number with its unit; other steps refuse it.
+    func testTookTakesATimeBoundWithUnits() throws {
+        let lab = try LabFile.parse(header + "steps:\n  - client: socket\n    took: \"30ms..0.1s\"\n", name: "t", source: "t.yaml")
+        let took = try XCTUnwrap(lab.steps.first?.took)
+        XCTAssertEqual(took.minimum, 0.03, accuracy: 1e-9)
+        XCTAssertEqual(took.maximum, 0.1, accuracy: 1e-9)
+        XCTAssertEqual(error("steps:\n  - client: socket\n    took: \"30..40\"\n")?.message.hasPrefix("'took' takes a time"), true)
+        XCTAssertEqual(error("steps:\n  - check: {sockets-in: LISTEN, count: 1}\n    took: 1s\n")?.message, "'took' belongs to a socket call, not to 'check'")
+    }
+
+    /// A framed send puts a 4-byte big-endian length before the text; 'recv framed' reads one.
+    func testFramedCallsParse() throws {
+        let lab = try LabFile.parse(header + "steps:\n  - client: send framed \"hello\"\n  - server: recv framed\n    expect: \"hello\"\n", name: "t", source: "t.yaml")
+        guard case .call(_, .send(.framed(let text), blocking: true), _, _) = lab.steps[0].action else { return XCTFail("\(lab.steps[0].action)") }
+        XCTAssertEqual(text, "hello")
+        guard case .call(_, .recv(.framed), .text("hello")?, _) = lab.steps[1].action else { return XCTFail("\(lab.steps[1].action)") }
+        XCTAssertEqual(error("steps:\n  - client: send framed hello\n")?.message, "usage: send framed \"TEXT\" [nonblocking]")
+    }
+
+    /// An actor may lack capabilities, named as the kernel names them.
+    func testActorsMayLackCapabilities() throws {
+        let lab = try LabFile.parse("""
+            title: A lab
+            summary: One line.
+            teaches: Something.
+            actors:
+              web:
+                description: not root
+                lacks: CAP_NET_BIND_SERVICE
+            lesson: What happened.
+            steps: []
+            """, name: "t", source: "t.yaml")
+        XCTAssertEqual(lab.actors.first?.lacks.map(\.name), ["CAP_NET_BIND_SERVICE"])
+        do {
+            _ = try LabFile.parse("title: a\nsummary: b\nteaches: c\nlesson: d\nsteps: []\nactors:\n  web:\n    description: x\n    lacks: CAP_ROOT\n", name: "t", source: "t.yaml")
+            XCTFail("accepted CAP_ROOT")
+        } catch {
+            XCTAssertEqual(error.line, 9)
+            XCTAssertTrue(error.message.hasPrefix("'lacks' takes capability names"), error.message)
+        }
+    }
+
+    /// Shaping is checked before anything runs: a packet that cannot fit the bucket is refused.
+    func testShapingIsChecked() throws {
+        let lab = try LabFile.parse(header + "setup:\n  shaping: {rate: 20kbit, burst: 2000, latency: 2s}\nsteps: []\n", name: "t", source: "t.yaml")
+        XCTAssertEqual(lab.shaping?.rate, "20kbit")
+        XCTAssertEqual(lab.shaping?.mtu, 1500)
+        XCTAssertEqual(error("setup:\n  shaping: {rate: fast, burst: 2000, latency: 2s}\nsteps: []\n")?.message.hasPrefix("rate is a number"), true)
+        XCTAssertEqual(error("setup:\n  shaping: {rate: 1mbit, burst: 2000, latency: 2s, mtu: 9000}\nsteps: []\n")?.message.hasPrefix("a 9000-byte packet"), true)
+    }
+
+    /// 'everything NAME sent' belongs to 'recv all' and names a socket; a wait on a
+    /// socket needs something to wait for.
+    func testEverythingSentAndSocketWaitsAreChecked() throws {
+        let lab = try LabFile.parse(header + "steps:\n  - server: recv all\n    expect: everything client sent\n  - wait: {socket: client, send-q: 0}\n", name: "t", source: "t.yaml")
+        guard case .call(_, _, .everythingSent(by: "client")?, _) = lab.steps[0].action else { return XCTFail("\(lab.steps[0].action)") }
+        guard case .wait(.socket("client", let facts)) = lab.steps[1].action else { return XCTFail("\(lab.steps[1].action)") }
+        XCTAssertEqual(facts.sendQueue?.maximum, 0)
+        XCTAssertEqual(error("steps:\n  - server: recv\n    expect: everything client sent\n")?.message.hasPrefix("'everything NAME sent' is expected only of 'recv all'"), true)
+        XCTAssertEqual(error("steps:\n  - wait: {socket: client}\n")?.message, "wait on a socket needs state, recv-q, send-q, timer or expires")
+    }
 }

@@ -2,15 +2,22 @@
 #define TCPLAB_SHIMS_H
 
 // What glibc declares only under _GNU_SOURCE, which Swift's Glibc module is built without,
-// and the Linux netlink headers for sock_diag. Only declarations and constants: the
+// the capability calls glibc exports without a header, and the Linux netlink headers for
+// sock_diag. Only declarations and constants: the
 // structures import into Swift as they are.
 
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <linux/capability.h>
 
 // unshare(2): move the calling thread into new namespaces.
 int unshare(int flags);
+
+// capget(2) and capset(2): a thread's capability sets. glibc exports them but declares
+// them in no header (libcap's <sys/capability.h> does).
+int capget(cap_user_header_t header, cap_user_data_t data);
+int capset(cap_user_header_t header, const cap_user_data_t data);
 
 // CLONE_NEWNET and CLONE_NEWUSER from <sched.h>.
 static const int tcplab_clone_newnet = 0x40000000;
