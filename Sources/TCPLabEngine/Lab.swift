@@ -123,8 +123,10 @@ public enum Call: Sendable, CustomStringConvertible {
     case connect(Endpoint, blocking: Bool)
     /// accept(2), waiting for a connection.
     case accept
-    /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what fits.
-    case send(Payload, blocking: Bool)
+    /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what
+    /// fits. With `signal`, without MSG_NOSIGNAL: a SIGPIPE the kernel raises is caught and
+    /// reported.
+    case send(Payload, blocking: Bool, signal: Bool = false)
     /// recv(2).
     case recv(Amount)
     /// shutdown(2).
@@ -187,9 +189,16 @@ public enum Call: Sendable, CustomStringConvertible {
         case .listen(let backlog): return "listen \(backlog)"
         case .connect(let endpoint, let blocking): return "connect \(endpoint)" + (blocking ? "" : " nonblocking")
         case .accept: return "accept"
-        case .send(.text(let text), let blocking): return "send \"\(text.escapedForDisplay)\"" + (blocking ? "" : " nonblocking")
-        case .send(.bytes(let count), let blocking): return "send \(count) bytes" + (blocking ? "" : " nonblocking")
-        case .send(.framed(let text), let blocking): return "send framed \"\(text.escapedForDisplay)\"" + (blocking ? "" : " nonblocking")
+        case .send(let payload, let blocking, let signal):
+            var text: String
+            switch payload {
+            case .text(let body): text = "send \"\(body.escapedForDisplay)\""
+            case .bytes(let count): text = "send \(count) bytes"
+            case .framed(let body): text = "send framed \"\(body.escapedForDisplay)\""
+            }
+            if !blocking { text += " nonblocking" }
+            if signal { text += " without MSG_NOSIGNAL" }
+            return text
         case .recv(.once): return "recv"
         case .recv(.exactly(let count)): return "recv \(count) bytes"
         case .recv(.untilEnd): return "recv all"
@@ -209,6 +218,8 @@ public enum Outcome: Sendable, CustomStringConvertible {
     case success
     /// It fails with this errno.
     case failure(Errno)
+    /// It fails with this errno and the kernel raises this signal ("SIGPIPE").
+    case failureRaising(Errno, String)
     /// It returns exactly this text (recv).
     case text(String)
     /// It returns or moves this many bytes (send, recv; 0 is end of stream for recv).
@@ -226,6 +237,7 @@ public enum Outcome: Sendable, CustomStringConvertible {
         switch self {
         case .success: return "ok"
         case .failure(let errno): return errno.name
+        case .failureRaising(let errno, let signal): return "\(errno.name) and \(signal)"
         case .text(let text): return "\"\(text.escapedForDisplay)\""
         case .count(let comparison): return "\(comparison) bytes"
         case .blocks: return "blocks"

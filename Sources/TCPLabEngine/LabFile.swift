@@ -261,8 +261,10 @@ private struct Parser {
             }
             let blocking = !(rest.first?.text == "nonblocking")
             if !blocking { rest.removeFirst() }
-            guard rest.isEmpty else { throw error(node, "usage: \(usage)") }
-            return .send(payload, blocking: blocking)
+            let signal = rest.map(\.text) == ["without", "MSG_NOSIGNAL"]
+            if signal { rest.removeAll() }
+            guard rest.isEmpty else { throw error(node, "usage: \(usage) and without MSG_NOSIGNAL") }
+            return .send(payload, blocking: blocking, signal: signal)
         case "recv":
             if arguments.isEmpty { return .recv(.once) }
             if arguments.count == 1 && arguments[0].text == "all" { return .recv(.untilEnd) }
@@ -323,11 +325,19 @@ private struct Parser {
         }
         if text == "blocks" {
             switch call {
-            case .connect(_, blocking: true), .accept, .send(_, blocking: true), .recv(.once), .recv(.exactly), .recv(.untilEnd):
+            case .connect(_, blocking: true), .accept, .send(_, blocking: true, _), .recv(.once), .recv(.exactly), .recv(.untilEnd):
                 return .blocks
             default:
                 throw error(node, "'blocks' is expected only of a call that waits (connect, accept, send, recv); '\(call)' returns at once")
             }
+        }
+        if text.hasPrefix("E") && text.hasSuffix(" and SIGPIPE") {
+            guard case .send(_, _, signal: true) = call else {
+                throw error(node, "only a send without MSG_NOSIGNAL can raise SIGPIPE: write 'send ... without MSG_NOSIGNAL'")
+            }
+            let name = String(text.dropLast(" and SIGPIPE".count))
+            guard let errno = Errno(name: name) else { throw error(node, "'\(name)' is not an errno name (EPIPE, ...)") }
+            return .failureRaising(errno, "SIGPIPE")
         }
         if text.hasPrefix("E") && text.allSatisfy({ $0.isUppercase || $0.isNumber }) {
             guard let errno = Errno(name: text) else { throw error(node, "'\(text)' is not an errno name (EADDRINUSE, ECONNRESET, EPIPE, ...)") }

@@ -6,6 +6,12 @@ import TCPLabPacket
 import TCPLabSocket
 import TCPLabSystem
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What a socket call did.
 enum Observed {
     case ok
@@ -17,6 +23,8 @@ enum Observed {
     case stillWaiting(String)
     case misuse(String)
     case events([String])
+    /// What the call did, and the signal the kernel raised meanwhile (caught, not run).
+    indirect case signalled(Observed, String)
 
     var text: String {
         switch self {
@@ -35,6 +43,8 @@ enum Observed {
             return "\(count) of \(asked) bytes in \(call), then \(stop.name)"
         case .stillWaiting(let why), .misuse(let why): return why
         case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
+        case .signalled(let outcome, let signal):
+            return outcome.text + ", and the kernel raised \(signal) (caught here; by default it ends the process)"
         }
     }
 
@@ -126,6 +136,8 @@ extension LabSession {
             return false
         case (.blocks?, .stillWaiting): return true
         case (.events(let wanted)?, .events(let seen)): return wanted == seen
+        case (.failureRaising(let wanted, let signal)?, .signalled(.failed(let errno), let raised)): return wanted == errno && signal == raised
+        case (_, .signalled): return false
         case (_, .misuse), (nil, .stillWaiting), (.success?, .stillWaiting): return false
         case (nil, _), (.success?, .ok), (.success?, .bytes): return true
         case (.failure(let wanted)?, .failed(let errno)): return wanted == errno
@@ -214,8 +226,13 @@ extension LabSession {
                     let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
                     if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }
                 }
-            case .send(let payload, let blocking):
+            case .send(let payload, let blocking, false):
                 return try send(payload.data, blocking: blocking, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
+            case .send(let payload, let blocking, true):
+                let (outcome, raised) = try PendingSignal.catching(SIGPIPE) {
+                    try send(payload.data, blocking: blocking, raisingSIGPIPE: true, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
+                }
+                return raised ? .signalled(outcome, "SIGPIPE") : outcome
             case .recv(.framed):
                 return try receiveMessage(on: socket, deadline: deadline, interrupt: interrupt)
             case .recv(let amount):
@@ -246,7 +263,8 @@ extension LabSession {
     /// an event loop writes, call after call until the kernel takes no more (EAGAIN).
     /// Whatever the kernel took is added to the socket's ``StreamDigest``.
     func send(
-        _ data: [UInt8], blocking: Bool, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, interrupt: Int32?
+        _ data: [UInt8], blocking: Bool, raisingSIGPIPE: Bool = false, on labSocket: LabSocket, socket: Socket,
+        deadline: ContinuousClock.Instant, interrupt: Int32?
     ) throws -> Observed {
         var sent = 0
         var calls = 0
@@ -255,7 +273,7 @@ extension LabSession {
             let count: Int?
             calls += 1
             do {
-                count = try Self.nonblocking { () throws(SystemCallError) in try socket.send(data[sent...]) }
+                count = try Self.nonblocking { () throws(SystemCallError) in try socket.send(data[sent...], raisingSIGPIPE: raisingSIGPIPE) }
             } catch {
                 if sent == 0 { return .failed(error.errno) }
                 return .stillWaiting("sent \(sent) of \(data.count) bytes, then \(error.errno)")

@@ -154,9 +154,14 @@ public final class Socket {
 
     /// Sends what the send buffer takes (send(2) with MSG_NOSIGNAL, so a reset peer gives
     /// EPIPE, not SIGPIPE). Returns the bytes taken; EAGAIN when none fit.
-    public func send(_ bytes: ArraySlice<UInt8>) throws(SystemCallError) -> Int {
-        try systemCall("send") {
-            bytes.withUnsafeBytes { raw in Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+    ///
+    /// With `raisingSIGPIPE`, MSG_NOSIGNAL is left out, as in a program that never heard of
+    /// it: the kernel then also sends the calling thread SIGPIPE on a broken connection,
+    /// so block and collect it (``PendingSignal``) or the process ends.
+    public func send(_ bytes: ArraySlice<UInt8>, raisingSIGPIPE: Bool = false) throws(SystemCallError) -> Int {
+        let flags = raisingSIGPIPE ? Int32(0) : Int32(MSG_NOSIGNAL)
+        return try systemCall("send") {
+            bytes.withUnsafeBytes { raw in Glibc.send(descriptor, raw.baseAddress, raw.count, flags) }
         }
     }
 

@@ -136,7 +136,7 @@ final class LabFileTests: XCTestCase {
     /// A framed send puts a 4-byte big-endian length before the text; 'recv framed' reads one.
     func testFramedCallsParse() throws {
         let lab = try LabFile.parse(header + "steps:\n  - client: send framed \"hello\"\n  - server: recv framed\n    expect: \"hello\"\n", name: "t", source: "t.yaml")
-        guard case .call(_, .send(.framed(let text), blocking: true), _, _) = lab.steps[0].action else { return XCTFail("\(lab.steps[0].action)") }
+        guard case .call(_, .send(.framed(let text), blocking: true, signal: false), _, _) = lab.steps[0].action else { return XCTFail("\(lab.steps[0].action)") }
         XCTAssertEqual(text, "hello")
         guard case .call(_, .recv(.framed), .text("hello")?, _) = lab.steps[1].action else { return XCTFail("\(lab.steps[1].action)") }
         XCTAssertEqual(error("steps:\n  - client: send framed hello\n")?.message, "usage: send framed \"TEXT\" [nonblocking]")

@@ -28,4 +28,12 @@ final class WriteToClosedPeerLabTests: XCTestCase {
     func testNextSendFailsWithEPIPE() throws {
         XCTAssertEqual(try lab().step("client", "send \"second\"")?.observed.hasPrefix("EPIPE"), true)
     }
+
+    /// Without MSG_NOSIGNAL the same failure also raises SIGPIPE on the sending thread,
+    /// whose default action would end the process; the lab catches it to show it.
+    func testSendWithoutMSGNOSIGNALRaisesSIGPIPE() throws {
+        let observed = try XCTUnwrap(try lab().step("client", "send \"third\" without MSG_NOSIGNAL")?.observed)
+        XCTAssertTrue(observed.hasPrefix("EPIPE"), observed)
+        XCTAssertTrue(observed.contains("the kernel raised SIGPIPE"), observed)
+    }
 }
