@@ -82,16 +82,19 @@ extension LabResult {
 /// open, carry data, close or reset it, as (sender side, flags, labels), repeated ones
 /// collapsed. Pure ACKs, the number of data segments, PSH and a data segment sent twice as
 /// the capture stops depend on timing (delayed ACKs, how the kernel splits a write), so
-/// they are left out; what the lab teaches is not.
+/// they are left out; what the lab teaches is not. So is which segment acknowledges a FIN:
+/// a bare ACK, or the receiver's own FIN when its close came first, is a race between the
+/// kernel's ACK and the application's close() (and a last ACK may fall after the capture
+/// stops).
 enum CapturePattern {
     static func of(_ events: [AnalysisEvent]) -> [Int: [String]] {
         var pattern: [Int: [String]] = [:]
         for case .segment(let segment, _) in events {
             let flags = segment.segment.flags
             let meaningful = !flags.isDisjoint(with: [.syn, .fin, .rst]) || segment.segment.payloadLength > 0
-                || segment.labels.contains(.ackOfFIN) || segment.labels.contains(.handshakeACK)
+                || segment.labels.contains(.handshakeACK)
             guard meaningful else { continue }
-            var labels = segment.labels.filter { $0 != .pureACK }
+            var labels = segment.labels.filter { $0 != .pureACK && $0 != .ackOfFIN }
             // How a bulk transfer is cut into segments, where PSH falls, and whether one of
             // them goes out twice as the capture stops are timing, not lessons.
             if segment.segment.payloadLength > 0 && !flags.contains(.syn) {
