@@ -4,9 +4,11 @@
 //
 // Modules, one job each:
 //   CPcap           libpcap, as a system library (pkg-config "libpcap").
-//   CTCPLabShims    declarations glibc hides behind _GNU_SOURCE (unshare, CLONE_NEWNET).
+//   CTCPLabShims    declarations glibc hides (unshare, CLONE_NEWNET, capget, capset) and
+//                   the Linux netlink and capability headers.
 //   TCPLabSystem    the one system-call wrapper: EINTR retry, typed errno, file descriptors.
-//   TCPLabIsolation a fresh network namespace with its own lo, per call.
+//   TCPLabIsolation a fresh network namespace with its own lo, per call; the user namespace
+//                   for ordinary users; capabilities dropped per thread.
 //   TCPLabPacket    decoding link, IP and TCP headers into value types.
 //   TCPLabCapture   capture files (pcap, pcapng; read and write) and live libpcap capture.
 //   TCPLabAnalysis  connections, relative numbers, labels, per-endpoint TCP states, summaries.
