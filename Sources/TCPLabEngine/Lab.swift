@@ -259,7 +259,7 @@ public enum WaitCondition: Sendable, CustomStringConvertible {
     /// In words.
     public var description: String {
         switch self {
-        case .socket(let name, let facts): return "\(name) \(facts.state == nil ? "has" : "is") \(facts)"
+        case .socket(let name, let facts): return facts.sentence(about: name)
         case .segment(let pattern, let count): return "the capture shows \(count) × \(pattern)"
         case .counter(let name, let change): return "\(name) has grown by \(change)"
         }
@@ -278,7 +278,7 @@ public enum Check: Sendable, CustomStringConvertible {
     /// In words.
     public var description: String {
         switch self {
-        case .socket(let name, let facts): return "\(name) \(facts.state == nil ? "has" : "is") \(facts)"
+        case .socket(let name, let facts): return facts.sentence(about: name)
         case .statesCount(let state, let count): return "kernel: sockets in \(state): \(count)"
         case .counter(let name, let change): return "counter \(name) grew by \(change)"
         }
@@ -307,6 +307,11 @@ public struct SocketFacts: Sendable, CustomStringConvertible {
         if let timer { parts.append("timer \(timer)") }
         if let expiresSeconds { parts.append("expires in \(expiresSeconds) s") }
         return parts.joined(separator: ", ")
+    }
+
+    /// "client is TIME-WAIT, expires in ≤ 58.9 s", or "conn has Recv-Q 14" without a state.
+    func sentence(about socket: String) -> String {
+        "\(socket) \(state == nil ? "has" : "is") \(self)"
     }
 }
 

@@ -120,10 +120,9 @@ private struct Parser {
 
     /// A step, or the steps of a `repeat`, written out once per round.
     mutating func steps(_ node: Node) throws(LabFileError) -> [Step] {
-        guard case .mapping = node, let count = try mapping(node, allowed: nil, what: "a step")["repeat"] else {
-            return [try step(node)]
-        }
+        guard node["repeat"] != nil else { return [try step(node)] }
         let fields = try mapping(node, allowed: ["repeat", "steps"], what: "a repeat step")
+        let count = fields["repeat"]!
         guard let rounds = Int(try string(count.value, "repeat")), (1...100).contains(rounds) else {
             throw error(count.value, "'repeat' takes a number of rounds from 1 to 100")
         }
@@ -131,12 +130,7 @@ private struct Parser {
             throw error(node, "'repeat' needs 'steps': the list of steps to repeat")
         }
         var once: [Step] = []
-        for item in items {
-            if case .mapping = item, try mapping(item, allowed: nil, what: "a step")["repeat"] != nil {
-                throw error(item, "a repeat cannot hold another repeat")
-            }
-            once.append(try step(item))
-        }
+        for item in items { once.append(try step(item)) }
         var steps: [Step] = []
         for round in 1...rounds {
             for var step in once {
@@ -149,6 +143,8 @@ private struct Parser {
 
     mutating func step(_ node: Node) throws(LabFileError) -> Step {
         let fields = try mapping(node, allowed: nil, what: "a step")
+        // steps(_:) takes a repeat before it gets here, so this one is inside another.
+        if fields["repeat"] != nil { throw error(node, "a repeat cannot hold another repeat") }
         let modifiers: Set<String> = ["expect", "within", "as", "note", "took"]
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {

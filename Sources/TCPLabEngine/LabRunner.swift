@@ -48,8 +48,7 @@ public struct LabRunner {
         } catch {
             result.error = "\(error)"
         }
-        let (seconds, attoseconds) = started.duration(to: .now).components
-        result.seconds = Double(seconds) + Double(attoseconds) / 1e18
+        result.seconds = started.duration(to: .now).inSeconds
         result.passed = result.error == nil && !result.interrupted
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
         return result
@@ -97,10 +96,7 @@ final class LabSession {
         for actor in lab.actors { sockets[actor.name] = LabSocket(name: actor.name, actor: actor.name) }
     }
 
-    var elapsed: Double {
-        let (seconds, attoseconds) = started.duration(to: .now).components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    var elapsed: Double { started.duration(to: .now).inSeconds }
 
     struct Interrupted: Error {}
 
@@ -185,7 +181,7 @@ final class LabSession {
     /// Sets lo's MTU and a tbf qdisc on it (ip-link(8), tc-tbf(8)); lo and its qdisc go
     /// with the namespace.
     func shape(_ shaping: Lab.Shaping) throws {
-        let milliseconds = Int(Self.seconds(shaping.latency) * 1000)
+        let milliseconds = Int(shaping.latency.inSeconds * 1000)
         let commands = [
             ["ip", "link", "set", "dev", "lo", "mtu", String(shaping.mtu)],
             ["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", shaping.rate, "burst", String(shaping.burst), "latency", "\(milliseconds)ms"],

@@ -70,7 +70,7 @@ extension LabSession {
             let outcome = try Capability.withoutEffective(lacks) {
                 try perform(call, on: socket, deadline: deadline, newName: newName)
             }
-            duration = Self.seconds(start.duration(to: .now))
+            duration = start.duration(to: .now).inSeconds
             observed = outcome.text
             if case .everythingSent(let sender)? = expect {
                 (passed, observed) = compare(outcome, with: sockets[sender]!)
@@ -97,11 +97,6 @@ extension LabSession {
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
             observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note,
             duration: duration, round: step.round?.description)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// "43.9 ms".
@@ -233,8 +228,6 @@ extension LabSession {
                     try send(payload.data, blocking: blocking, raisingSIGPIPE: true, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
                 }
                 return raised ? .signalled(outcome, "SIGPIPE") : outcome
-            case .recv(.framed):
-                return try receiveMessage(on: socket, deadline: deadline, interrupt: interrupt)
             case .recv(let amount):
                 return try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
             case .shutdown(let how):
