@@ -199,7 +199,6 @@ extension LabSession {
                 guard blocking else { return .failed(.inProgress) }
                 let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
                 if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
-                if let error = try socket.pendingError() { return .failed(error) }
                 try socket.finishConnect(to: endpoint)
             case .accept:
                 while true {
