@@ -13,7 +13,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             NAME is a built-in lab (see tcplab list) or the path to a lab file (.yaml). \
             Each lab runs in its own network namespace; its annotated capture is written to \
-            Captures/NAME.pcapng, or into the --output directory.
+            tcplab-captures/NAME.pcapng in the current directory, or into the --output \
+            directory (--output Captures refreshes the repository's committed captures).
 
             Needs root, or an ordinary user where the kernel allows user namespaces.
             Exit status: 0 when every expectation held; 1 when one did not or a lab could \
@@ -34,7 +35,7 @@ struct RunCommand: ParsableCommand {
     var format: Format = .text
 
     @Option(help: ArgumentHelp("Directory for the annotated captures.", valueName: "DIR"))
-    var output: String = "Captures"
+    var output: String = "tcplab-captures"
 
     @Flag(help: "Do not write the annotated captures.")
     var noCapture = false
