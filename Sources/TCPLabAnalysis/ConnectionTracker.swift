@@ -23,7 +23,12 @@ public final class ConnectionTracker {
     /// How long a finished connection is remembered after its last segment, in nanoseconds.
     public let retirementDelay: Int64
 
-    private var connections: [ConnectionKey: TrackedConnection] = [:]
+    /// Where each remembered connection is in `slots`.
+    private var connections: [ConnectionKey: Int] = [:]
+    /// The connections, as values, so that updating one costs no reference counting or
+    /// exclusivity check; retired slots are reused.
+    private var slots: ContiguousArray<TrackedConnection> = []
+    private var freeSlots: [Int] = []
     /// Records ready to hand out, oldest first, from `readyStart` on.
     private var ready: [ConnectionRecord] = []
     private var readyStart = 0
@@ -34,6 +39,7 @@ public final class ConnectionTracker {
     public init(retirementDelay: Duration = .seconds(120)) {
         let (seconds, attoseconds) = retirementDelay.components
         self.retirementDelay = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        connections.reserveCapacity(1 << 16)
     }
 
     /// Takes one decoded frame captured at `timestamp` (nanoseconds since the epoch).
@@ -52,22 +58,37 @@ public final class ConnectionTracker {
         }
         segmentCount += 1
         let key = ConnectionKey(segment.source, segment.destination)
-        let connection: TrackedConnection
-        if let existing = connections[key], !existing.isReplaced(by: segment) {
-            connection = existing
-        } else {
-            if let replaced = connections[key] { ready.append(replaced.record()) }
-            connection = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
+        if let slot = connections[key] {
+            if !slots[slot].isReplaced(by: segment) {
+                slots[slot].take(segment, time: timestamp)
+                return
+            }
+            ready.append(slots[slot].record())
+            slots[slot] = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
             connectionCount += 1
-            connections[key] = connection
+            slots[slot].take(segment, time: timestamp)
+            return
         }
-        connection.take(segment, time: timestamp)
+        let connection = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
+        connectionCount += 1
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = connection
+        } else {
+            slot = slots.count
+            slots.append(connection)
+        }
+        connections[key] = slot
+        slots[slot].take(segment, time: timestamp)
     }
 
     /// Ends the input: every connection still remembered becomes ready.
     public func finish() {
-        let left = connections.values.sorted { ($0.lastTime, $0.stream) < ($1.lastTime, $1.stream) }
+        let left = connections.values.map { slots[$0] }.sorted { ($0.lastTime, $0.stream) < ($1.lastTime, $1.stream) }
         connections.removeAll()
+        slots.removeAll()
+        freeSlots.removeAll()
         ready.append(contentsOf: left.map { $0.record() })
     }
 
@@ -86,15 +107,16 @@ public final class ConnectionTracker {
     }
 
     private func retireFinished(now: Int64) {
-        var done: [TrackedConnection] = []
-        for connection in connections.values where connection.isFinished && now &- connection.lastTime > retirementDelay {
-            done.append(connection)
+        var done: [(key: ConnectionKey, slot: Int)] = []
+        for (key, slot) in connections where slots[slot].isFinished && now &- slots[slot].lastTime > retirementDelay {
+            done.append((key, slot))
         }
         guard !done.isEmpty else { return }
-        done.sort { ($0.lastTime, $0.stream) < ($1.lastTime, $1.stream) }
-        for connection in done {
-            connections[ConnectionKey(connection.client, connection.server)] = nil
-            ready.append(connection.record())
+        done.sort { (slots[$0.slot].lastTime, slots[$0.slot].stream) < (slots[$1.slot].lastTime, slots[$1.slot].stream) }
+        for (key, slot) in done {
+            connections[key] = nil
+            ready.append(slots[slot].record())
+            freeSlots.append(slot)
         }
     }
 }
@@ -114,25 +136,16 @@ struct TrackedSide {
 }
 
 /// One connection the tracker follows.
-final class TrackedConnection {
+struct TrackedConnection {
     let stream: Int
     let client: Endpoint
     let server: Endpoint
-    let joinedMidstream: Bool
     var history: ConnectionHistory
     var fromClient = TrackedSide()
     var fromServer = TrackedSide()
+    var events: TrackedEvents
     let firstTime: Int64
     var lastTime: Int64
-    var clientSYNTime: Int64 = 0
-    var handshakeRoundTrip: Int64?
-    var simultaneousOpen = false
-    var refused = false
-    var resetBy: Side?
-    var firstToClose: Side?
-    var halfClose = false
-    var simultaneousClose = false
-    var threeWayClose = false
 
     /// A connection whose first segment is `first`: its sender is the client unless it is a
     /// SYN-ACK, whose receiver is.
@@ -141,7 +154,7 @@ final class TrackedConnection {
         let synACK = first.flags.contains(.syn) && first.flags.contains(.ack)
         client = synACK ? first.destination : first.source
         server = synACK ? first.source : first.destination
-        joinedMidstream = !first.flags.contains(.syn)
+        events = TrackedEvents(joinedMidstream: !first.flags.contains(.syn))
         history = ConnectionHistory(flipped: synACK)
         firstTime = time
         lastTime = time
@@ -161,17 +174,21 @@ final class TrackedConnection {
         return side.hasBase && side.base != segment.sequenceNumber
     }
 
-    func take(_ segment: TCPSegment, time: Int64) {
+    mutating func take(_ segment: TCPSegment, time: Int64) {
         lastTime = time
-        if segment.source == client {
-            take(segment, sender: .client, &fromClient, &fromServer, time: time)
+        let fromClient = segment.source == client
+        if fromClient {
+            TrackedConnection.take(segment, sender: .client, &self.fromClient, &self.fromServer, &events, time: time)
         } else {
-            take(segment, sender: .server, &fromServer, &fromClient, time: time)
+            TrackedConnection.take(segment, sender: .server, &self.fromServer, &self.fromClient, &events, time: time)
         }
-        history.record(segment, fromOriginator: segment.source == client)
+        history.record(segment, fromOriginator: fromClient)
     }
 
-    private func take(_ segment: TCPSegment, sender: Side, _ forward: inout TrackedSide, _ reverse: inout TrackedSide, time: Int64) {
+    private static func take(
+        _ segment: TCPSegment, sender: Side, _ forward: inout TrackedSide, _ reverse: inout TrackedSide,
+        _ e: inout TrackedEvents, time: Int64
+    ) {
         let flags = segment.flags
         let seq = segment.sequenceNumber
         let ack = segment.acknowledgmentNumber
@@ -192,10 +209,10 @@ final class TrackedConnection {
         if flags.contains(.syn) {
             if forward.sentSYN && seq == forward.initialSequence {
                 forward.direction.synRetransmissions += 1
-            } else if !flags.contains(.ack) && sender == .server && !joinedMidstream {
-                simultaneousOpen = true
+            } else if !flags.contains(.ack) && sender == .server && !e.joinedMidstream {
+                e.simultaneousOpen = true
             }
-            if !flags.contains(.ack) && sender == .client { clientSYNTime = time }
+            if !flags.contains(.ack) && sender == .client { e.clientSYNTime = time }
             if !forward.sentSYN {
                 forward.sentSYN = true
                 forward.initialSequence = seq
@@ -203,61 +220,61 @@ final class TrackedConnection {
         }
         if reverse.sentSYN && !reverse.synAcknowledged && acks(reverse.initialSequence &+ 1) {
             reverse.synAcknowledged = true
-            if sender == .client && !flags.contains(.syn) && handshakeRoundTrip == nil && clientSYNTime != 0 {
-                handshakeRoundTrip = time &- clientSYNTime
+            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 {
+                e.handshakeRoundTrip = time &- e.clientSYNTime
             }
         }
 
         // Ending.
         if flags.contains(.rst) {
             forward.direction.resets += 1
-            if !forward.sentSYN && reverse.sentSYN && !joinedMidstream && resetBy == nil { refused = true }
-            if resetBy == nil && !refused { resetBy = sender }
+            if !forward.sentSYN && reverse.sentSYN && !e.joinedMidstream && e.resetBy == nil { e.refused = true }
+            if e.resetBy == nil && !e.refused { e.resetBy = sender }
         }
-        if length > 0 && reverse.sentFIN && !forward.sentFIN && acks(reverse.finSequence &+ 1) { halfClose = true }
+        if length > 0 && reverse.sentFIN && !forward.sentFIN && acks(reverse.finSequence &+ 1) { e.halfClose = true }
         let resentFIN = forward.sentFIN && seq &+ length == forward.finSequence
         if flags.contains(.fin) && !resentFIN && reverse.sentFIN {
             if acks(reverse.finSequence &+ 1) {
-                if !reverse.finAcknowledged { threeWayClose = true }
+                if !reverse.finAcknowledged { e.threeWayClose = true }
             } else {
-                simultaneousClose = true
+                e.simultaneousClose = true
             }
         }
         if reverse.sentFIN && !reverse.finAcknowledged && acks(reverse.finSequence &+ 1) { reverse.finAcknowledged = true }
         if flags.contains(.fin) && !forward.sentFIN {
             forward.sentFIN = true
             forward.finSequence = seq &+ length
-            if firstToClose == nil { firstToClose = sender }
+            if e.firstToClose == nil { e.firstToClose = sender }
         }
     }
 
     /// The connection's record as of now.
     func record() -> ConnectionRecord {
-        let completed = joinedMidstream || (fromClient.synAcknowledged && fromServer.synAcknowledged)
+        let completed = events.joinedMidstream || (fromClient.synAcknowledged && fromServer.synAcknowledged)
         let opening: ConnectionSummary.Opening
-        if joinedMidstream {
+        if events.joinedMidstream {
             opening = .notSeen
         } else if completed {
-            opening = simultaneousOpen ? .simultaneousOpen : .threeWayHandshake
+            opening = events.simultaneousOpen ? .simultaneousOpen : .threeWayHandshake
         } else {
             opening = .notCompleted
         }
         let ending: ConnectionSummary.Ending
-        if refused {
+        if events.refused {
             ending = .refused
-        } else if let side = resetBy {
+        } else if let side = events.resetBy {
             ending = .reset(by: side)
         } else if fromClient.sentFIN && fromServer.sentFIN {
-            if simultaneousClose {
+            if events.simultaneousClose {
                 ending = .simultaneousClose
-            } else if halfClose {
+            } else if events.halfClose {
                 ending = .halfCloseThenClose
-            } else if threeWayClose {
+            } else if events.threeWayClose {
                 ending = .threeWayClose
             } else {
                 ending = .fourWayClose
             }
-        } else if let side = firstToClose {
+        } else if let side = events.firstToClose {
             ending = .halfClosed(by: side)
         } else {
             ending = .stillOpen
@@ -270,8 +287,23 @@ final class TrackedConnection {
         server.retransmissions = Int(history.responder.retransmissions.total)
         return ConnectionRecord(
             stream: stream, client: self.client, server: self.server, firstTimestamp: firstTime, lastTimestamp: lastTime,
-            opening: opening, ending: ending, firstToClose: firstToClose,
-            handshakeRoundTrip: opening == .notSeen ? nil : handshakeRoundTrip,
+            opening: opening, ending: ending, firstToClose: events.firstToClose,
+            handshakeRoundTrip: opening == .notSeen ? nil : events.handshakeRoundTrip,
             fromClient: client, fromServer: server, zeekState: history.state, history: history.letters)
     }
+}
+
+/// What the segments showed about a connection's opening and ending.
+struct TrackedEvents {
+    /// The first segment had no SYN: the capture started after the handshake.
+    let joinedMidstream: Bool
+    var clientSYNTime: Int64 = 0
+    var handshakeRoundTrip: Int64?
+    var simultaneousOpen = false
+    var refused = false
+    var resetBy: Side?
+    var firstToClose: Side?
+    var halfClose = false
+    var simultaneousClose = false
+    var threeWayClose = false
 }

@@ -46,12 +46,16 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
         line.append("  ")
         column(seconds: record.duration, width: 8)
         line.append("  ")
-        column(record.client.description, width: 21)
+        column(endpoint: record.client, width: 21)
         line.append("  ")
-        column(record.server.description, width: 21)
+        column(endpoint: record.server, width: 21)
         line.append("  ")
-        let state = record.zeekState.rawValue + String(repeating: " ", count: max(6 - record.zeekState.rawValue.count, 0))
-        line.append(colour(state, record))
+        if style.isEnabled {
+            line.append(colour(record.zeekState.rawValue, record))
+            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: max(6 - record.zeekState.rawValue.utf8.count, 0)))
+        } else {
+            column(record.zeekState.rawValue, width: 6)
+        }
         line.append("  ")
         column(record.history, width: 10)
         line.append("  ")
@@ -129,6 +133,13 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
     private func column(_ text: String, width: Int) {
         line.append(text)
         let count = text.utf8.count
+        if count < width { line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count)) }
+    }
+
+    private func column(endpoint: Endpoint, width: Int) {
+        let start = line.bytes.count
+        line.append(endpoint: endpoint)
+        let count = line.bytes.count - start
         if count < width { line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count)) }
     }
 
