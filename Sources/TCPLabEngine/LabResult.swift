@@ -177,6 +177,8 @@ public struct KernelLogEntry: Sendable, Encodable {
     /// The lab's name for the socket ("conn", "server"; "(server queue)" for a connection
     /// not yet accepted; the endpoint when the lab has no name for it).
     public var socket: String
+    /// The capture's connection it belongs to, if any (the listener's LISTEN belongs to none).
+    public var stream: Int?
     /// What the kernel did.
     public var event: KernelEvent
 }
