@@ -40,6 +40,19 @@ final class SuiteShapeTests: XCTestCase {
         }
     }
 
+    /// Tests find the package's files (Captures/, Labs/, their own sources) through
+    /// ``TestEnvironment/packageRoot``, not `#filePath`: the ordinary user's run on CI works
+    /// on a readable copy of a clone the user cannot read, and `#filePath` still names the
+    /// clone. (`#filePath` as an assertion helper's `file:` default only names a line.)
+    func testPackageFilesAreFoundThroughPackageRoot() throws {
+        for (path, text) in try sources() where path != "Support/TestEnvironment.swift" {
+            for (number, line) in SuiteShapeTests.codeLines(text) where line.contains("#filePath") {
+                if line.contains("StaticString = #filePath") { continue }
+                XCTFail("\(path):\(number): find the package's files from TestEnvironment.packageRoot, not #filePath")
+            }
+        }
+    }
+
     /// The check itself finds the pattern that once made ten tests fail without root: a
     /// helper that checks for root, called inside an assertion.
     func testTheCheckFindsARequirementInsideAHelper() {

@@ -29,7 +29,8 @@ enum TestEnvironment {
     ///
     /// Found by walking up from the products (`<root>/.build/<triple>/debug`), so a copy of
     /// the repository with its `.build` (as `.ci/run` makes for its unprivileged run) reads
-    /// its own files; the source path compiled in is the fallback.
+    /// its own files; the source path compiled in is the fallback. Tests find the package's
+    /// files through this, never through `#filePath` (``SuiteShapeTests`` checks).
     static var packageRoot: URL {
         var directory = productsDirectory.standardizedFileURL
         while directory.path != "/" {
