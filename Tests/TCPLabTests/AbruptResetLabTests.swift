@@ -46,4 +46,13 @@ final class AbruptResetLabTests: LabTestCase {
         XCTAssertEqual(result.step("client2", "recv")?.observed.hasPrefix("ECONNRESET"), true)
         XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnClose" }?.change, 1)
     }
+
+    /// The reset is reported once, to whichever call comes first: when the peer's first
+    /// call after the RST is a send(), that send() gets ECONNRESET, and only the next EPIPE.
+    func testFirstCallAfterTheResetGetsECONNRESETEvenWhenItIsASend() throws {
+        let sends = lab.steps("conn3", "send")
+        XCTAssertEqual(sends.count, 2)
+        XCTAssertEqual(sends.first?.observed.hasPrefix("ECONNRESET"), true)
+        XCTAssertEqual(sends.last?.observed.hasPrefix("EPIPE"), true)
+    }
 }

@@ -72,4 +72,12 @@ final class BacklogOverflowLabTests: LabTestCase {
         XCTAssertEqual(result.segments(from: "late", to: "server2", label: "data").count, 1)
         XCTAssertEqual(result.segments(from: "server2", to: "late", flags: "R").count, 1)
     }
+
+    /// listen() silently caps its backlog at net.core.somaxconn: asked for 100 with
+    /// somaxconn 4, it succeeds and the listener's Send-Q (the backlog in force) is 4.
+    func testListenBacklogIsSilentlyCappedAtSomaxconn() throws {
+        let result = lab
+        XCTAssertEqual(result.step("server3", "listen 100")?.observed, "ok")
+        XCTAssertEqual(result.step("lab", "check server3 is LISTEN")?.observed, "LISTEN, Send-Q 4")
+    }
 }

@@ -46,4 +46,14 @@ final class TimeWaitReuseLabTests: LabTestCase {
         XCTAssertEqual(result.step("restarted", "accept")?.observed, "ok")
         XCTAssertEqual(result.kernelSockets(named: "conn3").first?.socket.state, .established)
     }
+
+    /// TIME-WAIT lasts Linux's fixed 60 s even with tcp_fin_timeout at 5 s: that sysctl,
+    /// often suggested to shorten TIME-WAIT, bounds only an orphaned FIN-WAIT-2.
+    func testTcpFinTimeoutDoesNotShortenTimeWait() throws {
+        let result = lab
+        XCTAssertEqual(result.step("setup", "sysctl net.ipv4.tcp_fin_timeout")?.status, .passed)
+        let observed = try XCTUnwrap(result.step("lab", "check conn is TIME-WAIT")?.observed)
+        let seconds = try XCTUnwrap(Double(observed.split(separator: " ").dropLast().last ?? ""), observed)
+        XCTAssertGreaterThan(seconds, 55, "TIME-WAIT ended early: \(observed)")
+    }
 }

@@ -36,4 +36,15 @@ final class WriteToClosedPeerLabTests: LabTestCase {
         XCTAssertTrue(observed.hasPrefix("EPIPE"), observed)
         XCTAssertTrue(observed.contains("the kernel raised SIGPIPE"), observed)
     }
+
+    /// close() does not make the server's end disappear: the kernel keeps it in FIN-WAIT-2,
+    /// as a time-wait socket with no process behind it, and it is that end which answers
+    /// the late data with RST. The reset counts as sent (Tcp.OutRsts), not as
+    /// TcpExt.TCPAbortOnData, which counts the same case for a full socket.
+    func testClosedServersEndWaitsInFinWait2AndResetsLateData() throws {
+        let result = lab
+        XCTAssertEqual(result.step("lab", "check conn is FIN-WAIT-2")?.observed, "FIN-WAIT-2, timer timewait")
+        XCTAssertEqual(result.counters.first { $0.name == "Tcp.OutRsts" }?.change, 1)
+        XCTAssertNil(result.counters.first { $0.name == "TcpExt.TCPAbortOnData" })
+    }
 }
