@@ -72,11 +72,13 @@ final class SuiteShapeTests: XCTestCase {
                     XCTAssertEqual(try lab().packetsCaptured, 0)
                     XCTAssertNoThrow(try \(require))
                     try \(require)
+                    let corpus = try \(require)
+                    XCTAssertNotNil(try? \(require))
                 }
             }
             """
         let violations = SuiteShapeTests.requirementViolations(in: source)
-        XCTAssertEqual(violations.map { $0.prefix { $0 != ":" } }, ["3", "13"])
+        XCTAssertEqual(violations.map { $0.prefix { $0 != ":" } }, ["3", "13", "16"])
     }
 
     /// The lines as code: numbered from 1, with comments cut off and the insides of
@@ -109,7 +111,11 @@ final class SuiteShapeTests: XCTestCase {
         let lines = codeLines(text)
         var violations: [String] = []
         for (index, (number, line)) in lines.enumerated() where line.contains("TestEnvironment.require") {
-            let statement = line.trimmingCharacters(in: .whitespaces)
+            var statement = line.trimmingCharacters(in: .whitespaces)
+            // `let corpus = try TestEnvironment.require…(…)` is a statement too.
+            if statement.hasPrefix("let ") || statement.hasPrefix("var "), let equals = statement.range(of: " = ") {
+                statement = String(statement[equals.upperBound...])
+            }
             guard statement.hasPrefix("try TestEnvironment.require"), statement.hasSuffix(")"),
                   statement.filter({ $0 == "(" }).count == 1 else {
                 violations.append("\(number): a require… call must be a statement of its own, `try TestEnvironment.require…()`")

@@ -88,6 +88,22 @@ enum TestEnvironment {
         throw XCTSkip("\(tool) is not installed (bash .ci/setup installs it)")
     }
 
+    /// The directory `relativePath` (such as "shared/captures") beside the package or beside
+    /// a directory above it, holding `marker`; a skip naming `what` where there is none.
+    ///
+    /// For data kept outside the repository, which neither `.ci/setup` nor a clone brings:
+    /// it skips even as root and on CI. The ordinary user's run on CI works on a copy in
+    /// /tmp, so there it finds nothing and skips.
+    static func requireDirectoryNearPackage(_ relativePath: String, holding marker: String, _ what: String) throws -> URL {
+        var directory = packageRoot
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let candidate = directory.appendingPathComponent(relativePath)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(marker).path) { return candidate }
+        }
+        throw XCTSkip("\(what) is not here: no \(relativePath)/\(marker) beside \(packageRoot.path) or above it")
+    }
+
     /// The skip for a privilege the kernel refused although the test's `require…` passed:
     /// a failure as root, a skip otherwise. Throw it as a statement.
     static func privilegeRefused(_ reason: String) -> any Error {
