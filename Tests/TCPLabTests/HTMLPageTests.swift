@@ -4,6 +4,11 @@ import XCTest
 /// The HTML pages as a reader meets them, in a real headless Chromium: `tcplab inspect
 /// --html` on the committed lifecycle capture (no root needed), and `tcplab run --html`.
 final class HTMLPageTests: XCTestCase {
+    override func setUpWithError() throws {
+        try TestEnvironment.requireTool("chromium")
+        try TestEnvironment.requireTool("chromedriver")
+    }
+
     /// The lifecycle capture's page and the jsonl view of the same file, made once.
     private func inspectedPage() throws -> (page: String, segments: [InspectRun.Segment]) {
         let directory = try TestEnvironment.temporaryDirectory(for: self)

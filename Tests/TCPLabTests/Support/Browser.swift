@@ -12,11 +12,9 @@ final class Browser {
     private let base: String
     private let session: String
 
-    /// Starts chromedriver and a headless Chromium session. Skips where either is missing
-    /// (fails on CI, which installs them).
+    /// Starts chromedriver and a headless Chromium session. The test checks first that both
+    /// are installed (`TestEnvironment.requireTool`, in its setUpWithError).
     init(for test: XCTestCase, width: Int = 1400, height: Int = 1000) throws {
-        try TestEnvironment.requireTool("chromium")
-        try TestEnvironment.requireTool("chromedriver")
         let port = try Browser.freeLoopbackPort()
         let directory = try TestEnvironment.temporaryDirectory(for: test)
         // chromedriver says on stdout when it listens; its stdout goes to the pipe we read.
