@@ -61,6 +61,21 @@ struct FlowState {
         }
     }
 
+    /// Forgets the lifecycle events (not the sequence analysis), for a connection that opens
+    /// again after a reset.
+    mutating func resetLifecycle() {
+        initialSequence = 0
+        finSequence = 0
+        sentSYN = false
+        synAcknowledged = false
+        receivedSYN = false
+        sentFIN = false
+        finAcknowledged = false
+        receivedFIN = false
+        closedFirst = false
+        aborted = false
+    }
+
     /// Marks the handshake as already done, for a connection first seen after it.
     mutating func assumeSynchronized() {
         sentSYN = true

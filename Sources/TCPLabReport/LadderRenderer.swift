@@ -62,7 +62,7 @@ public final class LadderRenderer: AnalysisRenderer {
         text += style.bold("Stream \(summary.stream)") + ": client \(summary.client) \u{2192} server \(summary.server)\n"
         text += style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n"
         for segment in segments {
-            let time = formatSeconds(segment.timestamp - firstTimestamp, decimals: 6)
+            let time = formatSeconds(segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6)
             var body = segment.segment.flags.letters
             body += " seq=\(segment.relativeSequence) ack=\(segment.relativeAcknowledgment) len=\(segment.segment.payloadLength) win=\(segment.window)"
             let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
@@ -81,6 +81,8 @@ public final class LadderRenderer: AnalysisRenderer {
     private func describe(_ s: ConnectionSummary) -> String {
         var opened = "  opened: \(s.opening.rawValue)"
         if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
+        if s.rolesGuessed { opened += "; no SYN captured, so client and server are guessed from the ports (the lower port is the server's)" }
+        if s.reopenings > 0 { opened += "; opened again after a reset \(s.reopenings == 1 ? "once" : "\(s.reopenings) times")" }
         var ended = "  ended:  \(s.ending)"
         switch s.timeWait.count {
         case 1: ended += "; the \(s.timeWait[0]) closed first and holds TIME-WAIT"
@@ -116,7 +118,7 @@ public final class LadderRenderer: AnalysisRenderer {
 
     private func formatMilliseconds(_ nanoseconds: Int64) -> String {
         var line = ByteLine()
-        line.appendSeconds(nanoseconds: nanoseconds * 1000, decimals: 3)
+        line.appendMilliseconds(nanoseconds: nanoseconds)
         return String(decoding: line.bytes, as: UTF8.self) + " ms"
     }
 }
