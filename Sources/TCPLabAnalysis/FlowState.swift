@@ -17,7 +17,10 @@ struct FlowState {
     // Sequence analysis, mirroring Wireshark's per-direction `tcp_flow`.
     var nextSequence: UInt32 = 0
     var lastAcknowledgment: UInt32 = 0
-    var window: UInt32 = 0
+    /// The last raw window this side advertised; UInt32.max (no window can be that large)
+    /// until it sends, as tshark starts it, so nothing is a zero-window probe before the
+    /// peer has advertised a window.
+    var window: UInt32 = .max
     var highestSequenceToBeAcknowledged: UInt32 = 0
     /// -1 after an ACK of unseen data; otherwise the duplicate ACKs in a row.
     var duplicateACKCount: Int32 = 0

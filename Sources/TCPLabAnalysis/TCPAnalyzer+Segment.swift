@@ -109,7 +109,7 @@ extension TCPAnalyzer {
         // A segment no endpoint would send is named for that, and moves no state: the
         // capture cannot tell what the receiver made of it.
         let contradictory = TCPAnalyzer.hasContradictoryFlags(flags)
-        let noFlags = flags.isEmpty
+        let noFlags = flags.rawValue & 0x1FF == 0  // The nine control bits; reserved bits are no flag.
         if contradictory {
             labels.insert(.contradictoryFlags)
         } else if noFlags {

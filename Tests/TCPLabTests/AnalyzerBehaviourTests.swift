@@ -121,6 +121,19 @@ final class AnalyzerBehaviourTests: XCTestCase {
         XCTAssertEqual(run.segments.map(\.stream), [0, 0, 0, 0, 0])
     }
 
+    /// A zero-window probe goes into a window the peer advertised as zero: before the peer
+    /// has sent anything, its window is unknown, so one-byte segments are just data (and the
+    /// next one is no gap), as tshark has it.
+    func testOneByteSegmentsBeforeThePeerAdvertisesAWindowAreNotProbes() {
+        let run = Exchange.analyse([
+            .client(seq: 1, ack: 1, [.ack, .psh], payload: 1),
+            .client(seq: 2, ack: 1, [.ack, .psh], payload: 1),
+            .client(seq: 3, ack: 1, [.ack, .psh], payload: 1),
+        ])
+        XCTAssertEqual(run.segments.map(\.analysis), [[], [], []])
+        XCTAssertEqual(run.segments.map(\.labels), [[.data], [.data], [.data]])
+    }
+
     /// A window scale option above 14 is read as 14 (RFC 7323 section 2.3, as tshark does).
     func testAWindowScaleAbove14IsCappedAt14() {
         var syn = Exchange.Step.client(seq: 100, ack: 0, [.syn])

@@ -149,12 +149,14 @@ private struct TsharkTable {
     }
 
     /// tshark's 12-character flag string (unset flags as U+00B7) in tcplab's letters:
-    /// SYN, ACK, FIN, RST, PSH, URG, ECE, CWR ("SAFRPUEC" order). The reserved and AE bits
-    /// are not among tcplab's letters and are left out.
+    /// SYN, ACK, FIN, RST, PSH, URG, ECE, CWR, AE ("SAFRPUECN" order; N for AE by its old
+    /// name NS). The three reserved bits have no letter.
     static func letters(_ flags: String) -> String {
         let characters = Array(flags)
         guard characters.count == 12 else { return flags }
-        let positions: [(Int, Character)] = [(10, "S"), (7, "A"), (11, "F"), (9, "R"), (8, "P"), (6, "U"), (5, "E"), (4, "C")]
+        let positions: [(Int, Character)] = [
+            (10, "S"), (7, "A"), (11, "F"), (9, "R"), (8, "P"), (6, "U"), (5, "E"), (4, "C"), (3, "N"),
+        ]
         return String(positions.filter { characters[$0.0] != "\u{00B7}" }.map(\.1))
     }
 
