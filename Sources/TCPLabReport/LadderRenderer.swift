@@ -95,7 +95,11 @@ public final class LadderRenderer: AnalysisRenderer {
     private func describe(_ s: ConnectionSummary) -> String {
         var opened = "  opened: \(s.opening.rawValue)"
         if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
-        if s.rolesGuessed { opened += "; no SYN captured, so client and server are guessed from the ports (the lower port is the server's)" }
+        if s.rolesGuessed {
+            opened += s.client.port == s.server.port
+                ? "; no SYN captured and equal ports, so the first sender is taken as the client"
+                : "; no SYN captured, so client and server are guessed from the ports (the lower port is taken as the server's)"
+        }
         if s.reopenings > 0 { opened += "; opened again after a reset \(s.reopenings == 1 ? "once" : "\(s.reopenings) times")" }
         var ended = "  ended:  \(s.ending)"
         switch s.timeWait.count {
