@@ -78,7 +78,7 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
         column(number: record.fromClient.resets + record.fromServer.resets, width: 3)
         line.append("  ")
         if let rtt = record.handshakeRoundTrip {
-            line.appendSeconds(nanoseconds: rtt &* 1000, decimals: 3)
+            line.appendMilliseconds(nanoseconds: rtt)
             line.append(" ms")
         } else {
             line.append("-")
