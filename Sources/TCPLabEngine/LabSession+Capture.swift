@@ -43,6 +43,8 @@ extension LabSession {
         guard let capture else { return }
         self.capture = nil
         let (packets, statistics) = try capture.stop()
+        // The kernel log covers the capture's time, and a little more on both sides.
+        stopKernelLog()
         result.packetsCaptured = packets.count
         result.packetsDropped = Int(statistics.dropped)
         let (events, segments) = analyse(packets, finish: true)
@@ -60,6 +62,7 @@ extension LabSession {
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
         }
+        recordKernelLog(firstTimestamp: first, segments: segments)
         if let path {
             try createParentDirectory(of: path)
             let writer = try AnnotatedCaptureWriter(path: path)

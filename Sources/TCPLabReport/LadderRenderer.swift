@@ -18,6 +18,9 @@ public final class LadderRenderer: AnalysisRenderer {
     private let style: TextStyle
     private var pending: [Int: [AnnotatedSegment]] = [:]
     private var printedAny = false
+    /// Lines to print among a stream's segments at their moment (nanoseconds since the
+    /// epoch), by stream: what the kernel did to the connection's sockets.
+    public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
 
     /// A renderer writing to `output`; with `stream`, only that connection.
     public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain) {
@@ -61,7 +64,17 @@ public final class LadderRenderer: AnalysisRenderer {
         printedAny = true
         text += style.bold("Stream \(summary.stream)") + ": client \(summary.client) \u{2192} server \(summary.server)\n"
         text += style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n"
+        var notes = (self.notes[summary.stream] ?? []).sorted { $0.timestamp < $1.timestamp }[...]
+        func noteLines(before timestamp: Int64) -> String {
+            var lines = ""
+            while let note = notes.first, note.timestamp <= timestamp {
+                lines += pad("", 6) + pad(formatSeconds(note.timestamp - firstTimestamp, decimals: 6), 10, right: true) + "  " + style.dim(note.text) + "\n"
+                notes.removeFirst()
+            }
+            return lines
+        }
         for segment in segments {
+            text += noteLines(before: segment.timestamp)
             let time = formatSeconds(segment.timestamp - firstTimestamp, decimals: 6)
             var body = segment.segment.flags.letters
             body += " seq=\(segment.relativeSequence) ack=\(segment.relativeAcknowledgment) len=\(segment.segment.payloadLength) win=\(segment.window)"
@@ -74,6 +87,7 @@ public final class LadderRenderer: AnalysisRenderer {
                 + pad(segment.clientState.rawValue, 13) + " " + colour(arrow, for: segment) + "  "
                 + pad(segment.serverState.rawValue, 13) + " " + colour(labels, for: segment) + "\n"
         }
+        text += noteLines(before: .max)
         text += describe(summary)
         try output.write(text)
     }
