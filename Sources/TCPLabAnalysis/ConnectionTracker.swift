@@ -85,11 +85,13 @@ public final class ConnectionTracker {
 
     /// Ends the input: every connection still remembered becomes ready.
     public func finish() {
-        let left = connections.values.map { slots[$0] }.sorted { ($0.lastTime, $0.stream) < ($1.lastTime, $1.stream) }
+        // Sort slot numbers, not the connections: they are large values.
+        let left = connections.values.sorted { (slots[$0].lastTime, slots[$0].stream) < (slots[$1].lastTime, slots[$1].stream) }
+        ready.reserveCapacity(ready.count + left.count)
+        for slot in left { ready.append(slots[slot].record()) }
         connections.removeAll()
         slots.removeAll()
         freeSlots.removeAll()
-        ready.append(contentsOf: left.map { $0.record() })
     }
 
     /// The next connection whose record is final, in the order connections ended; nil if

@@ -23,6 +23,8 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
     private let style: TextStyle
     private var wroteHeader = false
     private var line = ByteLine()
+    /// A right-aligned column's text, before its padding.
+    private var field = ByteLine()
 
     /// A renderer writing to `output`; start times are relative to `firstTimestamp`.
     public init(output: BufferedWriter, firstTimestamp: Int64, style: TextStyle = .plain) {
@@ -144,19 +146,21 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
     }
 
     private func column<Integer: BinaryInteger>(number: Integer, width: Int) {
-        let start = line.bytes.count
-        line.append(number)
-        padLeft(from: start, width: width)
+        field.clear()
+        field.append(number)
+        padded(width: width)
     }
 
     private func column(seconds nanoseconds: Int64, width: Int) {
-        let start = line.bytes.count
-        line.appendSeconds(nanoseconds: nanoseconds, decimals: 6)
-        padLeft(from: start, width: width)
+        field.clear()
+        field.appendSeconds(nanoseconds: nanoseconds, decimals: 6)
+        padded(width: width)
     }
 
-    private func padLeft(from start: Int, width: Int) {
-        let count = line.bytes.count - start
-        if count < width { line.bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count), at: start) }
+    /// Appends `field` right-aligned in `width` columns.
+    private func padded(width: Int) {
+        let count = field.bytes.count
+        if count < width { line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count)) }
+        line.bytes.append(contentsOf: field.bytes)
     }
 }
