@@ -13,7 +13,10 @@ import TCPLabPacket
 /// acknowledged) is reported once the capture has moved ``retirementDelay`` past its last
 /// segment, so stragglers (a resent FIN, a late ACK) still count; at ``finish()`` every
 /// connection left is reported, finished or not, by the time of its last segment.
-public final class ConnectionTracker {
+///
+/// A value type: held in a local variable, updating it costs no exclusivity check, which
+/// on a class's stored properties would cost more than the tracking itself.
+public struct ConnectionTracker {
     /// Connections found.
     public private(set) var connectionCount = 0
     /// TCP segments seen.
@@ -43,7 +46,7 @@ public final class ConnectionTracker {
     }
 
     /// Takes one decoded frame captured at `timestamp` (nanoseconds since the epoch).
-    public func process(_ decoded: DecodedPacket, timestamp: Int64) {
+    public mutating func process(_ decoded: DecodedPacket, timestamp: Int64) {
         switch decoded {
         case .tcp(let segment): process(segment, timestamp: timestamp)
         case .skipped(let reason): skipped[reason, default: 0] += 1
@@ -51,7 +54,7 @@ public final class ConnectionTracker {
     }
 
     /// Takes one TCP segment captured at `timestamp`.
-    public func process(_ segment: TCPSegment, timestamp: Int64) {
+    public mutating func process(_ segment: TCPSegment, timestamp: Int64) {
         if lastSweep == .min || timestamp &- lastSweep >= 1_000_000_000 {
             retireFinished(now: timestamp)
             lastSweep = timestamp
@@ -84,7 +87,7 @@ public final class ConnectionTracker {
     }
 
     /// Ends the input: every connection still remembered becomes ready.
-    public func finish() {
+    public mutating func finish() {
         // Sort slot numbers, not the connections: they are large values.
         let left = connections.values.sorted { (slots[$0].lastTime, slots[$0].stream) < (slots[$1].lastTime, slots[$1].stream) }
         ready.reserveCapacity(ready.count + left.count)
@@ -96,7 +99,7 @@ public final class ConnectionTracker {
 
     /// The next connection whose record is final, in the order connections ended; nil if
     /// none is ready yet.
-    public func nextRecord() -> ConnectionRecord? {
+    public mutating func nextRecord() -> ConnectionRecord? {
         guard readyStart < ready.count else {
             if readyStart > 0 {
                 ready.removeAll(keepingCapacity: true)
@@ -108,7 +111,7 @@ public final class ConnectionTracker {
         return ready[readyStart]
     }
 
-    private func retireFinished(now: Int64) {
+    private mutating func retireFinished(now: Int64) {
         var done: [(key: ConnectionKey, slot: Int)] = []
         for (key, slot) in connections where slots[slot].isFinished && now &- slots[slot].lastTime > retirementDelay {
             done.append((key, slot))

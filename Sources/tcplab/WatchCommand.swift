@@ -108,7 +108,7 @@ struct WatchSession {
     let renderer: WatchRenderer
     let annotator: AnnotatedCaptureWriter?
     let analyzer = TCPAnalyzer(holdBackLimit: 0)
-    let tracker = ConnectionTracker()
+    var tracker = ConnectionTracker()
     var detector = LifecycleEventDetector()
     var finished: [ConnectionRecord] = []
     var forgotten = 0

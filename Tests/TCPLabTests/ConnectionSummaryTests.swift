@@ -156,7 +156,7 @@ final class ConnectionSummaryTests: XCTestCase {
 /// Zeek's rules for `conn_state` and `history` on connections written segment by segment.
 final class ZeekHistoryTests: XCTestCase {
     private func track(_ connection: SyntheticConnection) -> [ConnectionRecord] {
-        let tracker = ConnectionTracker()
+        var tracker = ConnectionTracker()
         for packet in connection.packets { tracker.process(packet.decode(), timestamp: packet.timestamp.nanoseconds) }
         tracker.finish()
         var records: [ConnectionRecord] = []
