@@ -234,6 +234,28 @@ final class ZeekHistoryTests: XCTestCase {
         XCTAssertEqual(track(closed).first?.zeekState, .shr)
     }
 
+    /// Zeek's own RST cases (its conn_state-RST-behavior test): a lone RST is OTH; SYN then
+    /// RST, with or without the responder's bare ACK between, is RSTOS0; a FIN before the RST
+    /// breaks the SYN-then-RST pattern, so OTH again.
+    func testZeeksRSTCasesGetZeeksCodes() throws {
+        var lone = SyntheticConnection()
+        lone.send(.client, .rst)
+        var synRST = SyntheticConnection()
+        synRST.send(.client, .syn)
+        synRST.send(.client, .rst)
+        var synAckRST = SyntheticConnection()
+        synAckRST.send(.client, .syn)
+        synAckRST.send(.server, .ack)
+        synAckRST.send(.client, .rst)
+        var synAckFinRST = SyntheticConnection()
+        synAckFinRST.send(.client, .syn)
+        synAckFinRST.send(.server, .ack)
+        synAckFinRST.send(.client, .fin)
+        synAckFinRST.send(.client, .rst)
+        let results = [lone, synRST, synAckRST, synAckFinRST].compactMap { track($0).first }.map { "\($0.history), \($0.zeekState)" }
+        XCTAssertEqual(results, ["R, OTH", "SR, RSTOS0", "SaR, RSTOS0", "SaFR, OTH"])
+    }
+
     /// SYN then FIN from the originator, no SYN-ACK: SH.
     func testSYNThenFINIsSH() throws {
         var connection = SyntheticConnection()
