@@ -43,6 +43,7 @@ public struct ConnectionTracker {
         let (seconds, attoseconds) = retirementDelay.components
         self.retirementDelay = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
         connections.reserveCapacity(1 << 16)
+        slots.reserveCapacity(1 << 14)
     }
 
     /// Takes one decoded frame captured at `timestamp` (nanoseconds since the epoch).

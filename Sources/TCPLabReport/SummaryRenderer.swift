@@ -68,13 +68,16 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
 
     /// The ending in a table's few words.
     public static func ended(_ ending: ConnectionSummary.Ending) -> String {
+        // Literals only: a table of many thousand lines would make a string per line otherwise.
         switch ending {
         case .fourWayClose: return "4-way close"
         case .threeWayClose: return "3-way close"
         case .simultaneousClose: return "simultaneous close"
         case .halfCloseThenClose: return "half-close, close"
-        case .halfClosed(let side): return "half-closed (\(side))"
-        case .reset(let side): return "reset by \(side)"
+        case .halfClosed(.client): return "half-closed (client)"
+        case .halfClosed(.server): return "half-closed (server)"
+        case .reset(.client): return "reset by client"
+        case .reset(.server): return "reset by server"
         case .refused: return "refused"
         case .stillOpen: return "open"
         }
