@@ -214,10 +214,13 @@ public struct TransitionCheck: Sendable, Encodable {
     /// What the other view says: "confirmed by the kernel at 0.012 s", "explained by
     /// listen()", or what it showed instead.
     public var verdict: String
-    /// Whether the two views agree.
+    /// Whether the two views agree (a transition the log cannot see agrees, unconfirmed).
     public var agrees: Bool
+    /// Whether the kernel log saw it (for a wire transition) or the wire or a call explains
+    /// it (for a kernel transition).
+    public var confirmed: Bool
 
     enum CodingKeys: String, CodingKey {
-        case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees
+        case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
     }
 }

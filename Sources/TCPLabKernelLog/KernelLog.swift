@@ -40,6 +40,10 @@ public final class KernelLog {
         public var clockAtStart: KernelClock
         /// The clock offset measured when it stopped.
         public var clockAtStop: KernelClock
+        /// When it stopped recording (CLOCK_REALTIME, nanoseconds): later events are not in it.
+        public var stopTime: Int64
+        /// Whether the function probes ran (timewait and request sockets seen directly).
+        public var functionProbes: Bool
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -181,6 +185,12 @@ public final class KernelLog {
     /// Stops recording: joins the reader, drains the ring buffer, and destroys the links,
     /// the ring buffer and the object. Returns what was recorded.
     public func stop() -> Record {
+        let stopTime = KernelClock.read(CLOCK_REALTIME)
+        // Links first: a program stops running when its link goes, so nothing is written
+        // after this point; then the reader finishes, the rest is drained, and the object
+        // closes the programs and maps.
+        for link in links { bpf_link__destroy(link) }
+        links = []
         collector.stopping.store(true, ordering: .releasing)
         if let reader {
             pthread_join(reader, nil)
@@ -191,10 +201,6 @@ public final class KernelLog {
             ring_buffer__free(ringBuffer)
             self.ringBuffer = nil
         }
-        // Links first: a program stops running when its link goes, then the object closes
-        // the programs and maps.
-        for link in links { bpf_link__destroy(link) }
-        links = []
         if !closed {
             bpf_object__close(object)
             closed = true
@@ -204,7 +210,7 @@ public final class KernelLog {
             defer { events = [] }
             return events
         }
-        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop)
+        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes)
     }
 
     private var closed = false
