@@ -81,6 +81,15 @@ extension LabSession {
                 } else {
                     let kernel = steps.map(\.text).joined(separator: ", ")
                     check.verdict = "the kernel log has no such transition for this socket; it shows: " + (kernel.isEmpty ? "nothing" : kernel)
+                    // The likeliest cause: the kernel never took the segment the wire's
+                    // inference rests on.
+                    let dropped = events.filter { event in
+                        event.kind == .drop && abs(event.time - transition.time) < 1_000_000
+                            && Set([event.source, event.destination]) == Set([ends.local, ends.remote])
+                    }
+                    for drop in dropped {
+                        check.verdict += "; at \(seconds(drop.time)) s the kernel log shows \(drop.summary) (\(drop.source) → \(drop.destination))"
+                    }
                 }
                 checks.append(check)
             }

@@ -142,7 +142,9 @@ extension LabSession {
             return exact.name
         }
         if let listener = owners.first(where: { $0.isListener }) {
-            let listening = event.oldState?.state == .listen || event.newState?.state == .listen || remote.port == 0
+            // The listener itself has no remote end; it also sends the RST and drops the
+            // packets its queue refuses. Its children share its local end.
+            let listening = remote.port == 0 || (event.kind != .state && event.oldState?.state == .listen)
             return listening ? listener.name : "(\(listener.name) queue)"
         }
         return actor(for: local, time: event.time)
