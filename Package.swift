@@ -31,6 +31,11 @@ let package = Package(
         .executable(name: "tcplab", targets: ["tcplab"]),
         .library(name: "TCPLabAnalysis", targets: ["TCPLabAnalysis"]),
         .library(name: "TCPLabCapture", targets: ["TCPLabCapture"]),
+        // For the fuzz targets (Fuzz/), a package of their own that depends on this one.
+        .library(name: "TCPLabPacket", targets: ["TCPLabPacket"]),
+        .library(name: "TCPLabReport", targets: ["TCPLabReport"]),
+        .library(name: "TCPLabSystem", targets: ["TCPLabSystem"]),
+        .library(name: "TCPLabEngine", targets: ["TCPLabEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -81,7 +81,7 @@ struct Inspection {
         switch format {
         case .jsonl:
             return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
-        case .text:
+        case .text, .summary, .summaryJSONL:  // Summaries never get here: SummaryInspection runs them.
             let colour = Environment.wantsColourOnStandardOutput
             return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
         }

@@ -29,9 +29,15 @@ enum LabRuns {
         return made
     }
 
-    /// The result of running the built-in lab `name` (run on first use). Needs root.
+    /// The result of running the built-in lab `name` (run on first use).
+    ///
+    /// Needs root, and never skips: check first with `try TestEnvironment.requireRoot()` as
+    /// a statement of its own (``LabTestCase`` does, in setUpWithError), so that the skip is
+    /// not thrown inside an assertion's argument, where it would count as a failure.
     static func result(_ name: String) throws -> LabResult {
-        try TestEnvironment.requireRoot()
+        guard TestEnvironment.isRoot else {
+            throw EnvironmentFailure("LabRuns.result(\"\(name)\") needs root: call try TestEnvironment.requireRoot() first, as a statement")
+        }
         let path = captureDirectory.appendingPathComponent("\(name).pcapng").path
         lock.lock()
         defer { lock.unlock() }
