@@ -52,6 +52,10 @@ public struct LabResult: Sendable, Encodable {
     /// log confirms it; then each kernel transition the wire does not explain.
     public var kernelAgreement: [TransitionCheck] = []
 
+    /// The kernel's IDs of the kernel log's BPF programs and links (not encoded): after
+    /// the run none of them may exist.
+    public var kernelLogObjects: (programs: [UInt32], links: [UInt32]) = ([], [])
+
     /// The analysis events (segments and connection summaries) for the ladder diagram.
     /// Not encoded: ``segments`` carries the same facts for JSON.
     public var events: [AnalysisEvent] = []

@@ -34,7 +34,9 @@ extension LabSession {
     /// Stops the kernel log, keeping its record.
     func stopKernelLog() {
         guard let kernelLog else { return }
-        kernelRecord = kernelLog.stop()
+        let record = kernelLog.stop()
+        kernelRecord = record
+        result.kernelLogObjects = (record.programIDs, record.linkIDs)
         self.kernelLog = nil
     }
 

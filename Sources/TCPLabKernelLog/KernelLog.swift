@@ -44,6 +44,11 @@ public final class KernelLog {
         public var stopTime: Int64
         /// Whether the function probes ran (timewait and request sockets seen directly).
         public var functionProbes: Bool
+        /// The kernel's IDs of the log's programs and links while it ran, to check that
+        /// none is left (``KernelLog/programExists(id:)``, ``KernelLog/linkExists(id:)``).
+        public var programIDs: [UInt32]
+        /// The links' IDs.
+        public var linkIDs: [UInt32]
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -152,7 +157,36 @@ public final class KernelLog {
                 throw Self.classify(SystemCallError(call: "bpf_program__attach(\(name))", errno: Errno.current))
             }
             links.append(link)
+            if let id = Self.programID(fd: bpf_program__fd(next)) { programIDs.append(id) }
         }
+    }
+
+    private var programIDs: [UInt32] = []
+
+    private static func programID(fd: Int32) -> UInt32? {
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
+    }
+
+    private static func linkID(fd: Int32) -> UInt32? {
+        var info = bpf_link_info()
+        var length = UInt32(MemoryLayout<bpf_link_info>.size)
+        return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
+    }
+
+    /// Whether a BPF program with this ID is loaded (bpf(BPF_PROG_GET_FD_BY_ID)).
+    public static func programExists(id: UInt32) -> Bool {
+        let fd = bpf_prog_get_fd_by_id(id)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
+    }
+
+    /// Whether a BPF link with this ID exists (bpf(BPF_LINK_GET_FD_BY_ID)).
+    public static func linkExists(id: UInt32) -> Bool {
+        let fd = bpf_link_get_fd_by_id(id)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
     }
 
     private func startReading() throws(KernelLogError) {
@@ -186,6 +220,7 @@ public final class KernelLog {
     /// the ring buffer and the object. Returns what was recorded.
     public func stop() -> Record {
         let stopTime = KernelClock.read(CLOCK_REALTIME)
+        let linkIDs = links.compactMap { Self.linkID(fd: bpf_link__fd($0)) }
         // Links first: a program stops running when its link goes, so nothing is written
         // after this point; then the reader finishes, the rest is drained, and the object
         // closes the programs and maps.
@@ -210,7 +245,8 @@ public final class KernelLog {
             defer { events = [] }
             return events
         }
-        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes)
+        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes,
+            programIDs: programIDs, linkIDs: linkIDs)
     }
 
     private var closed = false
