@@ -17,7 +17,7 @@ import Musl
 /// opened with bpf_object__open_mem, told the namespace's inode in its read-only data,
 /// loaded with CO-RE relocations against the running kernel's BTF, and each program is
 /// attached (tp_btf and fentry/fexit: bpf_link file descriptors, no tracefs). A thread
-/// polls the ring buffer with a deadline of 100 ms per wait until ``stop()``, which
+/// polls the ring buffer with a deadline of 10 ms per wait until ``stop()``, which
 /// drains what is left and destroys the links, the ring buffer and the object: nothing
 /// outlives the log, and if the process dies the kernel closes the descriptors and
 /// detaches the programs itself.
@@ -204,10 +204,10 @@ public final class KernelLog {
         self.ringBuffer = ringBuffer
         let collector = self.collector
         do throws(SystemCallError) {
-            // The reader waits at most 100 ms at a time, so stop() never waits longer.
+            // The reader waits at most 10 ms at a time, so stop() never waits longer.
             reader = try PosixThread.start { [ringBuffer] in
                 while !collector.stopping.load(ordering: .acquiring) {
-                    let polled = ring_buffer__poll(ringBuffer, 100)
+                    let polled = ring_buffer__poll(ringBuffer, 10)
                     if polled < 0 && polled != -EINTR { break }
                 }
             }
