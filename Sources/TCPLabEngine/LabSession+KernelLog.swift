@@ -57,6 +57,24 @@ extension LabSession {
                 stream: Self.stream(of: event, in: streams), event: event)
         }
         result.kernelAgreement = agreement(segments: segments, firstTimestamp: firstTimestamp)
+        markDroppedSegments(segments)
+    }
+
+    /// Gives each captured segment the kernel later dropped the drop's words: the same
+    /// ends and flags, within a millisecond after the capture's timestamp, each drop given
+    /// to one segment.
+    func markDroppedSegments(_ segments: [AnnotatedSegment]) {
+        var drops = (kernelRecord?.events ?? []).filter { $0.kind == .drop && $0.oldState?.state != .timeWait }
+        for (index, segment) in segments.enumerated() where index < result.segments.count {
+            let found = drops.firstIndex { drop in
+                drop.source == segment.segment.source && drop.destination == segment.segment.destination
+                    && drop.flags == segment.segment.flags && drop.time >= segment.timestamp - 100_000
+                    && drop.time - segment.timestamp < 1_000_000
+            }
+            guard let found else { continue }
+            result.segments[index].kernelDrop = drops[found].explanation
+            drops.remove(at: found)
+        }
     }
 
     /// Each connection of the capture: its ends and the time of its first and last segment.

@@ -24,7 +24,7 @@ enum KernelReasons {
         "TCP_ABORT_ON_CLOSE": "close() with unread data",
         "TCP_ABORT_ON_LINGER": "close() in FIN-WAIT-2 with tcp_linger2 below 0",
         "TCP_ABORT_ON_MEMORY": "too many orphaned sockets or out of memory",
-        "TCP_STATE": "the connection was aborted (close() with SO_LINGER 0, or connect(AF_UNSPEC))",
+        "TCP_STATE": "the connection was aborted (tcp_disconnect: close() with SO_LINGER 0, a listener closed with the connection in its queue, or connect(AF_UNSPEC))",
         "TCP_KEEPALIVE_TIMEOUT": "the keepalive probes went unanswered",
         "TCP_DISCONNECT_WITH_DATA": "aborted in CLOSING or LAST-ACK with data unsent",
         "ERROR": "an error on the socket",
