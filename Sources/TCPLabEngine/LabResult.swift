@@ -167,13 +167,17 @@ public struct SegmentRecord: Sendable, Encodable {
     public var clientState: String
     /// Server state after the segment.
     public var serverState: String
+    /// Which end of its connection sent it: "client" (the side that sent the first SYN) or "server".
+    public var sender: String = "client"
+    /// tshark's sequence-analysis findings, by tcp.analysis name.
+    public var analysis: [String] = []
     /// What the kernel log says of this very segment when the kernel dropped it after the
     /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
     /// never processed it, whatever the states above infer.
     public var kernelDrop: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
 }

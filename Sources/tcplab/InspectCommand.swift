@@ -42,13 +42,16 @@ struct InspectCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a copy of the capture with each segment's annotation as its packet comment.", valueName: "OUT.pcapng"))
     var annotate: String?
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page: a ladder per connection with both endpoints' states, the state diagram, a step-through and time-sequence plots.", valueName: "OUT.html"))
+    var html: String?
+
     func validate() throws {
         if let stream, stream < 0 { throw ValidationError("--stream takes a connection number, 0 or more.") }
         if !format.isSummary && !summaryOptions.selection.keepsEverything {
             throw ValidationError("--only, --port and --host choose connection summaries: use them with --format summary or summary-jsonl.")
         }
-        if format.isSummary && (stream != nil || annotate != nil) {
-            throw ValidationError("--stream and --annotate work on segments: use them with --format text or jsonl.")
+        if format.isSummary && (stream != nil || annotate != nil || html != nil) {
+            throw ValidationError("--stream, --annotate and --html work on segments: use them with --format text or jsonl.")
         }
     }
 
@@ -68,7 +71,7 @@ struct InspectCommand: ParsableCommand {
             let summary = SummaryInspection(reader: reader, file: file, json: format == .summaryJSONL, selection: summaryOptions.selection)
             throw ExitCode(summary.run())
         }
-        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate)
+        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate, htmlPath: html)
         throw ExitCode(inspection.run())
     }
 }
