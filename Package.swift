@@ -15,6 +15,7 @@
 //   TCPLabReport    rendering an analysis as a ladder diagram or JSON lines; annotated pcapng.
 //   TCPLabKernel    what the kernel says: sock_diag sockets, netstat/snmp counters, sysctls.
 //   TCPLabSocket    real TCP sockets with deadlines (poll), typed options and errors.
+//   TCPLabPeer      the scripted peer: segments crafted by hand through a TUN device.
 //   TCPLabEngine    lab files (YAML), the runner, results; the built-in labs embedded.
 //   tcplab          the command-line tool.
 //   EmbedLabs       build plugin: compiles Labs/*.yaml into the engine, so an installed
@@ -63,11 +64,12 @@ let package = Package(
             dependencies: ["CTCPLabShims", "TCPLabSystem", "TCPLabPacket", "TCPLabAnalysis"]
         ),
         .target(name: "TCPLabSocket", dependencies: ["TCPLabSystem", "TCPLabPacket"]),
+        .target(name: "TCPLabPeer", dependencies: ["CTCPLabShims", "TCPLabSystem", "TCPLabPacket"]),
         .target(
             name: "TCPLabEngine",
             dependencies: [
                 "TCPLabAnalysis", "TCPLabCapture", "TCPLabIsolation", "TCPLabKernel", "TCPLabPacket",
-                "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
+                "TCPLabPeer", "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
                 .product(name: "Yams", package: "Yams"),
             ],
             plugins: ["EmbedLabs"]
@@ -92,7 +94,7 @@ let package = Package(
             name: "TCPLabTests",
             dependencies: [
                 "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem", "TCPLabIsolation",
-                "TCPLabKernel", "TCPLabSocket", "TCPLabEngine",
+                "TCPLabKernel", "TCPLabSocket", "TCPLabEngine", "TCPLabPeer",
             ]
         ),
     ]

@@ -40,6 +40,9 @@ public struct LabResult: Sendable, Encodable {
     public var error: String?
     /// Whether Ctrl-C (SIGINT) or SIGTERM stopped it.
     public var interrupted: Bool
+    /// Why the lab did not run, when this machine cannot run it (a scripted peer without
+    /// access to /dev/net/tun); nil when it ran. A skipped lab has not failed.
+    public var skipped: String? = nil
 
     /// The analysis events (segments and connection summaries) for the ladder diagram.
     /// Not encoded: ``segments`` carries the same facts for JSON.
@@ -48,7 +51,7 @@ public struct LabResult: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
-        case segments, error, interrupted
+        case segments, error, interrupted, skipped
     }
 }
 

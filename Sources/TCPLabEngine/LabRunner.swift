@@ -3,6 +3,7 @@ import TCPLabCapture
 import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
+import TCPLabPeer
 import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
@@ -49,7 +50,7 @@ public struct LabRunner {
             result.error = "\(error)"
         }
         result.seconds = started.duration(to: .now).inSeconds
-        result.passed = result.error == nil && !result.interrupted
+        result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
         return result
     }
@@ -87,6 +88,8 @@ final class LabSession {
     var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
+    /// The scripted peer and its TUN device, for a lab with a peer actor.
+    var peer: ScriptedPeer?
 
     init(lab: Lab, interruption: Interruption?, started: ContinuousClock.Instant, result: LabResult) {
         self.lab = lab
@@ -102,8 +105,10 @@ final class LabSession {
 
     func run(capturePath: String?) {
         do {
+            if lab.hasPeer, try !startPeer() { return }
             try setUp()
-            let capture = LiveCapture(interface: "lo", filter: "tcp")
+            // A peer's segments cross its TUN device, not lo: "any" sees both.
+            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp")
             try capture.start()
             self.capture = capture
             countersAtStart = try KernelCounters.read()
@@ -199,12 +204,15 @@ final class LabSession {
         for socket in sockets.values { try? socket.socket?.close() }
         if let capture { _ = try? capture.stop() }
         capture = nil
+        peer?.close()
+        peer = nil
     }
 
     // MARK: Names
 
     func actorName(_ step: Step) -> String {
         if case .call(let socket, _, _, _) = step.action { return socket }
+        if case .peer(let actor, _) = step.action { return actor }
         return "lab"
     }
 
@@ -215,6 +223,7 @@ final class LabSession {
         case .check(let check): return "check \(check)"
         case .sysctl(let settings): return "sysctl " + settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
         case .firewall(let rules): return "firewall: " + rules.split(separator: "\n").joined(separator: "; ")
+        case .peer(_, let line): return line.text
         }
     }
 

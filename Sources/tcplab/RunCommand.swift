@@ -83,7 +83,7 @@ struct RunCommand: ParsableCommand {
             Diagnostics.progress("running \(lab.name) (\(index + 1) of \(selected.count))...")
             let path = noCapture ? nil : output + "/" + lab.name + ".pcapng"
             let result = runner.run(lab, capturePath: path)
-            Diagnostics.progress("\(lab.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
+            Diagnostics.progress("\(lab.name): \(result.skipped != nil ? "skipped" : result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
             if format == .text {
                 if index > 0 { try writer.write("\n") }
@@ -93,13 +93,13 @@ struct RunCommand: ParsableCommand {
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let document = RunDocument(passed: results.allSatisfy(\.passed), labs: results)
+            let document = RunDocument(passed: results.allSatisfy { $0.passed || $0.skipped != nil }, labs: results)
             try writer.write(bytes: try encoder.encode(document))
             try writer.write("\n")
         }
         try writer.flush()
         if selected.count > 1 && format == .text {
-            let failed = results.filter { !$0.passed }.map(\.name)
+            let failed = results.filter { !$0.passed && $0.skipped == nil }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
             Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
         }
@@ -107,7 +107,8 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
             throw ExitCode(interruption.exitStatus)
         }
-        if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+        // A lab this machine cannot run (skipped, with the reason) is not a failure.
+        if !results.allSatisfy({ $0.passed || $0.skipped != nil }) { throw ExitCode(1) }
     }
 }
 
