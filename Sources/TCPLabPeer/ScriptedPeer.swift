@@ -176,7 +176,8 @@ public final class ScriptedPeer {
         if let ts = options.timestamp { text += " ts=\(ts.value),\(ts.echoReply)" }
         if let shift = options.windowScale { text += " wscale=\(shift)" }
         if !options.sackBlocks.isEmpty {
-            text += " sack=" + options.sackBlocks.map { "\($0.left &- sequenceBase)-\($0.right &- sequenceBase)" }.joined(separator: ",")
+            // SACK blocks name the receiver's bytes: relative to the other initial sequence number.
+            text += " sack=" + options.sackBlocks.map { "\($0.left &- acknowledgmentBase)-\($0.right &- acknowledgmentBase)" }.joined(separator: ",")
         }
         return text
     }
