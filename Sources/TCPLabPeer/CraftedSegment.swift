@@ -95,7 +95,7 @@ public struct CraftedSegment: Sendable {
 
     /// The Internet checksum (RFC 1071): the one's complement of the one's complement sum
     /// of the 16-bit words, an odd last byte padded with zero.
-    static func checksum(_ bytes: [UInt8]) -> UInt16 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt16 {
         var sum: UInt32 = 0
         var index = 0
         while index + 1 < bytes.count {

@@ -22,6 +22,18 @@ final class WhyThreeWayLabTests: LabTestCase {
         XCTAssertFalse(reset.flags.contains("A"), "a reset answering an ACK carries no ACK of its own")
     }
 
+    /// After the reset the kernel sends its SYN again within milliseconds, not after the
+    /// usual 1 s: an unacceptable SYN-ACK shortens the timer to TCP_TIMEOUT_MIN.
+    func testUnacceptableSYNACKBringsTheSYNAgainAtOnce() throws {
+        let result = lab
+        let reset = try XCTUnwrap(result.segments(from: "client", flags: "R").first)
+        let again = try XCTUnwrap(result.segments(from: "client", flags: "S").dropFirst().first)
+        XCTAssertEqual(again.seq, 0)
+        XCTAssertGreaterThan(again.frame, reset.frame)
+        XCTAssertLessThan(again.time - reset.time, 0.1)
+        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPSynRetrans" }?.change, 1)
+    }
+
     /// After its reset the kernel is still in SYN-SENT with no error: the right SYN-ACK
     /// then completes the connection.
     func testConnectKeepsWaitingForTheRightSYNACK() throws {
