@@ -71,11 +71,11 @@ public enum PeerVocabulary {
     /// Every field and option word.
     public static let words: [Word] = [
         Word(name: "seq", value: .sequenceNumber, use: .both, example: "seq=1",
-             meaning: "sequence number; relative to the sender's initial sequence number (the peer's in send, the kernel's in expect), `@N` for the number on the wire. send: default the peer's next unsent number"),
+             meaning: "sequence number, relative to the sender's initial sequence number (the peer's in send, the kernel's in expect); `@N` is the number on the wire. Default in send: the peer's next unsent number"),
         Word(name: "ack", value: .sequenceNumber, use: .both, example: "ack=1",
-             meaning: "acknowledgment number; relative to the receiver's initial sequence number, `@N` absolute. send: default (with A) one past the last byte the kernel sent"),
+             meaning: "acknowledgment number, relative to the receiver's initial sequence number; `@N` absolute. Default in send (with A): one past the last byte of the segments the peer has expected"),
         Word(name: "win", value: .number(maximum: 65535), use: .both, example: "win=0",
-             meaning: "the window field as sent (unscaled). send: default 65535"),
+             meaning: "the window field as sent, unscaled. Default in send: 65535"),
         Word(name: "len", value: .number(maximum: 65535), use: .expect, example: "len=5",
              meaning: "payload bytes"),
         Word(name: "mss", value: .optionalNumber(maximum: 65535), use: .both, example: "mss=1460",
@@ -94,7 +94,7 @@ public enum PeerVocabulary {
 
     /// The verbs a line starts with.
     public static let verbs: [(name: String, usage: String, meaning: String)] = [
-        ("send", "send FLAGS [field=value ...] [\"TEXT\" | N bytes]",
+        ("send", "send FLAGS [field=value ...] [\"TEXT\" or N bytes]",
          "writes one segment into the TUN device, as if it came from the peer's address"),
         ("expect", "expect FLAGS [field=value ...] [within TIME]",
          "the next segment the kernel sends to the peer must match, within TIME (default: the step's `within`, 2s)"),
