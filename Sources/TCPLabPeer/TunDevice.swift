@@ -40,7 +40,7 @@ public final class TunDevice {
         public var description: String {
             switch self {
             case .unavailable(let error):
-                return "the scripted peer needs a TUN device, and \(error.call) failed with \(error.errno.name): /dev/net/tun is open to root only here (run as root, or give the user access to /dev/net/tun)"
+                return "the scripted peer needs a TUN device, and \(error.call) failed with \(error.errno.name): this user may not open /dev/net/tun here (run as root, or give the user read and write access to /dev/net/tun)"
             case .system(let error): return error.description
             case .configuration(let message): return message
             }

@@ -101,7 +101,8 @@ struct RunCommand: ParsableCommand {
         if selected.count > 1 && format == .text {
             let failed = results.filter { !$0.passed && $0.skipped == nil }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
-            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
+            let skipped = results.filter { $0.skipped != nil }.count
+            Diagnostics.progress("\(results.count - failed.count - skipped) of \(selected.count) labs passed" + (skipped == 0 ? "" : ", \(skipped) skipped") + " in \(LabResult.formatSeconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
         }
         if interruption.isRequested {
             Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
