@@ -75,6 +75,10 @@ extension LabResult {
             return nil
         }.first ?? 0
         let ladder = LadderRenderer(output: output, firstTimestamp: first, style: style)
+        for entry in kernelLog {
+            guard let stream = entry.stream else { continue }
+            ladder.notes[stream, default: []].append((entry.event.time, "kernel: \(entry.socket) \(entry.event.summary)"))
+        }
         var segmentCount = 0
         var connections = 0
         for event in events {
@@ -83,6 +87,8 @@ extension LabResult {
             try ladder.render(event)
         }
         try ladder.finish(AnalysisTotals(frames: packetsCaptured, segments: segmentCount, connections: connections, skipped: [:]))
+        try line()
+        try writeKernelLog(line: line, style: style)
         for snapshot in kernel {
             try line()
             try line(style.bold("Kernel sockets, \(snapshot.moment)") + style.dim(" (sock_diag, as ss -tan -o shows them)"))
@@ -103,6 +109,35 @@ extension LabResult {
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         try line("\(verdict) \(name) in \(LabResult.formatSeconds(seconds)) s")
         try output.flush()
+    }
+}
+
+extension LabResult {
+    /// The kernel log's heading, the events that belong to no connection of the capture
+    /// (a listener's LISTEN, a packet dropped before any connection), and the checks of
+    /// the wire's transitions against it.
+    func writeKernelLog(line: (String) throws -> Void, style: TextStyle) throws {
+        if let kernelLogOff {
+            try line(style.bold("Kernel log") + style.dim(" (eBPF)") + ": off, " + kernelLogOff)
+            return
+        }
+        guard let clock = kernelClock else { return }
+        try line(style.bold("Kernel log") + style.dim(
+            " (eBPF, \(kernelLog.count) events, shown among the segments above; kernel time + \(clock.offset) ns ± \(clock.uncertainty) ns = capture time)"))
+        let loose = kernelLog.filter { $0.stream == nil }
+        for entry in loose {
+            try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")
+        }
+        let disagreements = kernelAgreement.filter { !$0.agrees }
+        if !kernelAgreement.isEmpty {
+            let confirmed = kernelAgreement.filter { $0.agrees && $0.seenBy == "wire" }.count
+            let wire = kernelAgreement.filter { $0.seenBy == "wire" }.count
+            try line("  \(confirmed) of \(wire) state transitions on the wire confirmed by the kernel")
+        }
+        for check in disagreements {
+            let frame = check.frame.map { " (frame \($0))" } ?? ""
+            try line(style.red("  ✗ \(check.seenBy): \(check.socket) \(check.from) → \(check.to)\(frame): \(check.verdict)"))
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabIsolation
 import TCPLabKernel
+import TCPLabKernelLog
 import TCPLabPacket
 import TCPLabPeer
 import TCPLabReport
@@ -23,10 +24,16 @@ import Musl
 public struct LabRunner {
     /// The interruption to honour, from ``Interruption/install()``.
     public var interruption: Interruption?
+    /// Whether to record the kernel's own log of each lab (eBPF; needs root).
+    public var recordsKernelLog: Bool
+    /// Why the kernel log is off, once a lab found out (shared by the runner's copies).
+    let kernelLogAvailability = KernelLogAvailability()
 
-    /// A runner; `interruption` stops it between system calls.
-    public init(interruption: Interruption? = nil) {
+    /// A runner; `interruption` stops it between system calls. With `kernelLog`, each lab
+    /// records the kernel's log of its sockets when the process may load BPF programs.
+    public init(interruption: Interruption? = nil, kernelLog: Bool = true) {
         self.interruption = interruption
+        self.recordsKernelLog = kernelLog
         // A send to a reset peer must fail with EPIPE, not kill the process: sends use
         // MSG_NOSIGNAL, and pipes to child processes are covered by ignoring SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -40,8 +47,9 @@ public struct LabRunner {
             lesson: lab.lesson, passed: false, seconds: 0, steps: [], capture: [], kernel: [], counters: [],
             captureFile: nil, packetsCaptured: 0, packetsDropped: 0, segments: [], error: nil, interrupted: false)
         do {
-            result = try NetworkNamespace.run {
+            result = try NetworkNamespace.run { [recordsKernelLog, kernelLogAvailability] in
                 let session = LabSession(lab: lab, interruption: interruption, started: started, result: result)
+                session.kernelLogAvailability = recordsKernelLog ? kernelLogAvailability : nil
                 defer { session.closeEverything() }
                 session.run(capturePath: capturePath)
                 return session.result
@@ -52,6 +60,7 @@ public struct LabRunner {
         result.seconds = started.duration(to: .now).inSeconds
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
+            && result.kernelAgreement.allSatisfy(\.agrees)
         return result
     }
 }
@@ -90,6 +99,12 @@ final class LabSession {
     var countersAtStart: KernelCounters?
     /// The scripted peer and its TUN device, for a lab with a peer actor.
     var peer: ScriptedPeer?
+    /// Where to learn and record whether the kernel log may run; nil: not recorded.
+    var kernelLogAvailability: KernelLogAvailability?
+    /// The kernel log while the capture runs.
+    var kernelLog: KernelLog?
+    /// What it recorded, once stopped.
+    var kernelRecord: KernelLog.Record?
 
     init(lab: Lab, interruption: Interruption?, started: ContinuousClock.Instant, result: LabResult) {
         self.lab = lab
@@ -107,6 +122,7 @@ final class LabSession {
         do {
             if lab.hasPeer, try !startPeer() { return }
             try setUp()
+            startKernelLog()
             // A peer's segments cross its TUN device, not lo: "any" sees both.
             let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp")
             try capture.start()
@@ -206,6 +222,8 @@ final class LabSession {
         capture = nil
         peer?.close()
         peer = nil
+        if let kernelLog { kernelRecord = kernelLog.stop() }
+        kernelLog = nil
     }
 
     // MARK: Names

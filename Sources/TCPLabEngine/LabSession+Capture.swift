@@ -43,6 +43,8 @@ extension LabSession {
         guard let capture else { return }
         self.capture = nil
         let (packets, statistics) = try capture.stop()
+        // The kernel log covers the capture's time, and a little more on both sides.
+        stopKernelLog()
         result.packetsCaptured = packets.count
         result.packetsDropped = Int(statistics.dropped)
         let (events, segments) = analyse(packets, finish: true)
@@ -55,11 +57,13 @@ extension LabSession {
                 to: actor(for: segment.segment.destination, time: segment.timestamp),
                 flags: segment.segment.flags.letters, seq: segment.relativeSequence, ack: segment.relativeAcknowledgment,
                 len: segment.segment.payloadLength, window: segment.window, labels: segment.labels.map(\.description),
-                clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue)
+                clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue,
+                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names)
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
         }
+        recordKernelLog(firstTimestamp: first, segments: segments)
         if let path {
             try createParentDirectory(of: path)
             let writer = try AnnotatedCaptureWriter(path: path)
