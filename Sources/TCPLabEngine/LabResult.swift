@@ -163,9 +163,13 @@ public struct SegmentRecord: Sendable, Encodable {
     public var clientState: String
     /// Server state after the segment.
     public var serverState: String
+    /// Which end of its connection sent it: "client" (the side that sent the first SYN) or "server".
+    public var sender: String = "client"
+    /// tshark's sequence-analysis findings, by tcp.analysis name.
+    public var analysis: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
         case clientState = "client_state", serverState = "server_state"
     }
 }

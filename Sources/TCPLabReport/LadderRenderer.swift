@@ -93,23 +93,25 @@ public final class LadderRenderer: AnalysisRenderer {
             if explain { text += explanation(of: segment) }
         }
         text += noteLines(before: .max)
-        text += describe(summary)
+        text += Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined()
         try output.write(text)
     }
 
-    private func describe(_ s: ConnectionSummary) -> String {
-        var opened = "  opened: \(s.opening.rawValue)"
+    /// A connection's summary in four lines: how it opened, how it ended, what it carried,
+    /// and both sides' last states (shared with the HTML page).
+    static func summaryLines(_ s: ConnectionSummary) -> [String] {
+        var opened = "opened: \(s.opening.rawValue)"
         if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
-        var ended = "  ended:  \(s.ending)"
+        var ended = "ended:  \(s.ending)"
         switch s.timeWait.count {
         case 1: ended += "; the \(s.timeWait[0]) closed first and holds TIME-WAIT"
         case 2: ended += "; both closed at once and both hold TIME-WAIT"
         default: break
         }
-        let carried = "  bytes:  client to server \(s.bytesFromClient), server to client \(s.bytesFromServer); "
+        let carried = "bytes:  client to server \(s.bytesFromClient), server to client \(s.bytesFromServer); "
             + "\(s.segments) segment\(s.segments == 1 ? "" : "s"), \(s.retransmissions) retransmission\(s.retransmissions == 1 ? "" : "s")"
-        let states = "  last states: client \(s.clientState), server \(s.serverState)"
-        return [opened, ended, carried, states].joined(separator: "\n") + "\n"
+        let states = "last states: client \(s.clientState), server \(s.serverState)"
+        return [opened, ended, carried, states]
     }
 
     private func colour(_ text: String, for segment: AnnotatedSegment) -> String {
@@ -133,7 +135,7 @@ public final class LadderRenderer: AnalysisRenderer {
         return String(decoding: line.bytes, as: UTF8.self)
     }
 
-    private func formatMilliseconds(_ nanoseconds: Int64) -> String {
+    private static func formatMilliseconds(_ nanoseconds: Int64) -> String {
         var line = ByteLine()
         line.appendSeconds(nanoseconds: nanoseconds * 1000, decimals: 3)
         return String(decoding: line.bytes, as: UTF8.self) + " ms"

@@ -45,6 +45,9 @@ struct InspectCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a copy of the capture with each segment's annotation as its packet comment.", valueName: "OUT.pcapng"))
     var annotate: String?
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page: a ladder per connection with both endpoints' states, the state diagram, a step-through and time-sequence plots.", valueName: "OUT.html"))
+    var html: String?
+
     func validate() throws {
         if let stream, stream < 0 { throw ValidationError("--stream takes a connection number, 0 or more.") }
         if !format.isSummary && !summaryOptions.selection.keepsEverything {
@@ -53,8 +56,8 @@ struct InspectCommand: ParsableCommand {
         if explain && format != .text {
             throw ValidationError("--explain annotates the text ladder: use it with --format text (jsonl carries the rows in its transition field).")
         }
-        if format.isSummary && (stream != nil || annotate != nil) {
-            throw ValidationError("--stream and --annotate work on segments: use them with --format text or jsonl.")
+        if format.isSummary && (stream != nil || annotate != nil || html != nil) {
+            throw ValidationError("--stream, --annotate and --html work on segments: use them with --format text or jsonl.")
         }
     }
 
@@ -74,7 +77,7 @@ struct InspectCommand: ParsableCommand {
             let summary = SummaryInspection(reader: reader, file: file, json: format == .summaryJSONL, selection: summaryOptions.selection)
             throw ExitCode(summary.run())
         }
-        var inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate)
+        var inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate, htmlPath: html)
         inspection.explain = explain
         throw ExitCode(inspection.run())
     }

@@ -41,6 +41,11 @@ struct RunCommand: ParsableCommand {
     var noCapture = false
 
     @Option(help: ArgumentHelp(
+        "Also write each lab as a self-contained HTML page, DIR/NAME.html (ladder, states, state diagram, step-through), and with several labs DIR/index.html.",
+        valueName: "DIR"))
+    var html: String?
+
+    @Option(help: ArgumentHelp(
         "How many labs run at once, each in its own network namespace; the report stays in lab order.",
         valueName: "N"))
     var jobs = 1
@@ -66,6 +71,14 @@ struct RunCommand: ParsableCommand {
                 try prepareOutputDirectory(output)
             } catch {
                 Diagnostics.error("cannot write the captures to \(output): \(error) (choose another directory with --output, or --no-capture)")
+                throw ExitCode(1)
+            }
+        }
+        if let html {
+            do {
+                try prepareOutputDirectory(html)
+            } catch {
+                Diagnostics.error("cannot write the pages to \(html): \(error) (choose another directory with --html)")
                 throw ExitCode(1)
             }
         }
@@ -101,11 +114,13 @@ struct RunCommand: ParsableCommand {
             guard let result = batch.result(index) else { break }
             Diagnostics.progress("\(result.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
+            if let html { writePage(result.page().html(), to: html + "/" + result.name + ".html") }
             if format == .text {
                 if index > 0 { try writer.write("\n") }
                 try result.write(to: writer, style: style)
             }
         }
+        if let html, selected.count > 1 { writePage(LabResult.indexPage(results), to: html + "/index.html") }
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -125,6 +140,17 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(interruption.exitStatus)
         }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+    }
+}
+
+extension RunCommand {
+    /// Writes one page; a failure is reported and the run goes on.
+    func writePage(_ text: String, to path: String) {
+        do {
+            try HTMLRenderer.write(text, to: path)
+        } catch {
+            Diagnostics.error("cannot write \(path): \(error)")
+        }
     }
 }
 
