@@ -123,6 +123,29 @@ public enum TransitionEvent: String, Sendable, Hashable, CaseIterable, CustomStr
     /// An orphaned FIN-WAIT-2 endpoint's timer (Linux's tcp_fin_timeout) expires.
     case finWait2Timeout = "fin-wait-2-timeout"
 
+    /// The event as RFC 9293's figure 5 writes it: "rcv FIN", "CLOSE", "timeout".
+    public var figureName: String {
+        switch self {
+        case .passiveOpen: return "passive OPEN"
+        case .activeOpen: return "active OPEN"
+        case .send: return "SEND"
+        case .close: return "CLOSE"
+        case .abort: return "ABORT"
+        case .segment: return "rcv segment"
+        case .ack, .unacceptableACK: return "rcv ACK"
+        case .rst, .rstInWindow: return "rcv RST"
+        case .syn, .synInWindow: return "rcv SYN"
+        case .synACK: return "rcv SYN,ACK"
+        case .ackOfSYN: return "rcv ACK of SYN"
+        case .fin: return "rcv FIN"
+        case .finACKOfFIN: return "rcv FIN + ACK of FIN"
+        case .ackOfFIN: return "rcv ACK of FIN"
+        case .dataAfterClose: return "rcv data after close"
+        case .userTimeout, .keepAliveTimeout, .finWait2Timeout: return "timeout"
+        case .timeWaitTimeout: return "timeout (60 s on Linux)"
+        }
+    }
+
     /// The event in words: "FIN arrives", "CLOSE (close(), shutdown(SHUT_WR))".
     public var description: String {
         switch self {

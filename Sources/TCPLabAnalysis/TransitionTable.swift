@@ -155,6 +155,31 @@ public enum TransitionTable {
             linux: "60 s, fixed (TCP_TIMEWAIT_LEN), not 2 MSL (4 minutes with RFC 9293's MSL of 2 minutes); tcp_fin_timeout does not change it"),
     ]
 
+    /// The rows RFC 9293's state diagram draws (section 3.3.2, figure 5, with FIN-WAIT-1's
+    /// FIN that acknowledges ours and SYN-SENT's RST and timeout, which its text adds).
+    public static let diagramRowIDs: [String] = [
+        "closed/passive-open", "closed/active-open", "listen/syn", "listen/send", "listen/close",
+        "syn-sent/syn", "syn-sent/syn-ack", "syn-sent/close", "syn-sent/user-timeout", "syn-sent/rst",
+        "syn-received/ack-of-syn", "syn-received/rst-passive", "syn-received/close",
+        "established/close", "established/fin", "fin-wait-1/ack-of-fin", "fin-wait-1/fin", "fin-wait-1/fin-ack-of-fin",
+        "fin-wait-2/fin", "closing/ack-of-fin", "close-wait/close", "last-ack/ack-of-fin", "time-wait/time-wait-timeout",
+    ]
+
+    /// The diagram's arrows: each pair of states it joins, with the events and actions of
+    /// its rows in the figure's words ("rcv SYN / snd SYN,ACK"; "CLOSE, timeout, rcv RST").
+    public static var diagramEdges: [(from: TCPState, to: TCPState, why: String)] {
+        var edges: [(from: TCPState, to: TCPState, why: String)] = []
+        for row in diagramRowIDs.compactMap(row(_:)) {
+            let why = row.event.figureName + (row.action == .nothing ? "" : " / snd " + String(row.action.rawValue.map { $0 == "-" ? "," : $0 }))
+            if let index = edges.firstIndex(where: { $0.from == row.from && $0.to == row.to }) {
+                edges[index].why += ", " + why
+            } else {
+                edges.append((row.from, row.to, why))
+            }
+        }
+        return edges
+    }
+
     /// The row named `id`, or nil.
     public static func row(_ id: String) -> StateTransition? { byID[id] }
 
