@@ -45,13 +45,21 @@ public struct StateTransition: Sendable, Hashable, Identifiable, CustomStringCon
         /// Nothing on the wire: a timer or a call that sends nothing. Only the kernel
         /// log sees it.
         case none
+        /// On the wire, but the analysis does not tell it from another row yet (an RST
+        /// in the window from an exact one: the capture does not hold RCV.NXT's history).
+        case notInferred = "not-inferred"
     }
+
+    /// Whether Linux can take the row at all (false: its API has no way to, as connect()
+    /// on a listener).
+    public let onLinux: Bool
 
     init(
         _ id: String, _ from: TCPState, _ event: TransitionEvent, opening: Opening? = nil, _ to: TCPState,
         send action: TransitionAction, _ section: RFC9293Section, seen evidence: Evidence,
-        linux: String? = nil, inRFC: Bool = true
+        linux: String? = nil, inRFC: Bool = true, onLinux: Bool = true
     ) {
+        self.onLinux = onLinux
         self.id = id
         self.from = from
         self.event = event

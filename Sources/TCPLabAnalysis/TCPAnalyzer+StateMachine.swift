@@ -21,6 +21,7 @@ extension TCPAnalyzer {
             receiverSentFIN: reverse.sentFIN,
             refusal: labels.contains(.rstRefused),
             afterKeepAlive: senderPreviousLabels.contains(.keepAlive),
+            afterSYNACK: !senderPreviousLabels.isDisjoint(with: [.handshakeSYNACK, .synACKRetransmission]),
             afterReceiverData: !reverse.lastLabels.isDisjoint(with: [.data, .retransmission]),
             receiverSentSYN: reverse.sentSYN,
             receiverAborted: reverse.aborted,

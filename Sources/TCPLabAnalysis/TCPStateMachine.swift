@@ -47,6 +47,8 @@ enum TCPStateMachine {
         var refusal: Bool
         /// The sender's previous segment was a keep-alive probe.
         var afterKeepAlive: Bool
+        /// The sender's previous segment was its SYN-ACK: it has sent nothing since.
+        var afterSYNACK: Bool
         /// The receiver's previous segment carried data.
         var afterReceiverData: Bool
         /// The receiver had sent a SYN / had been reset, for a SYN-ACK to a CLOSED client.
@@ -108,6 +110,11 @@ enum TCPStateMachine {
             switch state {
             case .listen: return (state, [.ack], true)
             case .synSent: return (state, [.unacceptableACK], true)
+            case .established where facts.afterSYNACK && !flags.contains(.ack):
+                // A listener's RST without ACK, its first segment since the SYN-ACK, answers a
+                // segment it did not take: its handshake never completed (Linux: the accept
+                // queue was full, tcp_abort_on_overflow=1), whatever the ACK seemed to do.
+                return (.synReceived, [.abort], true)
             case .established: return (state, [facts.afterKeepAlive ? .keepAliveTimeout : .abort], true)
             case .finWait1, .finWait2: return (state, [facts.afterReceiverData ? .dataAfterClose : .abort], true)
             default: return (state, [.abort], true)

@@ -28,7 +28,7 @@ public enum TransitionTable {
         StateTransition("listen/rst", .listen, .rst, .listen, send: .nothing, .arrivesListen, seen: .arrival),
         StateTransition(
             "listen/send", .listen, .send, .synSent, send: .syn, .sendCall, seen: .sending,
-            linux: "not possible: connect() on a listening socket fails with EISCONN"),
+            linux: "not possible: connect() on a listening socket fails with EISCONN", onLinux: false),
         StateTransition(
             "listen/close", .listen, .close, .closed, send: .nothing, .closeCall, seen: .none,
             linux: "connections still in the accept queue are reset (RST) and request sockets dropped"),
@@ -78,11 +78,11 @@ public enum TransitionTable {
             "established/abort", .established, .abort, .closed, send: .rst, .abortCall, seen: .sending,
             linux: "close() with SO_LINGER {1, 0}, and also close() with unread data (RFC 2525)"),
         StateTransition(
-            "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
+            "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
             linux: "a challenge ACK (RFC 5961 section 3), rate-limited by tcp_challenge_ack_limit; the analysis takes every RST as exact and does not tell this row from established/rst"),
         StateTransition(
-            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
-            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST"),
+            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
+            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST; the analysis takes such a SYN for a new connection on the same ports, as tshark does"),
         StateTransition(
             "established/keepalive-timeout", .established, .keepAliveTimeout, .closed, send: .nothing, .keepAlives, seen: .sending,
             linux: "sends RST (reset reason TCP_KEEPALIVE_TIMEOUT) after TCP_KEEPCNT unanswered probes, and the socket fails with ETIMEDOUT"),

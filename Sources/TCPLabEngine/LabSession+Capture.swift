@@ -62,6 +62,7 @@ extension LabSession {
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
+            result.capture += evaluateReaches(segments)
         }
         recordKernelLog(firstTimestamp: first, segments: segments)
         if let path {
