@@ -30,6 +30,9 @@ public struct Lab: Sendable {
     public var steps: [Step]
     /// What the annotated capture must show.
     public var capture: [CaptureExpectation]
+    /// Rows of RFC 9293's state table (``TransitionTable``) the lab means to reach; the
+    /// run fails when its capture does not traverse one.
+    public var reaches: [Reach] = []
     /// The lesson, shown with the results.
     public var lesson: String
 

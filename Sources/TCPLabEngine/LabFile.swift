@@ -55,7 +55,7 @@ private struct Parser {
         } catch {
             throw LabFileError(file: file, line: 0, message: "not valid YAML: \(error)")
         }
-        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "lesson"], what: "a lab")
+        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "lesson"], what: "a lab")
         for required in ["title", "summary", "teaches", "actors", "steps", "lesson"] where top[required] == nil {
             throw error(root, "missing '\(required)' (a lab needs title, summary, teaches, actors, steps and lesson)")
         }
@@ -92,13 +92,15 @@ private struct Parser {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
             for item in items { capture.append(try captureExpectation(item)) }
         }
-        return Lab(
+        var lab = Lab(
             name: name, source: file,
             title: try string(top["title"]!.value, "title"),
             summary: try string(top["summary"]!.value, "summary"),
             teaches: try string(top["teaches"]!.value, "teaches"),
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
+        if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
+        return lab
     }
 
     // MARK: Steps
