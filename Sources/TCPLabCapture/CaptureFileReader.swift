@@ -127,14 +127,15 @@ public final class CaptureFileReader {
     }
 
     private func nextPcapRecord() throws -> CapturedPacket? {
-        guard try source.require(16), let header = source.peek(16) else {
+        guard try source.require(16) else {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
-        guard let seconds = header.getInteger(at: 0, endianness: endianness, as: UInt32.self),
-            let fraction = header.getInteger(at: 4, endianness: endianness, as: UInt32.self),
-            let capturedLength = header.getInteger(at: 8, endianness: endianness, as: UInt32.self),
-            let originalLength = header.getInteger(at: 12, endianness: endianness, as: UInt32.self)
+        var record = source.unread
+        guard let seconds = record.getInteger(at: 0, endianness: endianness, as: UInt32.self),
+            let fraction = record.getInteger(at: 4, endianness: endianness, as: UInt32.self),
+            let capturedLength = record.getInteger(at: 8, endianness: endianness, as: UInt32.self),
+            let originalLength = record.getInteger(at: 12, endianness: endianness, as: UInt32.self)
         else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset) }
         let interface = interfaces[0]
         guard capturedLength <= Self.largestPacket else {
@@ -143,7 +144,13 @@ public final class CaptureFileReader {
                 detail: "a record of \(capturedLength) bytes; no packet is longer than \(Self.largestPacket)")
         }
         let recordOffset = source.offset
-        guard try source.require(16 + Int(capturedLength)), source.skip(16), let data = source.take(Int(capturedLength)) else {
+        if record.readableBytes < 16 + Int(capturedLength) {
+            guard try source.require(16 + Int(capturedLength)) else {
+                throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
+            }
+            record = source.unread  // The refill moved the bytes to a new chunk.
+        }
+        guard let data = record.getBytes(at: 16, length: Int(capturedLength)), source.skip(16 + Int(capturedLength)) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
@@ -151,6 +158,6 @@ public final class CaptureFileReader {
         return CapturedPacket(
             timestamp: CaptureTimestamp(nanoseconds: Int64(seconds) * 1_000_000_000 + nanoseconds),
             linkType: interface.linkType, interfaceIndex: 0,
-            originalLength: max(Int(originalLength), Int(capturedLength)), data: data.readableBytesView)
+            originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
     }
 }
