@@ -14,6 +14,10 @@
 //   TCPLabAnalysis  connections, relative numbers, labels, per-endpoint TCP states, summaries.
 //   TCPLabReport    rendering an analysis as a ladder diagram or JSON lines; annotated pcapng.
 //   TCPLabKernel    what the kernel says: sock_diag sockets, netstat/snmp counters, sysctls.
+//   CBPF            libbpf, as a system library (pkg-config "libbpf").
+//   CTCPLabKernelLog the kernel log's BPF program, compiled by BPF/generate and embedded,
+//                   and the layout of its events.
+//   TCPLabKernelLog the kernel's own log of a namespace's TCP sockets, recorded with eBPF.
 //   TCPLabSocket    real TCP sockets with deadlines (poll), typed options and errors.
 //   TCPLabEngine    lab files (YAML), the runner, results; the built-in labs embedded.
 //   tcplab          the command-line tool.
@@ -27,6 +31,11 @@ let package = Package(
         .executable(name: "tcplab", targets: ["tcplab"]),
         .library(name: "TCPLabAnalysis", targets: ["TCPLabAnalysis"]),
         .library(name: "TCPLabCapture", targets: ["TCPLabCapture"]),
+        // For the fuzz targets (Fuzz/), a package of their own that depends on this one.
+        .library(name: "TCPLabPacket", targets: ["TCPLabPacket"]),
+        .library(name: "TCPLabReport", targets: ["TCPLabReport"]),
+        .library(name: "TCPLabSystem", targets: ["TCPLabSystem"]),
+        .library(name: "TCPLabEngine", targets: ["TCPLabEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,11 +71,21 @@ let package = Package(
             name: "TCPLabKernel",
             dependencies: ["CTCPLabShims", "TCPLabSystem", "TCPLabPacket", "TCPLabAnalysis"]
         ),
+        .systemLibrary(
+            name: "CBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev"])]
+        ),
+        .target(name: "CTCPLabKernelLog"),
+        .target(
+            name: "TCPLabKernelLog",
+            dependencies: ["CBPF", "CTCPLabKernelLog", "TCPLabSystem", "TCPLabPacket", "TCPLabAnalysis"]
+        ),
         .target(name: "TCPLabSocket", dependencies: ["TCPLabSystem", "TCPLabPacket"]),
         .target(
             name: "TCPLabEngine",
             dependencies: [
-                "TCPLabAnalysis", "TCPLabCapture", "TCPLabIsolation", "TCPLabKernel", "TCPLabPacket",
+                "TCPLabAnalysis", "TCPLabCapture", "TCPLabIsolation", "TCPLabKernel", "TCPLabKernelLog", "TCPLabPacket",
                 "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -92,7 +111,7 @@ let package = Package(
             name: "TCPLabTests",
             dependencies: [
                 "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem", "TCPLabIsolation",
-                "TCPLabKernel", "TCPLabSocket", "TCPLabEngine",
+                "TCPLabKernel", "TCPLabKernelLog", "TCPLabSocket", "TCPLabEngine",
             ]
         ),
     ]

@@ -1,6 +1,6 @@
 extension Duration {
     /// The duration in seconds, as reports and comparisons use it.
-    var inSeconds: Double {
+    public var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

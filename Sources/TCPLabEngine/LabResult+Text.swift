@@ -6,6 +6,7 @@ import TCPLabSystem
 extension LabResult {
     /// Seconds with three decimals, "0.042", as the report prints times.
     public static func formatSeconds(_ seconds: Double) -> String {
+        if seconds < 0 && (seconds * 1000).rounded() < 0 { return "-" + formatSeconds(-seconds) }
         let milliseconds = Int((seconds * 1000).rounded())
         var fraction = String(milliseconds % 1000)
         while fraction.count < 3 { fraction = "0" + fraction }
@@ -70,6 +71,10 @@ extension LabResult {
             return nil
         }.first ?? 0
         let ladder = LadderRenderer(output: output, firstTimestamp: first, style: style)
+        for entry in kernelLog {
+            guard let stream = entry.stream else { continue }
+            ladder.notes[stream, default: []].append((entry.event.time, "kernel: \(entry.socket) \(entry.event.summary)"))
+        }
         var segmentCount = 0
         var connections = 0
         for event in events {
@@ -78,6 +83,8 @@ extension LabResult {
             try ladder.render(event)
         }
         try ladder.finish(AnalysisTotals(frames: packetsCaptured, segments: segmentCount, connections: connections, skipped: [:]))
+        try line()
+        try writeKernelLog(line: line, style: style)
         for snapshot in kernel {
             try line()
             try line(style.bold("Kernel sockets, \(snapshot.moment)") + style.dim(" (sock_diag, as ss -tan -o shows them)"))
@@ -98,6 +105,43 @@ extension LabResult {
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         try line("\(verdict) \(name) in \(LabResult.formatSeconds(seconds)) s")
         try output.flush()
+    }
+}
+
+extension LabResult {
+    /// The kernel log's heading, the events that belong to no connection of the capture
+    /// (a listener's LISTEN, a packet dropped before any connection), and the checks of
+    /// the wire's transitions against it.
+    func writeKernelLog(line: (String) throws -> Void, style: TextStyle) throws {
+        if let kernelLogOff {
+            try line(style.bold("Kernel log") + style.dim(" (eBPF)") + ": off, " + kernelLogOff)
+            return
+        }
+        guard let clock = kernelClock else { return }
+        try line(style.bold("Kernel log") + style.dim(
+            " (eBPF, \(kernelLog.count) events, shown among the segments above; kernel time + \(clock.offset) ns ± \(clock.uncertainty) ns = capture time)"))
+        let loose = kernelLog.filter { $0.stream == nil }
+        for entry in loose {
+            try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")
+        }
+        let disagreements = kernelAgreement.filter { !$0.agrees }
+        if !kernelAgreement.isEmpty {
+            let wire = kernelAgreement.filter { $0.seenBy == "wire" }
+            let confirmed = wire.filter(\.confirmed).count
+            let unseen = wire.filter { $0.agrees && !$0.confirmed }
+            var text = "  \(confirmed) of \(wire.count) state transitions on the wire confirmed by the kernel"
+            if !unseen.isEmpty { text += "; \(unseen.count) it cannot see" }
+            let kernelOnly = kernelAgreement.filter { $0.seenBy == "kernel" && $0.agrees }.count
+            if kernelOnly > 0 { text += "; \(kernelOnly) kernel transitions explained by the lab's calls" }
+            try line(text)
+            for check in unseen {
+                try line(style.dim("  · \(check.socket) \(check.from) → \(check.to) (frame \(check.frame ?? 0)): \(check.verdict)"))
+            }
+        }
+        for check in disagreements {
+            let frame = check.frame.map { " (frame \($0))" } ?? ""
+            try line(style.red("  ✗ \(check.seenBy): \(check.socket) \(check.from) → \(check.to)\(frame): \(check.verdict)"))
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import TCPLabAnalysis
 import TCPLabKernel
+import TCPLabKernelLog
 
 /// What one run of a lab showed: every step with its result, the kernel's view, the
 /// counters, the annotated capture, and whether every expectation held.
@@ -41,6 +42,20 @@ public struct LabResult: Sendable, Encodable {
     /// Whether Ctrl-C (SIGINT) or SIGTERM stopped it.
     public var interrupted: Bool
 
+    /// The kernel's own log of the lab's sockets, recorded with eBPF while the capture ran.
+    public var kernelLog: [KernelLogEntry] = []
+    /// Why there is no kernel log (not root, or BPF refused), when there is none.
+    public var kernelLogOff: String? = nil
+    /// How kernel times were put on the capture's clock.
+    public var kernelClock: KernelClockRecord? = nil
+    /// Each state transition the wire shows for the lab's sockets, and whether the kernel
+    /// log confirms it; then each kernel transition the wire does not explain.
+    public var kernelAgreement: [TransitionCheck] = []
+
+    /// The kernel's IDs of the kernel log's BPF programs and links (not encoded): after
+    /// the run none of them may exist.
+    public var kernelLogObjects: (programs: [UInt32], links: [UInt32]) = ([], [])
+
     /// The analysis events (segments and connection summaries) for the ladder diagram.
     /// Not encoded: ``segments`` carries the same facts for JSON.
     public var events: [AnalysisEvent] = []
@@ -49,6 +64,8 @@ public struct LabResult: Sendable, Encodable {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
         case segments, error, interrupted
+        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
+        case kernelAgreement = "transitions"
     }
 }
 
@@ -150,9 +167,72 @@ public struct SegmentRecord: Sendable, Encodable {
     public var clientState: String
     /// Server state after the segment.
     public var serverState: String
+    /// Which end of its connection sent it: "client" (the side that sent the first SYN) or "server".
+    public var sender: String = "client"
+    /// tshark's sequence-analysis findings, by tcp.analysis name.
+    public var analysis: [String] = []
+    /// What the kernel log says of this very segment when the kernel dropped it after the
+    /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
+    /// never processed it, whatever the states above infer.
+    public var kernelDrop: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels
-        case clientState = "client_state", serverState = "server_state"
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
+        case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
+    }
+}
+
+/// One event of the kernel log, placed on the lab's timeline and named by the lab socket.
+public struct KernelLogEntry: Sendable, Encodable {
+    /// Seconds since the capture's first frame (negative: before it).
+    public var time: Double
+    /// The lab's name for the socket ("conn", "server"; "(server queue)" for a connection
+    /// not yet accepted; the endpoint when the lab has no name for it).
+    public var socket: String
+    /// The capture's connection it belongs to, if any (the listener's LISTEN belongs to none).
+    public var stream: Int?
+    /// What the kernel did.
+    public var event: KernelEvent
+}
+
+/// How the kernel log's clock was put on the capture's.
+///
+/// BPF stamps events with CLOCK_BOOTTIME (bpf_ktime_get_boot_ns), libpcap stamps packets
+/// with CLOCK_REALTIME; see ``KernelClock`` for how the offset is measured.
+public struct KernelClockRecord: Sendable, Encodable {
+    /// CLOCK_REALTIME minus CLOCK_BOOTTIME when the log started, in nanoseconds.
+    public var offset: Int64
+    /// Its uncertainty, in nanoseconds.
+    public var uncertainty: Int64
+    /// How much the offset moved until the log stopped, in nanoseconds (NTP steps or slewing).
+    public var drift: Int64
+}
+
+/// One state transition and whether the wire and the kernel agree on it.
+public struct TransitionCheck: Sendable, Encodable {
+    /// Which view saw it first: "wire" (a transition the analysis inferred from the
+    /// capture) or "kernel" (a transition in the kernel log).
+    public var seenBy: String
+    /// The lab's name for the socket.
+    public var socket: String
+    /// Its local and remote ends, "127.0.0.1:8080 ↔ 127.0.0.1:41234".
+    public var ends: String
+    /// The state before.
+    public var from: String
+    /// The state after.
+    public var to: String
+    /// The frame that moved it, for a wire transition.
+    public var frame: Int?
+    /// What the other view says: "confirmed by the kernel at 0.012 s", "explained by
+    /// listen()", or what it showed instead.
+    public var verdict: String
+    /// Whether the two views agree (a transition the log cannot see agrees, unconfirmed).
+    public var agrees: Bool
+    /// Whether the kernel log saw it (for a wire transition) or the wire or a call explains
+    /// it (for a kernel transition).
+    public var confirmed: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
     }
 }

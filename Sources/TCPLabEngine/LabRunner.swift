@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabIsolation
 import TCPLabKernel
+import TCPLabKernelLog
 import TCPLabPacket
 import TCPLabReport
 import TCPLabSocket
@@ -22,10 +23,16 @@ import Musl
 public struct LabRunner {
     /// The interruption to honour, from ``Interruption/install()``.
     public var interruption: Interruption?
+    /// Whether to record the kernel's own log of each lab (eBPF; needs root).
+    public var recordsKernelLog: Bool
+    /// Why the kernel log is off, once a lab found out (shared by the runner's copies).
+    let kernelLogAvailability = KernelLogAvailability()
 
-    /// A runner; `interruption` stops it between system calls.
-    public init(interruption: Interruption? = nil) {
+    /// A runner; `interruption` stops it between system calls. With `kernelLog`, each lab
+    /// records the kernel's log of its sockets when the process may load BPF programs.
+    public init(interruption: Interruption? = nil, kernelLog: Bool = true) {
         self.interruption = interruption
+        self.recordsKernelLog = kernelLog
         // A send to a reset peer must fail with EPIPE, not kill the process: sends use
         // MSG_NOSIGNAL, and pipes to child processes are covered by ignoring SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -39,8 +46,9 @@ public struct LabRunner {
             lesson: lab.lesson, passed: false, seconds: 0, steps: [], capture: [], kernel: [], counters: [],
             captureFile: nil, packetsCaptured: 0, packetsDropped: 0, segments: [], error: nil, interrupted: false)
         do {
-            result = try NetworkNamespace.run {
+            result = try NetworkNamespace.run { [recordsKernelLog, kernelLogAvailability] in
                 let session = LabSession(lab: lab, interruption: interruption, started: started, result: result)
+                session.kernelLogAvailability = recordsKernelLog ? kernelLogAvailability : nil
                 defer { session.closeEverything() }
                 session.run(capturePath: capturePath)
                 return session.result
@@ -51,6 +59,7 @@ public struct LabRunner {
         result.seconds = started.duration(to: .now).inSeconds
         result.passed = result.error == nil && !result.interrupted
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
+            && result.kernelAgreement.allSatisfy(\.agrees)
         return result
     }
 }
@@ -87,6 +96,12 @@ final class LabSession {
     var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
+    /// Where to learn and record whether the kernel log may run; nil: not recorded.
+    var kernelLogAvailability: KernelLogAvailability?
+    /// The kernel log while the capture runs.
+    var kernelLog: KernelLog?
+    /// What it recorded, once stopped.
+    var kernelRecord: KernelLog.Record?
 
     init(lab: Lab, interruption: Interruption?, started: ContinuousClock.Instant, result: LabResult) {
         self.lab = lab
@@ -103,6 +118,7 @@ final class LabSession {
     func run(capturePath: String?) {
         do {
             try setUp()
+            startKernelLog()
             let capture = LiveCapture(interface: "lo", filter: "tcp")
             try capture.start()
             self.capture = capture
@@ -143,6 +159,8 @@ final class LabSession {
         } catch {
             result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
         }
+        // Stopped already with the capture, unless the lab ended before its capture began.
+        stopKernelLog()
     }
 
     /// Lists `steps` as not run (after a failure or an interruption).
@@ -199,6 +217,7 @@ final class LabSession {
         for socket in sockets.values { try? socket.socket?.close() }
         if let capture { _ = try? capture.stop() }
         capture = nil
+        stopKernelLog()
     }
 
     // MARK: Names

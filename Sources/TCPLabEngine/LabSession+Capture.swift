@@ -42,6 +42,9 @@ extension LabSession {
     func finishCapture(path: String?) throws {
         guard let capture else { return }
         self.capture = nil
+        // The kernel log stops first: every transition it holds was caused by a packet the
+        // capture already has, or by a call whose packet is still captured.
+        stopKernelLog()
         let (packets, statistics) = try capture.stop()
         result.packetsCaptured = packets.count
         result.packetsDropped = Int(statistics.dropped)
@@ -55,11 +58,13 @@ extension LabSession {
                 to: actor(for: segment.segment.destination, time: segment.timestamp),
                 flags: segment.segment.flags.letters, seq: segment.relativeSequence, ack: segment.relativeAcknowledgment,
                 len: segment.segment.payloadLength, window: segment.window, labels: segment.labels.map(\.description),
-                clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue)
+                clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue,
+                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names)
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
         }
+        recordKernelLog(firstTimestamp: packets.first?.timestamp.nanoseconds, segments: segments)
         if let path {
             try createParentDirectory(of: path)
             let writer = try AnnotatedCaptureWriter(path: path)

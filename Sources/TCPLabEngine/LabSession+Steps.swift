@@ -25,6 +25,9 @@ enum Observed {
     case events([String])
     /// What the call did, and the signal the kernel raised meanwhile (caught, not run).
     indirect case signalled(Observed, String)
+    /// What the call did, after closing the socket the name held until then (said in the
+    /// report, because that close puts a FIN or an RST on the wire).
+    indirect case replacing(Observed, String)
 
     var text: String {
         switch self {
@@ -45,6 +48,8 @@ enum Observed {
         case .events(let names): return names.isEmpty ? "none" : names.joined(separator: " ")
         case .signalled(let outcome, let signal):
             return outcome.text + ", and the kernel raised \(signal) (caught here; by default it ends the process)"
+        case .replacing(let outcome, let remark):
+            return outcome.text + "; " + remark
         }
     }
 
@@ -111,6 +116,27 @@ extension LabSession {
         return "\(units / divisor).\(fraction) ms"
     }
 
+    /// What closing the socket `labSocket` still holds does, for a step that replaces it:
+    /// the kernel's record of it (sock_diag) tells a listener, a connection (FIN, or RST
+    /// with unread data, RFC 2525) and a socket that never connected.
+    func closingRemark(for labSocket: LabSocket) -> String {
+        let closed = "closed the socket \(labSocket.name) held"
+        let listed = (try? SocketDiagnostics.tcpSockets()) ?? []
+        guard let record = kernelRecord(of: labSocket, in: listed), record.state != .closed else {
+            return closed + ", which had no connection"
+        }
+        switch record.state {
+        case .listen:
+            return closed + ", a listener: connections still in its accept queue are reset"
+        case .established, .closeWait, .synReceived:
+            return record.receiveQueue > 0
+                ? closed + " (\(record.state.rawValue), \(record.receiveQueue) bytes unread): that sends RST"
+                : closed + " (\(record.state.rawValue)): that sends FIN"
+        default:
+            return closed + " (\(record.state.rawValue))"
+        }
+    }
+
     /// Whether a recv returned exactly the bytes `sender`'s send calls took, in order.
     func compare(_ outcome: Observed, with sender: LabSocket) -> (Bool, String) {
         guard case .bytes(let data, let endOfStream) = outcome else { return (false, outcome.text) }
@@ -124,6 +150,7 @@ extension LabSession {
     }
 
     static func matches(_ outcome: Observed, _ expect: Outcome?, call: Call) -> Bool {
+        if case .replacing(let inner, _) = outcome { return matches(inner, expect, call: call) }
         switch (expect, outcome) {
         case (nil, .failed(let errno)):
             // A non-blocking connect that has started is what the lab asked for.
@@ -147,7 +174,11 @@ extension LabSession {
 
     func perform(_ call: Call, on labSocket: LabSocket, deadline: ContinuousClock.Instant, newName: String?) throws -> Observed {
         if case .socket(let family) = call {
-            if let old = labSocket.socket, !old.isClosed { try? old.close() }
+            var remark: String?
+            if let old = labSocket.socket, !old.isClosed {
+                remark = closingRemark(for: labSocket)
+                try? old.close()
+            }
             do {
                 labSocket.socket = try Socket(family: family)
             } catch {
@@ -158,7 +189,7 @@ extension LabSession {
             labSocket.isListener = false
             labSocket.sent = StreamDigest()
             labSocket.inode = try? labSocket.socket?.inode()
-            return .ok
+            return remark.map { .replacing(.ok, $0) } ?? .ok
         }
         guard let socket = labSocket.socket, !socket.isClosed else {
             return .misuse("\(labSocket.name) has no open socket: a 'socket' step must come first")
@@ -199,14 +230,17 @@ extension LabSession {
                 guard blocking else { return .failed(.inProgress) }
                 let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
                 if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
-                if let error = try socket.pendingError() { return .failed(error) }
                 try socket.finishConnect(to: endpoint)
             case .accept:
                 while true {
                     if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
                         let name = newName ?? "\(labSocket.name)-accepted"
                         // A repeated accept names a new socket; the old one, if still open, is closed.
-                        if let old = sockets[name]?.socket, !old.isClosed { try? old.close() }
+                        var remark: String?
+                        if let previous = sockets[name], let old = previous.socket, !old.isClosed {
+                            remark = closingRemark(for: previous)
+                            try? old.close()
+                        }
                         let entry = LabSocket(name: name, actor: labSocket.actor)
                         entry.socket = accepted
                         entry.inode = try? accepted.inode()
@@ -216,7 +250,7 @@ extension LabSession {
                         entry.remote = try? accepted.remoteEndpoint()
                         sockets[entry.name] = entry
                         remember(entry, since: started)
-                        return .ok
+                        return remark.map { .replacing(.ok, $0) } ?? .ok
                     }
                     let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
                     if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }

@@ -18,6 +18,9 @@ public final class LadderRenderer: AnalysisRenderer {
     private let style: TextStyle
     private var pending: [Int: [AnnotatedSegment]] = [:]
     private var printedAny = false
+    /// Lines to print among a stream's segments at their moment (nanoseconds since the
+    /// epoch), by stream: what the kernel did to the connection's sockets.
+    public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
 
     /// A renderer writing to `output`; with `stream`, only that connection.
     public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain) {
@@ -61,8 +64,18 @@ public final class LadderRenderer: AnalysisRenderer {
         printedAny = true
         text += style.bold("Stream \(summary.stream)") + ": client \(summary.client) \u{2192} server \(summary.server)\n"
         text += style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n"
+        var notes = (self.notes[summary.stream] ?? []).sorted { $0.timestamp < $1.timestamp }[...]
+        func noteLines(before timestamp: Int64) -> String {
+            var lines = ""
+            while let note = notes.first, note.timestamp <= timestamp {
+                lines += pad("", 6) + pad(formatSeconds(note.timestamp.saturatingDifference(firstTimestamp), decimals: 6), 10, right: true) + "  " + style.dim(note.text) + "\n"
+                notes.removeFirst()
+            }
+            return lines
+        }
         for segment in segments {
-            let time = formatSeconds(segment.timestamp - firstTimestamp, decimals: 6)
+            text += noteLines(before: segment.timestamp)
+            let time = formatSeconds(segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6)
             var body = segment.segment.flags.letters
             body += " seq=\(segment.relativeSequence) ack=\(segment.relativeAcknowledgment) len=\(segment.segment.payloadLength) win=\(segment.window)"
             let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
@@ -74,23 +87,32 @@ public final class LadderRenderer: AnalysisRenderer {
                 + pad(segment.clientState.rawValue, 13) + " " + colour(arrow, for: segment) + "  "
                 + pad(segment.serverState.rawValue, 13) + " " + colour(labels, for: segment) + "\n"
         }
-        text += describe(summary)
+        text += noteLines(before: .max)
+        text += Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined()
         try output.write(text)
     }
 
-    private func describe(_ s: ConnectionSummary) -> String {
-        var opened = "  opened: \(s.opening.rawValue)"
+    /// A connection's summary in four lines: how it opened, how it ended, what it carried,
+    /// and both sides' last states (shared with the HTML page).
+    static func summaryLines(_ s: ConnectionSummary) -> [String] {
+        var opened = "opened: \(s.opening.rawValue)"
         if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
-        var ended = "  ended:  \(s.ending)"
+        if s.rolesGuessed {
+            opened += s.client.port == s.server.port
+                ? "; no SYN captured and equal ports, so the first sender is taken as the client"
+                : "; no SYN captured, so client and server are guessed from the ports (the lower port is taken as the server's)"
+        }
+        if s.reopenings > 0 { opened += "; opened again after a reset \(s.reopenings == 1 ? "once" : "\(s.reopenings) times")" }
+        var ended = "ended:  \(s.ending)"
         switch s.timeWait.count {
         case 1: ended += "; the \(s.timeWait[0]) closed first and holds TIME-WAIT"
         case 2: ended += "; both closed at once and both hold TIME-WAIT"
         default: break
         }
-        let carried = "  bytes:  client to server \(s.bytesFromClient), server to client \(s.bytesFromServer); "
+        let carried = "bytes:  client to server \(s.bytesFromClient), server to client \(s.bytesFromServer); "
             + "\(s.segments) segment\(s.segments == 1 ? "" : "s"), \(s.retransmissions) retransmission\(s.retransmissions == 1 ? "" : "s")"
-        let states = "  last states: client \(s.clientState), server \(s.serverState)"
-        return [opened, ended, carried, states].joined(separator: "\n") + "\n"
+        let states = "last states: client \(s.clientState), server \(s.serverState)"
+        return [opened, ended, carried, states]
     }
 
     private func colour(_ text: String, for segment: AnnotatedSegment) -> String {
@@ -114,9 +136,9 @@ public final class LadderRenderer: AnalysisRenderer {
         return String(decoding: line.bytes, as: UTF8.self)
     }
 
-    private func formatMilliseconds(_ nanoseconds: Int64) -> String {
+    private static func formatMilliseconds(_ nanoseconds: Int64) -> String {
         var line = ByteLine()
-        line.appendSeconds(nanoseconds: nanoseconds * 1000, decimals: 3)
+        line.appendMilliseconds(nanoseconds: nanoseconds)
         return String(decoding: line.bytes, as: UTF8.self) + " ms"
     }
 }

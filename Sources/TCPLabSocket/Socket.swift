@@ -108,7 +108,8 @@ public final class Socket {
     }
 
     /// Starts connecting (connect(2)). Returns true if already connected; false when the
-    /// handshake goes on (EINPROGRESS): wait until writable, then read ``pendingError()``.
+    /// handshake goes on (EINPROGRESS): wait until writable, then call ``finishConnect(to:)``
+    /// (or read ``pendingError()``, as an event loop does).
     public func startConnect(to endpoint: Endpoint) throws(SystemCallError) -> Bool {
         do throws(SystemCallError) {
             try endpoint.withSocketAddress { address, length throws(SystemCallError) in
@@ -120,9 +121,14 @@ public final class Socket {
         }
     }
 
-    /// Completes a connect that ``startConnect(to:)`` began, once the socket is writable
-    /// and ``pendingError()`` is nil: connect(2) once more, as the kernel's own blocking
-    /// connect does, so the socket is fully connected and a later connect fails EISCONN.
+    /// Completes a connect that ``startConnect(to:)`` began, once the socket is writable:
+    /// connect(2) once more, as the kernel's own blocking connect does at the end of its wait.
+    ///
+    /// If the handshake succeeded the socket is fully connected, so a later connect fails
+    /// EISCONN. If it failed, this throws the handshake's error (ECONNREFUSED, ETIMEDOUT)
+    /// and the kernel returns the socket to unconnected, so it may connect again; reading
+    /// SO_ERROR instead would leave it "connecting", and its next connect would fail
+    /// ECONNABORTED.
     public func finishConnect(to endpoint: Endpoint) throws(SystemCallError) {
         do {
             try endpoint.withSocketAddress { address, length throws(SystemCallError) in

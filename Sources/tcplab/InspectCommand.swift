@@ -17,10 +17,14 @@ struct InspectCommand: ParsableCommand {
             Exit status: 0 when the whole file was read; 1 when the file cannot be used at all \
             (missing, not a capture, unsupported link type); 2 when it is damaged part way: \
             the frames before the damage are printed, then a warning.
-            """)
+            """ + "\n\n" + SummaryOptions.help)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, jsonl
+        case text, jsonl, summary
+        case summaryJSONL = "summary-jsonl"
+
+        /// One line per connection rather than per segment.
+        var isSummary: Bool { self == .summary || self == .summaryJSONL }
     }
 
     @Argument(help: "The capture file (pcap or pcapng).")
@@ -29,14 +33,26 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Show only this connection (numbered from 0 like tshark's tcp.stream).")
     var stream: Int?
 
-    @Option(help: "Output format: a ladder diagram per connection (text) or one JSON object per segment (jsonl).")
+    @Option(help: "Output format: a ladder diagram per connection (text), one JSON object per segment (jsonl), one line per connection (summary), or one JSON object per connection (summary-jsonl).")
     var format: Format = .text
+
+    @OptionGroup(title: "Connection summaries (--format summary or summary-jsonl)")
+    var summaryOptions: SummaryOptions
 
     @Option(help: ArgumentHelp("Also write a copy of the capture with each segment's annotation as its packet comment.", valueName: "OUT.pcapng"))
     var annotate: String?
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page: a ladder per connection with both endpoints' states, the state diagram, a step-through and time-sequence plots.", valueName: "OUT.html"))
+    var html: String?
+
     func validate() throws {
         if let stream, stream < 0 { throw ValidationError("--stream takes a connection number, 0 or more.") }
+        if !format.isSummary && !summaryOptions.selection.keepsEverything {
+            throw ValidationError("--only, --port and --host choose connection summaries: use them with --format summary or summary-jsonl.")
+        }
+        if format.isSummary && (stream != nil || annotate != nil || html != nil) {
+            throw ValidationError("--stream, --annotate and --html work on segments: use them with --format text or jsonl.")
+        }
     }
 
     func run() throws {
@@ -51,7 +67,11 @@ struct InspectCommand: ParsableCommand {
             Diagnostics.error("\(file): has link type \(link), which tcplab does not decode (it reads Ethernet, Linux cooked SLL and SLL2, BSD loopback and raw IP)")
             throw ExitCode(1)
         }
-        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate)
+        if format.isSummary {
+            let summary = SummaryInspection(reader: reader, file: file, json: format == .summaryJSONL, selection: summaryOptions.selection)
+            throw ExitCode(summary.run())
+        }
+        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate, htmlPath: html)
         throw ExitCode(inspection.run())
     }
 }

@@ -11,6 +11,7 @@ struct Inspection {
     let stream: Int?
     let format: InspectCommand.Format
     let annotatePath: String?
+    let htmlPath: String?
 
     /// Runs it and returns the exit status.
     func run() -> Int32 {
@@ -18,6 +19,7 @@ struct Inspection {
         let analyzer = TCPAnalyzer()
         var renderer: AnalysisRenderer?
         var annotator: AnnotatedCaptureWriter?
+        var page: HTMLRenderer?
         var status: Int32 = 0
         var frame = 0
 
@@ -32,6 +34,7 @@ struct Inspection {
             while let event = analyzer.nextEvent() {
                 try renderer?.render(event)
                 try annotator?.write(event)
+                try page?.render(event)
             }
         }
 
@@ -48,7 +51,10 @@ struct Inspection {
                     break readLoop
                 }
                 frame += 1
-                if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds) }
+                if renderer == nil {
+                    renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
+                    page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
+                }
                 let decoded = packet.decode()
                 if case .skipped(.unsupportedLinkType) = decoded {
                     Diagnostics.error("\(file): frame \(frame) has link type \(packet.linkType), which tcplab does not decode")
@@ -61,12 +67,17 @@ struct Inspection {
                 try drain()
             }
             analyzer.finish()
-            if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: 0) }
+            if renderer == nil {
+                renderer = makeRenderer(output: output, firstTimestamp: 0)
+                page = makePage(firstTimestamp: 0)
+            }
             try drain()
-            try renderer?.finish(AnalysisTotals(
+            let totals = AnalysisTotals(
                 frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
-                skipped: analyzer.skipped))
+                skipped: analyzer.skipped)
+            try renderer?.finish(totals)
             try annotator?.close()
+            try page?.finish(totals)
         } catch let error as SystemCallError where error.errno == .brokenPipe {
             return status  // The reader of our output went away (`| head`); nothing to report.
         } catch {
@@ -77,11 +88,17 @@ struct Inspection {
         return status
     }
 
+    private func makePage(firstTimestamp: Int64) -> HTMLRenderer? {
+        guard let htmlPath else { return nil }
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        return HTMLRenderer(path: htmlPath, title: name, firstTimestamp: firstTimestamp, stream: stream)
+    }
+
     private func makeRenderer(output: BufferedWriter, firstTimestamp: Int64) -> AnalysisRenderer {
         switch format {
         case .jsonl:
             return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
-        case .text:
+        case .text, .summary, .summaryJSONL:  // Summaries never get here: SummaryInspection runs them.
             let colour = Environment.wantsColourOnStandardOutput
             return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
         }

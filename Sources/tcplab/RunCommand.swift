@@ -13,7 +13,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             NAME is a built-in lab (see tcplab list) or the path to a lab file (.yaml). \
             Each lab runs in its own network namespace; its annotated capture is written to \
-            Captures/NAME.pcapng, or into the --output directory.
+            tcplab-captures/NAME.pcapng in the current directory, or into the --output \
+            directory (--output Captures refreshes the repository's committed captures).
 
             Needs root, or an ordinary user where the kernel allows user namespaces.
             Exit status: 0 when every expectation held; 1 when one did not or a lab could \
@@ -34,17 +35,32 @@ struct RunCommand: ParsableCommand {
     var format: Format = .text
 
     @Option(help: ArgumentHelp("Directory for the annotated captures.", valueName: "DIR"))
-    var output: String = "Captures"
+    var output: String = "tcplab-captures"
 
     @Flag(help: "Do not write the annotated captures.")
     var noCapture = false
 
+    @Flag(help: "Do not record the kernel's own log of each lab (eBPF; on by default as root).")
+    var noKernelLog = false
+
+    @Option(help: ArgumentHelp(
+        "Also write each lab as a self-contained HTML page, DIR/NAME.html (ladder, states, state diagram, step-through), and with several labs DIR/index.html.",
+        valueName: "DIR"))
+    var html: String?
+
+    @Option(help: ArgumentHelp(
+        "How many labs run at once, each in its own network namespace; the report stays in lab order.",
+        valueName: "N"))
+    var jobs = 1
+
     func validate() throws {
         if labs.isEmpty && !all { throw ValidationError("Name at least one lab, or use --all (tcplab list shows them).") }
         if !labs.isEmpty && all { throw ValidationError("Give lab names or --all, not both.") }
+        if !(1...64).contains(jobs) { throw ValidationError("--jobs takes a number from 1 to 64.") }
     }
 
     func run() throws {
+        let runStarted = ContinuousClock.now
         // Every lab file is read and checked before anything runs.
         var selected: [Lab] = []
         do {
@@ -61,6 +77,14 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        if let html {
+            do {
+                try prepareOutputDirectory(html)
+            } catch {
+                Diagnostics.error("cannot write the pages to \(html): \(error) (choose another directory with --html)")
+                throw ExitCode(1)
+            }
+        }
         do {
             try UserNamespace.enterIfUnprivileged()
         } catch {
@@ -74,22 +98,37 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
         }
-        let runner = LabRunner(interruption: interruption)
+        let runner = LabRunner(interruption: interruption, kernelLog: !noKernelLog)
+        var saidKernelLogOff = false
         let writer = BufferedWriter(.standardOutput)
         let style = TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)
+        let count = selected.count
+        let batch: LabBatch
+        do {
+            batch = try LabBatch(
+                labs: selected, jobs: jobs, runner: runner,
+                capturePath: { [noCapture, output] lab in noCapture ? nil : output + "/" + lab.name + ".pcapng" },
+                started: { lab, index in Diagnostics.progress("running \(lab.name) (\(index + 1) of \(count))...") })
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(1)
+        }
         var results: [LabResult] = []
-        for (index, lab) in selected.enumerated() {
-            if interruption.isRequested { break }
-            Diagnostics.progress("running \(lab.name) (\(index + 1) of \(selected.count))...")
-            let path = noCapture ? nil : output + "/" + lab.name + ".pcapng"
-            let result = runner.run(lab, capturePath: path)
-            Diagnostics.progress("\(lab.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
+        for index in selected.indices {
+            guard let result = batch.result(index) else { break }
+            if let reason = result.kernelLogOff, !saidKernelLogOff {
+                Diagnostics.progress("kernel confirmation is off: \(reason); the labs run as before, checked against the wire only")
+                saidKernelLogOff = true
+            }
+            Diagnostics.progress("\(result.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
+            if let html { writePage(result.page().html(), to: html + "/" + result.name + ".html") }
             if format == .text {
                 if index > 0 { try writer.write("\n") }
                 try result.write(to: writer, style: style)
             }
         }
+        if let html, selected.count > 1 { writePage(LabResult.indexPage(results), to: html + "/index.html") }
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -101,13 +140,25 @@ struct RunCommand: ParsableCommand {
         if selected.count > 1 && format == .text {
             let failed = results.filter { !$0.passed }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
-            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
+            let wall = runStarted.duration(to: .now).inSeconds
+            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s of lab time, \(LabResult.formatSeconds(wall)) s in all" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
         }
         if interruption.isRequested {
             Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
             throw ExitCode(interruption.exitStatus)
         }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+    }
+}
+
+extension RunCommand {
+    /// Writes one page; a failure is reported and the run goes on.
+    func writePage(_ text: String, to path: String) {
+        do {
+            try HTMLRenderer.write(text, to: path)
+        } catch {
+            Diagnostics.error("cannot write \(path): \(error)")
+        }
     }
 }
 

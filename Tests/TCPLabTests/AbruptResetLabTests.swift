@@ -2,18 +2,18 @@ import TCPLabEngine
 import XCTest
 
 /// Aborting a connection with RST (Labs/abrupt-rst.yaml).
-final class AbruptResetLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("abrupt-rst") }
+final class AbruptResetLabTests: LabTestCase {
+    override class var labName: String { "abrupt-rst" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// close() with SO_LINGER {on, 0} sends one RST and no FIN.
     func testLingerZeroCloseSendsRSTInsteadOfFIN() throws {
-        let result = try lab()
+        let result = lab
         // Captured: the client's only closing segment is an RST, labelled an abort.
         XCTAssertEqual(result.segments(from: "client", flags: "R", label: "RST (abort)").count, 1)
         XCTAssertTrue(result.segments(from: "client", flags: "F").isEmpty)
@@ -22,7 +22,7 @@ final class AbruptResetLabTests: XCTestCase {
     /// The peer's recv fails with ECONNRESET once, then reads end of stream; a send then
     /// fails with EPIPE.
     func testPeerSeesECONNRESETThenEPIPE() throws {
-        let result = try lab()
+        let result = lab
         let receives = result.steps("conn", "recv")
         XCTAssertEqual(receives.first?.observed.hasPrefix("ECONNRESET"), true)
         XCTAssertEqual(receives.last?.observed.hasPrefix("0"), true)
@@ -31,7 +31,7 @@ final class AbruptResetLabTests: XCTestCase {
 
     /// An abort skips the closing handshake: no socket is left in TIME-WAIT.
     func testNoSocketIsLeftInTimeWait() throws {
-        let result = try lab()
+        let result = lab
         for snapshot in result.kernel {
             XCTAssertFalse(snapshot.sockets.contains { $0.socket.state == .timeWait }, snapshot.moment)
         }
@@ -40,10 +40,19 @@ final class AbruptResetLabTests: XCTestCase {
     /// Closing with unread data in the receive buffer sends RST, not FIN (RFC 2525), and
     /// counts in TcpExt.TCPAbortOnClose.
     func testCloseWithUnreadDataSendsRST() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertEqual(result.segments(from: "server", flags: "R").count, 1)
         XCTAssertTrue(result.segments(from: "server", flags: "F").isEmpty)
         XCTAssertEqual(result.step("client2", "recv")?.observed.hasPrefix("ECONNRESET"), true)
         XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnClose" }?.change, 1)
+    }
+
+    /// The reset is reported once, to whichever call comes first: when the peer's first
+    /// call after the RST is a send(), that send() gets ECONNRESET, and only the next EPIPE.
+    func testFirstCallAfterTheResetGetsECONNRESETEvenWhenItIsASend() throws {
+        let sends = lab.steps("conn3", "send")
+        XCTAssertEqual(sends.count, 2)
+        XCTAssertEqual(sends.first?.observed.hasPrefix("ECONNRESET"), true)
+        XCTAssertEqual(sends.last?.observed.hasPrefix("EPIPE"), true)
     }
 }

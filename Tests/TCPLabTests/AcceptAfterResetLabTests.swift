@@ -2,18 +2,18 @@ import TCPLabEngine
 import XCTest
 
 /// A connection reset while it waits in the accept queue (Labs/accept-after-reset.yaml).
-final class AcceptAfterResetLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("accept-after-reset") }
+final class AcceptAfterResetLabTests: LabTestCase {
+    override class var labName: String { "accept-after-reset" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// accept() returns a connection that was reset in the queue.
     func testAcceptReturnsAConnectionResetInTheQueue() throws {
-        let result = try lab()
+        let result = lab
         // Captured: the client's RST comes before the server's accept() call.
         let reset = try XCTUnwrap(result.segments(from: "client", flags: "R").first)
         let accepted = try XCTUnwrap(result.step("server", "accept"))
@@ -23,7 +23,7 @@ final class AcceptAfterResetLabTests: XCTestCase {
 
     /// recv gives the bytes sent before the reset, then ECONNRESET, then 0.
     func testRecvGivesTheDataThenECONNRESETThenZero() throws {
-        let observed = try lab().steps("conn", "recv").map(\.observed)
+        let observed = lab.steps("conn", "recv").map(\.observed)
         XCTAssertEqual(observed.count, 3)
         XCTAssertEqual(observed.first, #"5 bytes: "hello""#)
         XCTAssertEqual(observed.dropFirst().first?.hasPrefix("ECONNRESET"), true)

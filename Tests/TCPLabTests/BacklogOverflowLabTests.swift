@@ -5,19 +5,19 @@ import XCTest
 ///
 /// `listen(fd, 2)` on a server that never calls accept(): five clients connect without
 /// blocking. These tests read one run of the lab and state what the kernel did.
-final class BacklogOverflowLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("backlog-overflow") }
+final class BacklogOverflowLabTests: LabTestCase {
+    override class var labName: String { "backlog-overflow" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// Backlog 2 admits three connections (backlog + 1): sock_diag shows the listener with
     /// Recv-Q 3, the accept queue, and Send-Q 2, the backlog.
     func testListenQueueHoldsBacklogPlusOneConnections() throws {
-        let result = try lab()
+        let result = lab
         for client in ["client1", "client2", "client3"] {
             XCTAssertEqual(result.segments(to: client, flags: "SA").count, 1, "\(client) completed its handshake at once")
         }
@@ -30,7 +30,7 @@ final class BacklogOverflowLabTests: XCTestCase {
     /// A SYN that finds the queue full is dropped, not refused: no RST and no SYN-ACK
     /// answer it, connect() stays pending, and the client's kernel sends the SYN again.
     func testSYNsBeyondTheQueueAreDroppedNotRefused() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.segments(from: "server", flags: "R").isEmpty, "the server never sent RST")
         XCTAssertEqual(result.segments(to: "client5", flags: "SA").count, 0, "client5's SYNs got no answer")
         // Captured: client5's first SYN, then the same SYN again, labelled as a retransmission.
@@ -41,7 +41,7 @@ final class BacklogOverflowLabTests: XCTestCase {
 
     /// Each dropped SYN counts in TcpExt.ListenOverflows and ListenDrops.
     func testListenOverflowsCountsEveryDroppedSYN() throws {
-        let result = try lab()
+        let result = lab
         let dropped = result.segments(from: "client4", flags: "S").count + result.segments(from: "client5", flags: "S").count - 1
         let overflows = try XCTUnwrap(result.counters.first { $0.name == "TcpExt.ListenOverflows" }?.change)
         let drops = try XCTUnwrap(result.counters.first { $0.name == "TcpExt.ListenDrops" }?.change)
@@ -55,7 +55,7 @@ final class BacklogOverflowLabTests: XCTestCase {
     /// (1 s, then 2 s) that is 3 s after client4's first SYN; the tolerance of 0.3 s covers
     /// the kernel's timer granularity (4 ms at HZ=250) and a loaded machine.
     func testAcceptLetsARetransmittedSYNComplete() throws {
-        let result = try lab()
+        let result = lab
         let syns = result.segments(from: "client4", flags: "S").filter { !$0.flags.contains("A") }
         let answer = try XCTUnwrap(result.segments(to: "client4", flags: "SA").first)
         let first = try XCTUnwrap(syns.first)
@@ -66,10 +66,18 @@ final class BacklogOverflowLabTests: XCTestCase {
     /// With tcp_abort_on_overflow=1, a handshake that completes at a full queue is
     /// answered with RST, and the client, whose connect() had succeeded, gets ECONNRESET.
     func testAbortOnOverflowResetsTheLateClient() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertEqual(result.step("late", "recv")?.observed.hasPrefix("ECONNRESET"), true)
         // Captured: the late client's data (its handshake's completion for the server) and the RST in answer.
         XCTAssertEqual(result.segments(from: "late", to: "server2", label: "data").count, 1)
         XCTAssertEqual(result.segments(from: "server2", to: "late", flags: "R").count, 1)
+    }
+
+    /// listen() silently caps its backlog at net.core.somaxconn: asked for 100 with
+    /// somaxconn 4, it succeeds and the listener's Send-Q (the backlog in force) is 4.
+    func testListenBacklogIsSilentlyCappedAtSomaxconn() throws {
+        let result = lab
+        XCTAssertEqual(result.step("server3", "listen 100")?.observed, "ok")
+        XCTAssertEqual(result.step("lab", "check server3 is LISTEN")?.observed, "LISTEN, Send-Q 4")
     }
 }

@@ -6,19 +6,19 @@ import TCPLabSystem
 import XCTest
 
 /// Why bind() fails, and how a port is shared on purpose (Labs/bind-errors.yaml).
-final class BindErrorsLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("bind-errors") }
+final class BindErrorsLabTests: LabTestCase {
+    override class var labName: String { "bind-errors" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// A port another socket listens on is taken: bind fails with EADDRINUSE, with or
     /// without SO_REUSEADDR, and for the wildcard address too.
     func testListenedPortIsInUseEvenWithSOREUSEADDR() throws {
-        let binds = try lab().steps("second", "bind").map(\.observed)
+        let binds = lab.steps("second", "bind").map(\.observed)
         XCTAssertEqual(binds.count, 3)
         XCTAssertTrue(binds.allSatisfy { $0.hasPrefix("EADDRINUSE") }, "\(binds)")
     }
@@ -26,7 +26,7 @@ final class BindErrorsLabTests: XCTestCase {
     /// With SO_REUSEPORT on both, two sockets listen on one port: the kernel lists two
     /// LISTEN sockets on 127.0.0.1:9000, told apart by their inodes.
     func testTwoListenersShareAPortWithSOREUSEPORT() throws {
-        let result = try lab()
+        let result = lab
         let check = try XCTUnwrap(result.kernel.first { $0.moment.hasPrefix("check") })
         let group = check.sockets.filter { $0.socket.state == .listen && $0.socket.local.port == 9000 }
         XCTAssertEqual(group.map(\.name).sorted(), ["pool1", "pool2"])
@@ -35,14 +35,14 @@ final class BindErrorsLabTests: XCTestCase {
 
     /// An address no interface of the namespace has cannot be bound.
     func testAddressTheHostLacksIsEADDRNOTAVAIL() throws {
-        XCTAssertEqual(try lab().step("stranger", "bind 192.0.2.1")?.observed.hasPrefix("EADDRNOTAVAIL"), true)
+        XCTAssertEqual(lab.step("stranger", "bind 192.0.2.1")?.observed.hasPrefix("EADDRNOTAVAIL"), true)
     }
 
     /// A port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE, not root:
     /// without it EACCES, with it (admin) fine, and after the namespace's threshold is
     /// lowered the same actor binds port 80 without it.
     func testLowPortNeedsTheCapabilityOrALowerThreshold() throws {
-        let result = try lab()
+        let result = lab
         let binds = result.steps("web", "bind").map(\.observed)
         XCTAssertEqual(binds.count, 3)
         XCTAssertEqual(binds.first?.hasPrefix("EACCES"), true)
@@ -52,7 +52,7 @@ final class BindErrorsLabTests: XCTestCase {
 
     /// Every one of these errors comes from bind() alone: nothing goes on the wire.
     func testNoSegmentIsSent() throws {
-        XCTAssertEqual(try lab().packetsCaptured, 0)
+        XCTAssertEqual(lab.packetsCaptured, 0)
     }
 
     /// Dropping a capability holds for the calls inside, on the calling thread only, and

@@ -2,19 +2,19 @@ import TCPLabEngine
 import XCTest
 
 /// SYNs into a black hole (Labs/connect-timeout.yaml).
-final class ConnectTimeoutLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("connect-timeout") }
+final class ConnectTimeoutLabTests: LabTestCase {
+    override class var labName: String { "connect-timeout" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// With TCP_SYNCNT 1 the kernel sends three SYNs 1 s apart (its linear first retries)
     /// within a budget of 1 + 2 s, then connect fails with ETIMEDOUT; tolerance 0.3 s.
     func testSynCountOneGivesThreeSYNsAndETIMEDOUTAfterThreeSeconds() throws {
-        let result = try lab()
+        let result = lab
         // Captured: the first SYN and its two retransmissions.
         let syns = result.segments(from: "client", flags: "S").map(\.time)
         XCTAssertEqual(syns.count, 3)
@@ -27,7 +27,7 @@ final class ConnectTimeoutLabTests: XCTestCase {
 
     /// TCP_USER_TIMEOUT 1000 ends the attempt after about 1 s.
     func testUserTimeoutEndsTheAttemptAfterOneSecond() throws {
-        let result = try lab()
+        let result = lab
         let failed = try XCTUnwrap(result.step("client2", "connect"))
         XCTAssertTrue(failed.observed.hasPrefix("ETIMEDOUT"))
         let started = try XCTUnwrap(result.step("client2", "setsockopt")).time

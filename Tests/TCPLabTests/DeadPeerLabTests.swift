@@ -2,19 +2,19 @@ import TCPLabEngine
 import XCTest
 
 /// A peer that vanishes, with and without keep-alive (Labs/dead-peer.yaml).
-final class DeadPeerLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("dead-peer") }
+final class DeadPeerLabTests: LabTestCase {
+    override class var labName: String { "dead-peer" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// Without keep-alive, recv neither returns 0 nor fails: it waits, and the kernel still
     /// reports the connection ESTABLISHED.
     func testRecvDoesNotReturnZeroWhenTheNetworkFails() throws {
-        let result = try lab()
+        let result = lab
         let waited = try XCTUnwrap(result.step("quiet", "recv"))
         XCTAssertEqual(waited.status, .passed)
         XCTAssertTrue(waited.observed.hasPrefix("nothing to receive"), waited.observed)
@@ -24,7 +24,7 @@ final class DeadPeerLabTests: XCTestCase {
     /// With keep-alive after 1 s, every 1 s, 2 probes: two probes 1 s apart, then RST and
     /// ETIMEDOUT about 3 s after the connection fell silent (tolerance 0.5 s).
     func testKeepAliveTimesOutADeadPeerInAboutThreeSeconds() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertEqual(result.step("client", "recv")?.observed.hasPrefix("ETIMEDOUT"), true)
         // Captured: the client's handshake ACK (last before the silence), its two probes, its RST.
         let lastBeforeSilence = try XCTUnwrap(result.segments(from: "client", label: "handshake 3/3").first)

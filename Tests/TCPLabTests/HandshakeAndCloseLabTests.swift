@@ -4,12 +4,12 @@ import XCTest
 
 /// Every state of one connection, each seen by the kernel while it holds
 /// (Labs/handshake-and-close.yaml).
-final class HandshakeAndCloseLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("handshake-and-close") }
+final class HandshakeAndCloseLabTests: LabTestCase {
+    override class var labName: String { "handshake-and-close" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
@@ -18,7 +18,7 @@ final class HandshakeAndCloseLabTests: XCTestCase {
     /// CLOSE-WAIT, LAST-ACK (FIN-WAIT-2 and CLOSED are waited for, not checked, so they are
     /// in the steps).
     func testKernelReportsEveryStateWhileItHolds() throws {
-        let result = try lab()
+        let result = lab
         let seen = Set(result.kernel.flatMap { $0.sockets.map(\.socket.state) })
         let expected: Set<TCPState> = [.listen, .synSent, .synReceived, .established, .finWait1, .closeWait, .lastAck, .timeWait]
         XCTAssertTrue(seen.isSuperset(of: expected), "missing: \(expected.subtracting(seen))")
@@ -28,7 +28,7 @@ final class HandshakeAndCloseLabTests: XCTestCase {
 
     /// accept() returns a new socket; the listener stays in LISTEN.
     func testListenerStaysInListenAfterAccept() throws {
-        let result = try lab()
+        let result = lab
         let afterAccept = try XCTUnwrap(result.kernel.first { $0.sockets.contains { $0.name == "conn" } })
         XCTAssertEqual(afterAccept.sockets.first { $0.name == "server" }?.socket.state, .listen)
         XCTAssertEqual(afterAccept.sockets.first { $0.name == "conn" }?.socket.state, .established)
@@ -36,7 +36,7 @@ final class HandshakeAndCloseLabTests: XCTestCase {
 
     /// recv returns 0 only once the peer's FIN has arrived.
     func testRecvReturnsZeroOnlyAfterThePeersFIN() throws {
-        let result = try lab()
+        let result = lab
         let receives = result.steps("conn", "recv")
         XCTAssertEqual(receives.map(\.observed).first, #"5 bytes: "hello""#)
         let end = try XCTUnwrap(receives.last)

@@ -6,14 +6,12 @@ import XCTest
 /// still show the same pattern: per connection, who sent which opening, data, closing and
 /// resetting segments, with which flags and labels (not sequence numbers or times).
 final class LabCaptureTests: XCTestCase {
-    /// The repository's Captures/ directory, found from this file's path.
-    private var captures: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Captures")
-    }
+    /// The repository's Captures/ directory.
+    private var captures: URL { TestEnvironment.packageRoot.appendingPathComponent("Captures") }
 
     /// Every built-in lab has a committed capture, and a fresh run matches its pattern.
     func testFreshRunsShowTheCommittedPatterns() throws {
+        try TestEnvironment.requireRoot()
         for name in LabCatalog.names {
             let committed = captures.appendingPathComponent("\(name).pcapng").path
             XCTAssertTrue(FileManager.default.fileExists(atPath: committed), "Captures/\(name).pcapng is missing")
@@ -30,6 +28,7 @@ final class LabCaptureTests: XCTestCase {
     /// The capture a run writes carries each segment's annotation as its packet comment,
     /// which tshark reads back as frame.comment.
     func testLabCaptureOpensInTsharkWithTheAnnotations() throws {
+        try TestEnvironment.requireRoot()
         try TestEnvironment.requireTool("tshark")
         let result = try LabRuns.result("half-close")
         let path = try XCTUnwrap(result.captureFile)

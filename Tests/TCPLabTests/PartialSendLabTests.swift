@@ -2,12 +2,12 @@ import TCPLabEngine
 import XCTest
 
 /// A send that does not fit takes part and says how much (Labs/partial-send.yaml).
-final class PartialSendLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("partial-send") }
+final class PartialSendLabTests: LabTestCase {
+    override class var labName: String { "partial-send" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
@@ -18,7 +18,7 @@ final class PartialSendLabTests: XCTestCase {
 
     /// A non-blocking send of 1 MiB takes part of it, and the next call fails EAGAIN.
     func testNonBlockingSendTakesPartThenEAGAIN() throws {
-        let first = try XCTUnwrap(try lab().steps("client", "send 1048576 bytes nonblocking").first)
+        let first = try XCTUnwrap(lab.steps("client", "send 1048576 bytes nonblocking").first)
         XCTAssertTrue(first.observed.hasSuffix("then EAGAIN"), first.observed)
         XCTAssertTrue(first.observed.contains(" of 1048576 bytes in "), first.observed)
         XCTAssertGreaterThan(taken(first), 0)
@@ -28,7 +28,7 @@ final class PartialSendLabTests: XCTestCase {
     /// With the window closed and the buffer full, not one byte is taken, poll reports
     /// no POLLOUT, and a blocking send waits.
     func testFullBufferRefusesMoreAndABlockingSendWaits() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertEqual(result.step("client", #"send "x" nonblocking"#)?.observed.hasPrefix("EAGAIN"), true)
         XCTAssertEqual(result.step("client", "poll")?.observed, "none")
         let blocking = try XCTUnwrap(result.steps("client", "send 1048576 bytes").first { !$0.action.hasSuffix("nonblocking") })
@@ -38,7 +38,7 @@ final class PartialSendLabTests: XCTestCase {
     /// Nothing is lost: the receiver reads exactly the bytes the sends reported as
     /// taken, and the capture carried the same number of new data bytes.
     func testEveryTakenByteArrives() throws {
-        let result = try lab()
+        let result = lab
         let taken = result.steps("client", "send 1048576 bytes nonblocking").map(taken).reduce(0, +)
         let read = try XCTUnwrap(result.step("conn", "recv all"))
         XCTAssertTrue(read.observed.hasPrefix("\(taken) bytes, then end of stream: every byte"), read.observed)

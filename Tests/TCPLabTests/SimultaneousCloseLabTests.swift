@@ -4,18 +4,18 @@ import XCTest
 
 /// FINs that cross: FIN-WAIT-1, CLOSING, TIME-WAIT on both ends
 /// (Labs/simultaneous-close.yaml).
-final class SimultaneousCloseLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("simultaneous-close") }
+final class SimultaneousCloseLabTests: LabTestCase {
+    override class var labName: String { "simultaneous-close" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// The kernel listed each end in FIN-WAIT-1, then CLOSING, then TIME-WAIT.
     func testKernelShowsFinWait1ClosingTimeWaitOnBothEnds() throws {
-        let result = try lab()
+        let result = lab
         for socket in ["client", "conn"] {
             let seen = result.steps.filter { $0.actor == "lab" && $0.action.contains(" \(socket) is ") && $0.status == .passed }
             XCTAssertEqual(seen.map { $0.action.components(separatedBy: " is ").last ?? "" }, ["FIN-WAIT-1", "CLOSING", "TIME-WAIT"], socket)
@@ -25,7 +25,7 @@ final class SimultaneousCloseLabTests: XCTestCase {
     /// The FINs crossed: neither FIN acknowledges the other, and the capture's state
     /// columns take each end through CLOSING.
     func testFINsCrossOnTheWire() throws {
-        let result = try lab()
+        let result = lab
         // Captured: the client's FIN, then the server's; each ack stops short of the other FIN.
         let clientFIN = try XCTUnwrap(result.segments(from: "client", flags: "F").first)
         let serverFIN = try XCTUnwrap(result.segments(from: "server", flags: "F").first)
@@ -41,7 +41,6 @@ final class SimultaneousCloseLabTests: XCTestCase {
     /// The lab's rate limit stays in its namespace: the host's lo keeps its MTU and has
     /// no tbf queue.
     func testShapingStaysInTheLabNamespace() throws {
-        _ = try lab()
         let mtu = try String(contentsOfFile: "/sys/class/net/lo/mtu", encoding: .utf8)
         XCTAssertNotEqual(mtu.trimmingCharacters(in: .whitespacesAndNewlines), "1500")
         try TestEnvironment.requireTool("tc")

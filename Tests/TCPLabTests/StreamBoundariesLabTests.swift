@@ -3,19 +3,19 @@ import XCTest
 
 /// TCP is a byte stream: no message boundaries, framing, and Nagle's delay
 /// (Labs/stream-boundaries.yaml).
-final class StreamBoundariesLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("stream-boundaries") }
+final class StreamBoundariesLabTests: LabTestCase {
+    override class var labName: String { "stream-boundaries" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// Three sends, three segments on the wire, one recv with all the bytes: the
     /// receiver cannot tell where one message ended.
     func testThreeSendsArriveInOneRecv() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertEqual(result.step("conn", "recv")?.observed, #"14 bytes: "one\ntwo\nthree\n""#)
         // Captured: the client's first three data segments carry 4, 4 and 6 bytes.
         let first = result.segments(from: "client", label: "data").prefix(3).map(\.len)
@@ -24,7 +24,7 @@ final class StreamBoundariesLabTests: XCTestCase {
 
     /// With a 4-byte length before each message, the receiver gets the messages back.
     func testLengthPrefixedFramingRecoversTheMessages() throws {
-        let messages = try lab().steps("conn", "recv framed").map(\.observed)
+        let messages = lab.steps("conn", "recv framed").map(\.observed)
         XCTAssertEqual(messages, [#"3 bytes: "one""#, #"3 bytes: "two""#, #"5 bytes: "three""#])
     }
 
@@ -32,7 +32,7 @@ final class StreamBoundariesLabTests: XCTestCase {
     /// which the receiver delays by about 40 ms (TCP_DELACK_MIN, HZ/25, rounded up to
     /// the 4 ms tick). The delay shows both in the receiver's recv and on the wire.
     func testNagleWithDelayedACKHoldsTheSecondWrite() throws {
-        let result = try lab()
+        let result = lab
         let wait = try XCTUnwrap(result.step("conn2", "recv 6 bytes")?.duration)
         XCTAssertEqual(wait, 0.044, accuracy: 0.025, "conn2 waited \(wait) s")
         // Captured: client2's data segments "hello", "GET ", "/\n", and between the last
@@ -47,7 +47,7 @@ final class StreamBoundariesLabTests: XCTestCase {
 
     /// With TCP_NODELAY the same exchange does not wait.
     func testNoDelaySendsTheSecondWriteAtOnce() throws {
-        let result = try lab()
+        let result = lab
         let wait = try XCTUnwrap(result.step("conn3", "recv 6 bytes")?.duration)
         XCTAssertLessThan(wait, 0.015)
         let data = result.segments(from: "client3", label: "data")

@@ -2,18 +2,18 @@ import TCPLabEngine
 import XCTest
 
 /// Flow control: a receiver that stops reading (Labs/zero-window.yaml).
-final class ZeroWindowLabTests: XCTestCase {
-    private func lab() throws -> LabResult { try LabRuns.result("zero-window") }
+final class ZeroWindowLabTests: LabTestCase {
+    override class var labName: String { "zero-window" }
 
     /// Every step and expectation of the lab held.
     func testLabPasses() throws {
-        let result = try lab()
+        let result = lab
         XCTAssertTrue(result.passed, result.failures)
     }
 
     /// A non-blocking send larger than the buffers takes part of the data and returns.
     func testNonBlockingSendTakesOnlyWhatFits() throws {
-        let observed = try XCTUnwrap(try lab().step("client", "send 8388608 bytes nonblocking")?.observed)
+        let observed = try XCTUnwrap(lab.step("client", "send 8388608 bytes nonblocking")?.observed)
         let taken = Int(observed.split(separator: " ").first ?? "") ?? 0
         XCTAssertGreaterThan(taken, 0)
         XCTAssertLessThan(taken, 8_388_608)
@@ -24,7 +24,7 @@ final class ZeroWindowLabTests: XCTestCase {
     /// capture; a ratio between 1.5 and 2.5 allows for the 4 ms timer granularity and the
     /// 200 ms floor of the first gap.
     func testZeroWindowProbesComeAtGrowingGaps() throws {
-        let result = try lab()
+        let result = lab
         // Captured: the server's zero-window ACK, then the client's probes.
         let zero = try XCTUnwrap(result.segments(from: "server", label: "zero window").first)
         let probes = result.segments(from: "client", label: "zero-window probe").map(\.time)
@@ -37,7 +37,7 @@ final class ZeroWindowLabTests: XCTestCase {
 
     /// Reading opens the window: a window update follows and data flows again.
     func testReadingSendsAWindowUpdate() throws {
-        let result = try lab()
+        let result = lab
         let update = try XCTUnwrap(result.segments(from: "server", label: "window update").first)
         XCTAssertGreaterThan(update.window, 0)
         XCTAssertTrue(result.segments(from: "client", label: "data").contains { $0.frame > update.frame })

@@ -29,9 +29,15 @@ enum LabRuns {
         return made
     }
 
-    /// The result of running the built-in lab `name` (run on first use). Needs root.
+    /// The result of running the built-in lab `name` (run on first use).
+    ///
+    /// Needs root, and never skips: check first with `try TestEnvironment.requireRoot()` as
+    /// a statement of its own (``LabTestCase`` does, in setUpWithError), so that the skip is
+    /// not thrown inside an assertion's argument, where it would count as a failure.
     static func result(_ name: String) throws -> LabResult {
-        try TestEnvironment.requireRoot()
+        guard TestEnvironment.isRoot else {
+            throw EnvironmentFailure("LabRuns.result(\"\(name)\") needs root: call try TestEnvironment.requireRoot() first, as a statement")
+        }
         let path = captureDirectory.appendingPathComponent("\(name).pcapng").path
         lock.lock()
         defer { lock.unlock() }
@@ -74,7 +80,8 @@ extension LabResult {
     var failures: String {
         let steps = self.steps.filter { $0.status == .failed }.map { "line \($0.line): \($0.actor) \($0.action) → \($0.observed)" }
         let capture = self.capture.filter { !$0.passed }.map { "line \($0.line): \($0.expectation) → \($0.observed)" }
-        return (steps + capture + (error.map { [$0] } ?? [])).joined(separator: "\n")
+        let kernel = kernelAgreement.filter { !$0.agrees }.map { "kernel log: \($0.seenBy) \($0.socket) \($0.from) → \($0.to): \($0.verdict)" }
+        return (steps + capture + kernel + (error.map { [$0] } ?? [])).joined(separator: "\n")
     }
 }
 

@@ -1,0 +1,12 @@
+#ifndef C_LIBFUZZER_H
+#define C_LIBFUZZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// libFuzzer's driver, for a program with a main of its own (SwiftPM gives every executable
+/// one): parses libFuzzer's flags from argc/argv and runs `callback` on each input.
+/// Provided by libclang_rt.fuzzer, which -sanitize=fuzzer links.
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+#endif

@@ -1,0 +1,131 @@
+// libFuzzer target: the input bytes are a capture file, taken through what `tcplab inspect`
+// does with one: CaptureFileReader, the link-type check, decoding, TCPAnalyzer, and every
+// output at once (the ladder with its summary, JSON lines, the annotated pcapng).
+//
+// The steps follow Sources/tcplab/Inspection.swift, which lives in the executable and so
+// cannot be imported; they are the same public calls in the same order. Outputs go to
+// /dev/null: the work of rendering is done, nothing is kept.
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+import TCPLabReport
+import TCPLabSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A file on tmpfs, unlinked at once, that holds the current input. CaptureFileReader opens
+/// a path, so the reader gets /proc/self/fd/N, which reopens this file from its start. Per
+/// input: ftruncate(2) and pwrite(2), nothing on disk.
+private struct InputFile {
+    let descriptor: Int32
+    let path: String
+
+    init() {
+        let name = "/dev/shm/tcplab-fuzz-capture-\(getpid())"
+        descriptor = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        precondition(descriptor >= 0, "cannot create \(name): errno \(errno)")
+        unlink(name)
+        path = "/proc/self/fd/\(descriptor)"
+    }
+
+    func replace(with bytes: UnsafeRawBufferPointer) {
+        precondition(ftruncate(descriptor, 0) == 0, "ftruncate: errno \(errno)")
+        var offset = 0
+        while offset < bytes.count {
+            let written = pwrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset, off_t(offset))
+            precondition(written > 0 || errno == EINTR, "pwrite: errno \(errno)")
+            if written > 0 { offset += written }
+        }
+    }
+}
+
+private nonisolated(unsafe) let input = InputFile()
+// Opened once; every rendered byte ends here.
+private nonisolated(unsafe) let devNull = FileDescriptor(rawValue: open("/dev/null", O_WRONLY | O_CLOEXEC))
+
+/// One `tcplab inspect FILE --annotate OUT` with both output formats rendered.
+private func inspect(path: String) {
+    let reader: CaptureFileReader
+    do {
+        reader = try CaptureFileReader(path: path)
+    } catch {
+        _ = "\(error)"  // The message the CLI would print.
+        return
+    }
+    defer { reader.close() }
+    if case .pcap = reader.format, let link = reader.interfaces.first?.linkType, !link.isSupported {
+        _ = "\(link)"
+        return
+    }
+    // A small buffer: a default 256 KiB one is a fresh mmap(2) per input under ASan.
+    let output = BufferedWriter(devNull, capacity: 4096)
+    let analyzer = TCPAnalyzer()
+    var renderers: [AnalysisRenderer] = []
+    let annotator: AnnotatedCaptureWriter
+    do {
+        annotator = try AnnotatedCaptureWriter(path: "/dev/null")
+    } catch {
+        fatalError("cannot open /dev/null for the annotated copy: \(error)")
+    }
+    var frame = 0
+
+    func drain() throws {
+        while let event = analyzer.nextEvent() {
+            for renderer in renderers { try renderer.render(event) }
+            try annotator.write(event)
+        }
+    }
+    func makeRenderers(firstTimestamp: Int64) {
+        renderers = [
+            LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true)),
+            JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil),
+        ]
+    }
+
+    do {
+        readLoop: while true {
+            let packet: CapturedPacket
+            do {
+                guard let next = try reader.next() else { break readLoop }
+                packet = next
+            } catch {
+                _ = "\(error)"  // The warning the CLI prints; what came before is kept.
+                break readLoop
+            }
+            frame += 1
+            if renderers.isEmpty { makeRenderers(firstTimestamp: packet.timestamp.nanoseconds) }
+            let decoded = packet.decode()
+            if case .skipped(.unsupportedLinkType) = decoded {
+                _ = "\(packet.linkType)"
+                break readLoop
+            }
+            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: decoded, context: packet)
+            try drain()
+        }
+        analyzer.finish()
+        if renderers.isEmpty { makeRenderers(firstTimestamp: 0) }
+        try drain()
+        let totals = AnalysisTotals(
+            frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
+            skipped: analyzer.skipped)
+        for renderer in renderers { try renderer.finish(totals) }
+        try annotator.close()
+        try output.flush()
+    } catch {
+        _ = "\(error)"
+        try? annotator.close()
+    }
+}
+
+/// libFuzzer's entry point: one input, one inspection. Returns 0 (keep the input if it
+/// adds coverage).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCapture(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    input.replace(with: UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+    inspect(path: input.path)
+    return 0
+}

@@ -1,0 +1,339 @@
+import TCPLabPacket
+
+/// Follows every TCP connection in a stream of segments, from headers alone, and hands out
+/// one ``ConnectionRecord`` per connection in the order connections end.
+///
+/// This is the fast path behind `tcplab inspect --format summary`: it keeps a few counters
+/// and flags per connection and does no per-segment annotation (``TCPAnalyzer`` does that).
+/// Connections are split as tshark splits `tcp.stream`s, so the count agrees with tshark's
+/// conversations: a bare SYN whose sequence number differs from the one that opened the
+/// 4-tuple's connection starts a new one.
+///
+/// A connection ends at its last segment. One that finished (reset, or both FINs
+/// acknowledged) is reported once the capture has moved ``retirementDelay`` past its last
+/// segment, so stragglers (a resent FIN, a late ACK) still count; at ``finish()`` every
+/// connection left is reported, finished or not, by the time of its last segment.
+///
+/// A value type: held in a local variable, updating it costs no exclusivity check, which
+/// on a class's stored properties would cost more than the tracking itself.
+public struct ConnectionTracker {
+    /// Connections found.
+    public private(set) var connectionCount = 0
+    /// TCP segments seen.
+    public private(set) var segmentCount = 0
+    /// Frames skipped, by reason.
+    public private(set) var skipped: [DecodedPacket.SkipReason: Int] = [:]
+    /// How long a finished connection is remembered after its last segment, in nanoseconds.
+    public let retirementDelay: Int64
+
+    /// Where each remembered connection is in `slots`.
+    private var connections: [TrackerKey: Int] = [:]
+    /// The connections, as values, so that updating one costs no reference counting or
+    /// exclusivity check; retired slots are reused.
+    private var slots: ContiguousArray<TrackedConnection> = []
+    private var freeSlots: [Int] = []
+    /// Records ready to hand out, oldest first, from `readyStart` on.
+    private var ready: [ConnectionRecord] = []
+    private var readyStart = 0
+    private var lastSweep: Int64 = .min
+
+    /// A tracker that forgets finished connections `retirementDelay` after their last
+    /// segment (longer than Linux's 60 s TIME-WAIT by default).
+    public init(retirementDelay: Duration = .seconds(120)) {
+        let (seconds, attoseconds) = retirementDelay.components
+        self.retirementDelay = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        connections.reserveCapacity(1 << 16)
+        slots.reserveCapacity(1 << 14)
+    }
+
+    /// Takes one decoded frame captured at `timestamp` (nanoseconds since the epoch).
+    public mutating func process(_ decoded: DecodedPacket, timestamp: Int64) {
+        switch decoded {
+        case .tcp(let segment): process(segment, timestamp: timestamp)
+        case .skipped(let reason): skipped[reason, default: 0] += 1
+        }
+    }
+
+    /// Takes one TCP segment captured at `timestamp`.
+    public mutating func process(_ segment: TCPSegment, timestamp: Int64) {
+        if lastSweep == .min || timestamp &- lastSweep >= 1_000_000_000 {
+            retireFinished(now: timestamp)
+            lastSweep = timestamp
+        }
+        segmentCount += 1
+        let key = TrackerKey(segment.source, segment.destination)
+        if let slot = connections[key] {
+            if !slots[slot].isReplaced(by: segment) {
+                slots[slot].take(segment, time: timestamp)
+                return
+            }
+            ready.append(slots[slot].record())
+            slots[slot] = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
+            connectionCount += 1
+            slots[slot].take(segment, time: timestamp)
+            return
+        }
+        let connection = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
+        connectionCount += 1
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = connection
+        } else {
+            slot = slots.count
+            slots.append(connection)
+        }
+        connections[key] = slot
+        slots[slot].take(segment, time: timestamp)
+    }
+
+    /// Ends the input: every connection still remembered becomes ready.
+    public mutating func finish() {
+        // Sort slot numbers, not the connections: they are large values.
+        let left = connections.values.sorted { (slots[$0].lastTime, slots[$0].stream) < (slots[$1].lastTime, slots[$1].stream) }
+        ready.reserveCapacity(ready.count + left.count)
+        for slot in left { ready.append(slots[slot].record()) }
+        connections.removeAll()
+        slots.removeAll()
+        freeSlots.removeAll()
+    }
+
+    /// The next connection whose record is final, in the order connections ended; nil if
+    /// none is ready yet.
+    public mutating func nextRecord() -> ConnectionRecord? {
+        guard readyStart < ready.count else {
+            if readyStart > 0 {
+                ready.removeAll(keepingCapacity: true)
+                readyStart = 0
+            }
+            return nil
+        }
+        defer { readyStart += 1 }
+        return ready[readyStart]
+    }
+
+    private mutating func retireFinished(now: Int64) {
+        var done: [(key: TrackerKey, slot: Int)] = []
+        for (key, slot) in connections where slots[slot].isFinished && now &- slots[slot].lastTime > retirementDelay {
+            done.append((key, slot))
+        }
+        guard !done.isEmpty else { return }
+        done.sort { (slots[$0.slot].lastTime, slots[$0.slot].stream) < (slots[$1.slot].lastTime, slots[$1.slot].stream) }
+        for (key, slot) in done {
+            connections[key] = nil
+            ready.append(slots[slot].record())
+            freeSlots.append(slot)
+        }
+    }
+}
+
+/// A connection's 4-tuple, the same whichever way a segment travels, hashed as one folded
+/// word: the tracker looks one up per segment, and feeding the hasher the four fields one by
+/// one costs more than all the tracking.
+struct TrackerKey: Hashable {
+    let low: Endpoint
+    let high: Endpoint
+
+    init(_ a: Endpoint, _ b: Endpoint) {
+        if a < b { low = a; high = b } else { low = b; high = a }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let ports = UInt64(low.port) << 16 | UInt64(high.port)
+        hasher.combine(TrackerKey.fold(low.address) &* 0x9E37_79B9_7F4A_7C15 ^ TrackerKey.fold(high.address) ^ ports << 32)
+    }
+
+    private static func fold(_ address: IPAddress) -> UInt64 {
+        switch address {
+        case .v4(let value): return UInt64(value)
+        case .v6(let high, let low): return high &* 0xC2B2_AE3D_27D4_EB4F ^ low
+        }
+    }
+}
+
+/// What the tracker keeps of one side of a connection.
+struct TrackedSide {
+    var direction = ConnectionRecord.Direction()
+    /// tshark's relative-numbering base, which decides whether a SYN starts a new connection.
+    var base: UInt32 = 0
+    var hasBase = false
+    var initialSequence: UInt32 = 0
+    var sentSYN = false
+    var synAcknowledged = false
+    var finSequence: UInt32 = 0
+    var sentFIN = false
+    var finAcknowledged = false
+}
+
+/// One connection the tracker follows.
+struct TrackedConnection {
+    let stream: Int
+    let client: Endpoint
+    let server: Endpoint
+    var history: ConnectionHistory
+    var fromClient = TrackedSide()
+    var fromServer = TrackedSide()
+    var events: TrackedEvents
+    let firstTime: Int64
+    var lastTime: Int64
+
+    /// A connection whose first segment is `first`: its sender is the client unless it is a
+    /// SYN-ACK, whose receiver is.
+    init(stream: Int, first: TCPSegment, time: Int64) {
+        self.stream = stream
+        let synACK = first.flags.contains(.syn) && first.flags.contains(.ack)
+        client = synACK ? first.destination : first.source
+        server = synACK ? first.source : first.destination
+        events = TrackedEvents(joinedMidstream: !first.flags.contains(.syn))
+        history = ConnectionHistory(flipped: synACK)
+        firstTime = time
+        lastTime = time
+    }
+
+    /// Nothing more can happen on the wire: reset, or both FINs acknowledged.
+    var isFinished: Bool {
+        fromClient.direction.resets > 0 || fromServer.direction.resets > 0
+            || (fromClient.finAcknowledged && fromServer.finAcknowledged)
+    }
+
+    /// Whether `segment` is a SYN that starts a new connection on this 4-tuple (tshark: a
+    /// bare SYN whose sequence number is not the sender's base).
+    func isReplaced(by segment: TCPSegment) -> Bool {
+        guard segment.flags.intersection([.syn, .ack]) == .syn else { return false }
+        let side = segment.source == client ? fromClient : fromServer
+        return side.hasBase && side.base != segment.sequenceNumber
+    }
+
+    mutating func take(_ segment: TCPSegment, time: Int64) {
+        lastTime = time
+        let fromClient = segment.source == client
+        if fromClient {
+            TrackedConnection.take(segment, sender: .client, &self.fromClient, &self.fromServer, &events, time: time)
+        } else {
+            TrackedConnection.take(segment, sender: .server, &self.fromServer, &self.fromClient, &events, time: time)
+        }
+        history.record(segment, fromOriginator: fromClient)
+    }
+
+    private static func take(
+        _ segment: TCPSegment, sender: Side, _ forward: inout TrackedSide, _ reverse: inout TrackedSide,
+        _ e: inout TrackedEvents, time: Int64
+    ) {
+        let flags = segment.flags
+        let seq = segment.sequenceNumber
+        let ack = segment.acknowledgmentNumber
+        let length = UInt32(truncatingIfNeeded: max(segment.payloadLength, 0))
+        let acks: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
+        forward.direction.segments += 1
+        if !forward.hasBase {
+            forward.base = flags.contains(.syn) ? seq : seq &- 1
+            forward.hasBase = true
+        }
+        if !reverse.hasBase && flags.contains(.ack) {
+            reverse.base = ack &- 1
+            reverse.hasBase = true
+        }
+        if segment.window == 0 && !flags.contains(.rst) { forward.direction.zeroWindows += 1 }
+
+        // Opening.
+        if flags.contains(.syn) {
+            if forward.sentSYN && seq == forward.initialSequence {
+                forward.direction.synRetransmissions += 1
+            } else if !flags.contains(.ack) && sender == .server && !e.joinedMidstream {
+                e.simultaneousOpen = true
+            }
+            if !flags.contains(.ack) && sender == .client { e.clientSYNTime = time }
+            if !forward.sentSYN {
+                forward.sentSYN = true
+                forward.initialSequence = seq
+            }
+        }
+        if reverse.sentSYN && !reverse.synAcknowledged && acks(reverse.initialSequence &+ 1) {
+            reverse.synAcknowledged = true
+            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 {
+                e.handshakeRoundTrip = time &- e.clientSYNTime
+            }
+        }
+
+        // Ending.
+        if flags.contains(.rst) {
+            forward.direction.resets += 1
+            if !forward.sentSYN && reverse.sentSYN && !e.joinedMidstream && e.resetBy == nil { e.refused = true }
+            if e.resetBy == nil && !e.refused { e.resetBy = sender }
+        }
+        if length > 0 && reverse.sentFIN && !forward.sentFIN && acks(reverse.finSequence &+ 1) { e.halfClose = true }
+        let resentFIN = forward.sentFIN && seq &+ length == forward.finSequence
+        if flags.contains(.fin) && !resentFIN && reverse.sentFIN {
+            if acks(reverse.finSequence &+ 1) {
+                if !reverse.finAcknowledged { e.threeWayClose = true }
+            } else {
+                e.simultaneousClose = true
+            }
+        }
+        if reverse.sentFIN && !reverse.finAcknowledged && acks(reverse.finSequence &+ 1) { reverse.finAcknowledged = true }
+        if flags.contains(.fin) && !forward.sentFIN {
+            forward.sentFIN = true
+            forward.finSequence = seq &+ length
+            if e.firstToClose == nil { e.firstToClose = sender }
+        }
+    }
+
+    /// The connection's record as of now.
+    func record() -> ConnectionRecord {
+        let completed = events.joinedMidstream || (fromClient.synAcknowledged && fromServer.synAcknowledged)
+        let opening: ConnectionSummary.Opening
+        if events.joinedMidstream {
+            opening = .notSeen
+        } else if completed {
+            opening = events.simultaneousOpen ? .simultaneousOpen : .threeWayHandshake
+        } else {
+            opening = .notCompleted
+        }
+        let ending: ConnectionSummary.Ending
+        if events.refused {
+            ending = .refused
+        } else if let side = events.resetBy {
+            ending = .reset(by: side)
+        } else if fromClient.sentFIN && fromServer.sentFIN {
+            if events.simultaneousClose {
+                ending = .simultaneousClose
+            } else if events.halfClose {
+                ending = .halfCloseThenClose
+            } else if events.threeWayClose {
+                ending = .threeWayClose
+            } else {
+                ending = .fourWayClose
+            }
+        } else if let side = events.firstToClose {
+            ending = .halfClosed(by: side)
+        } else {
+            ending = .stillOpen
+        }
+        var client = fromClient.direction
+        var server = fromServer.direction
+        client.bytes = UInt64(history.originator.size)
+        server.bytes = UInt64(history.responder.size)
+        client.retransmissions = Int(history.originator.retransmissions.total)
+        server.retransmissions = Int(history.responder.retransmissions.total)
+        return ConnectionRecord(
+            stream: stream, client: self.client, server: self.server, firstTimestamp: firstTime, lastTimestamp: lastTime,
+            opening: opening, ending: ending, firstToClose: events.firstToClose,
+            handshakeRoundTrip: opening == .notSeen ? nil : events.handshakeRoundTrip,
+            fromClient: client, fromServer: server, zeekState: history.state, history: history.letters)
+    }
+}
+
+/// What the segments showed about a connection's opening and ending.
+struct TrackedEvents {
+    /// The first segment had no SYN: the capture started after the handshake.
+    let joinedMidstream: Bool
+    var clientSYNTime: Int64 = 0
+    var handshakeRoundTrip: Int64?
+    var simultaneousOpen = false
+    var refused = false
+    var resetBy: Side?
+    var firstToClose: Side?
+    var halfClose = false
+    var simultaneousClose = false
+    var threeWayClose = false
+}
