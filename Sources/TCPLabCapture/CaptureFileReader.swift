@@ -3,8 +3,12 @@ import TCPLabSystem
 
 /// Reads packets from a pcap or pcapng file, one at a time, front to back.
 ///
-/// Memory stays at about two 1 MiB chunks, whatever the file's size: packets are slices of
-/// the current chunk. Formats: classic pcap in microseconds or nanoseconds and either byte
+/// Memory stays at about two 1 MiB chunks, whatever the file's size or claims: packets are
+/// slices of the current chunk, a pcap record longer than 256 KiB or a pcapng packet or
+/// interface block longer than 16 MiB is a corrupt length, and other pcapng blocks are
+/// streamed past. Every field is read through ``ByteReader`` and every number from the file
+/// is used with checked arithmetic (pcapng timestamps outside Int64 nanoseconds are an
+/// error). Formats: classic pcap in microseconds or nanoseconds and either byte
 /// order; pcapng with any number of sections and interfaces, Enhanced, Simple and the
 /// obsolete Packet Blocks, per-interface timestamp resolution and offset, and packet comments.
 ///
