@@ -31,6 +31,10 @@ public struct AnnotatedSegment: Sendable {
     public var clientText: String
     /// The server endpoint as text.
     public var serverText: String
+    /// The client's move on this segment by ``TransitionTable``, if it took a row.
+    public var clientTransition: EndpointTransition? = nil
+    /// The server's move on this segment, if it took a row.
+    public var serverTransition: EndpointTransition? = nil
 
     /// The sender as text.
     public var sourceText: String { sender == .client ? clientText : serverText }
@@ -43,7 +47,10 @@ public struct AnnotatedSegment: Sendable {
     /// The annotation as one line: labels and both states, as written to pcapng comments.
     public var comment: String {
         let text = labels.map(\.description).joined(separator: ", ")
-        return "stream \(stream): \(text.isEmpty ? "segment" : text); client \(clientState), server \(serverState)"
+        var comment = "stream \(stream): \(text.isEmpty ? "segment" : text); client \(clientState), server \(serverState)"
+        if let clientTransition { comment += "; client \(clientTransition)" }
+        if let serverTransition { comment += "; server \(serverTransition)" }
+        return comment
     }
 }
 

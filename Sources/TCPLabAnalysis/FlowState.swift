@@ -44,24 +44,13 @@ struct FlowState {
     var closedFirst = false
     var aborted = false
 
-    /// The RFC 9293 state these events put the side in.
+    /// The side's RFC 9293 state, as ``TransitionTable`` moved it; nil before the first move.
+    var tableState: TCPState?
+
+    /// The RFC 9293 state the table's rows put the side in (``TCPStateMachine``). Before
+    /// any row, a client has no connection (CLOSED) and a server is its listener (LISTEN).
     func state(as side: Side) -> TCPState {
-        if aborted { return .closed }
-        if !sentSYN {
-            // A server that has only received a SYN has not answered yet: its listener is
-            // still the only socket, in LISTEN.
-            return side == .server ? .listen : .closed
-        }
-        if !receivedSYN { return .synSent }
-        if !synAcknowledged { return .synReceived }
-        switch (sentFIN, receivedFIN) {
-        case (false, false): return .established
-        case (true, false): return finAcknowledged ? .finWait2 : .finWait1
-        case (false, true): return .closeWait
-        case (true, true):
-            if closedFirst { return finAcknowledged ? .timeWait : .closing }
-            return finAcknowledged ? .closed : .lastAck
-        }
+        tableState ?? (side == .server ? .listen : .closed)
     }
 
     /// Forgets the lifecycle events (not the sequence analysis), for a connection that opens
@@ -84,5 +73,6 @@ struct FlowState {
         sentSYN = true
         receivedSYN = true
         synAcknowledged = true
+        tableState = .established
     }
 }

@@ -196,7 +196,9 @@ extension TCPAnalyzer {
             && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
             labels.insert(.pureACK)
         }
+        let senderPreviousLabels = forward.lastLabels
         forward.lastLabels = labels
+        let moves = moveStates(segment, sender: sender, labels: labels, after: senderPreviousLabels, connection, &forward, &reverse)
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
         if !contradictory {
@@ -212,7 +214,9 @@ extension TCPAnalyzer {
             relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
             labels: labels, analysis: analysis,
             clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
-            clientText: connection.clientText, serverText: connection.serverText)
+            clientText: connection.clientText, serverText: connection.serverText,
+            clientTransition: sender == .client ? moves.sender : moves.receiver,
+            serverTransition: sender == .client ? moves.receiver : moves.sender)
     }
 
     /// What the segment changes in both sides' lifecycles: SYN and FIN sent and received,

@@ -197,6 +197,7 @@ public final class TCPAnalyzer {
                 updateRecord(number) {
                     if other == .client, $0.clientState == .closeWait { $0.clientState = .closing }
                     if other == .server, $0.serverState == .closeWait { $0.serverState = .closing }
+                    $0.reviseForCrossedFINs(other)
                 }
             }
         default:

@@ -22,6 +22,10 @@ public final class LadderRenderer: AnalysisRenderer {
     /// epoch), by stream: what the kernel did to the connection's sockets.
     public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
 
+    /// Whether each segment that moves an endpoint is followed by the rows of RFC 9293's
+    /// state table it took (`tcplab inspect --explain`).
+    public var explain = false
+
     /// A renderer writing to `output`; with `stream`, only that connection.
     public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain) {
         self.output = output
@@ -86,6 +90,7 @@ public final class LadderRenderer: AnalysisRenderer {
             text += pad(String(segment.frame), 6, right: true) + pad(time, 10, right: true) + "  "
                 + pad(segment.clientState.rawValue, 13) + " " + colour(arrow, for: segment) + "  "
                 + pad(segment.serverState.rawValue, 13) + " " + colour(labels, for: segment) + "\n"
+            if explain { text += explanation(of: segment) }
         }
         text += noteLines(before: .max)
         text += Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined()
