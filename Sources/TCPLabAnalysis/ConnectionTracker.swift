@@ -250,8 +250,10 @@ struct TrackedConnection {
         }
         if reverse.sentSYN && !reverse.synAcknowledged && acks(reverse.initialSequence &+ 1) {
             reverse.synAcknowledged = true
-            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 {
-                e.handshakeRoundTrip = time &- e.clientSYNTime
+            let roundTrip = time &- e.clientSYNTime
+            // A file's clock may run backwards: no round trip then.
+            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 && roundTrip >= 0 {
+                e.handshakeRoundTrip = roundTrip
             }
         }
 

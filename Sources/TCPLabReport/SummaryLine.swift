@@ -15,7 +15,7 @@ struct SummaryLine {
     mutating func format(_ record: ConnectionRecord, firstTimestamp: Int64, style: TextStyle) {
         line.clear()
         column(number: record.stream, width: 6)
-        column(seconds: record.firstTimestamp &- firstTimestamp, width: 8)
+        column(seconds: max(record.firstTimestamp &- firstTimestamp, -Int64.max), width: 8)
         column(seconds: record.duration, width: 8)
         column(endpoint: record.client, width: 21)
         column(endpoint: record.server, width: 21)
@@ -38,7 +38,8 @@ struct SummaryLine {
         column(number: record.fromClient.retransmissions + record.fromServer.retransmissions, width: 4)
         column(number: record.fromClient.resets + record.fromServer.resets, width: 3)
         if let rtt = record.handshakeRoundTrip {
-            line.appendSeconds(nanoseconds: rtt &* 1000, decimals: 3)
+            // Milliseconds with three decimals: seconds of the value times 1000, kept in range.
+            line.appendSeconds(nanoseconds: rtt > Int64.max / 1000 ? Int64.max : rtt * 1000, decimals: 3)
             line.append(" ms")
         } else {
             line.append("-")
