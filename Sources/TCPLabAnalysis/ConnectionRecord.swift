@@ -50,9 +50,8 @@ public struct ConnectionRecord: Sendable {
     /// Zeek's `history` letters.
     public var history: String
 
-    /// Time from the first segment to the last, in nanoseconds; 0 when a file's clock ran
-    /// backwards (its timestamps are not checked for order).
-    public var duration: Int64 { max(lastTimestamp &- firstTimestamp, 0) }
+    /// Time from the first segment to the last, in nanoseconds.
+    public var duration: Int64 { lastTimestamp.saturatingDifference(firstTimestamp) }
 
     /// What `side` sent.
     public func sent(by side: Side) -> Direction { side == .client ? fromClient : fromServer }

@@ -38,8 +38,7 @@ struct SummaryLine {
         column(number: record.fromClient.retransmissions + record.fromServer.retransmissions, width: 4)
         column(number: record.fromClient.resets + record.fromServer.resets, width: 3)
         if let rtt = record.handshakeRoundTrip {
-            // Milliseconds with three decimals: seconds of the value times 1000, kept in range.
-            line.appendSeconds(nanoseconds: rtt > Int64.max / 1000 ? Int64.max : rtt * 1000, decimals: 3)
+            line.appendMilliseconds(nanoseconds: rtt)
             line.append(" ms")
         } else {
             line.append("-")
