@@ -29,7 +29,7 @@ struct SummaryLine {
         }
         column(record.history, width: 10)
         column(SummaryRenderer.opened(record.opening), width: 12)
-        column(SummaryRenderer.ended(record.ending), width: 18)
+        column(SummaryRenderer.ended(record.ending), width: 20)
         column(record.firstToClose?.rawValue ?? "-", width: 6)
         column(number: record.fromClient.bytes, width: 9)
         column(number: record.fromClient.segments, width: 4)
