@@ -50,6 +50,10 @@ extension LabSession {
         result.kernelClock = KernelClockRecord(
             offset: record.clockAtStart.offset, uncertainty: record.clockAtStart.uncertainty,
             drift: record.clockAtStop.offset - record.clockAtStart.offset)
+        if !record.functionProbes {
+            let refusal = record.functionProbesRefusal.map { " (\($0.call) failed with \($0.errno.name))" } ?? ""
+            result.kernelLogNote = "function probes (fentry/fexit) refused by this kernel\(refusal): timewait sockets are seen through the packets they take, request sockets not at all"
+        }
         let streams = Self.streamSpans(segments)
         result.kernelLog = Self.resolvingEnds(record.events).map { event in
             KernelLogEntry(

@@ -44,6 +44,8 @@ public final class KernelLog {
         public var stopTime: Int64
         /// Whether the function probes ran (timewait and request sockets seen directly).
         public var functionProbes: Bool
+        /// Why they did not, when the kernel refused them.
+        public var functionProbesRefusal: SystemCallError?
         /// The kernel's IDs of the log's programs and links while it ran, to check that
         /// none is left (``KernelLog/programExists(id:)``, ``KernelLog/linkExists(id:)``).
         public var programIDs: [UInt32]
@@ -59,7 +61,7 @@ public final class KernelLog {
     }
 
     /// Loads and attaches the programs, recording the sockets of the namespace whose
-    /// inode is `networkNamespaceInode` (``NetworkNamespaceIdentity/current()``).
+    /// inode is `networkNamespaceInode` (``currentNetworkNamespaceInode()``).
     public static func start(networkNamespaceInode: UInt64) throws(KernelLogError) -> KernelLog {
         silenceLibbpf()
         let withProbes = functionProbesAllowed.withLock { $0 } ?? true
@@ -245,7 +247,7 @@ public final class KernelLog {
             defer { events = [] }
             return events
         }
-        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes,
+        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes, functionProbesRefusal: functionProbesRefusal,
             programIDs: programIDs, linkIDs: linkIDs)
     }
 
