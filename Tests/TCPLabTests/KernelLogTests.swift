@@ -1,7 +1,9 @@
 import Foundation
 import TCPLabEngine
+import TCPLabIsolation
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabSocket
 import XCTest
 
 /// The kernel's own log of a lab, recorded with eBPF: what it holds, how its times line up
@@ -151,5 +153,56 @@ final class KernelLogTests: XCTestCase {
         XCTAssertTrue(run.error.contains("CAP_BPF"), run.error)
         XCTAssertTrue(run.output.contains("PASS abrupt-rst"))
         XCTAssertTrue(run.output.contains("PASS half-close"))
+    }
+
+    /// The log holds the sockets of its own namespace only: a listener and a refused
+    /// connect in the lab's namespace are logged, a listener in another namespace at the
+    /// same moment is not; and once stopped, its programs and links are gone.
+    func testLogSeesItsOwnNamespaceOnly() throws {
+        let here = Endpoint(address: .loopbackV4, port: 9000)
+        let closed = Endpoint(address: .loopbackV4, port: 9)
+        let elsewhere = Endpoint(address: .loopbackV4, port: 9001)
+        let record = try NetworkNamespace.run { () throws -> KernelLog.Record in
+            let log = try KernelLog.start(networkNamespaceInode: try KernelLog.currentNetworkNamespaceInode())
+            // Another namespace, busy while the log runs.
+            try NetworkNamespace.run {
+                let other = try Socket(family: .ipv4)
+                try other.bind(elsewhere)
+                try other.listen(backlog: 1)
+                try other.close()
+            }
+            let listener = try Socket(family: .ipv4)
+            try listener.bind(here)
+            try listener.listen(backlog: 1)
+            let client = try Socket(family: .ipv4)
+            if try !client.startConnect(to: closed) {
+                _ = try client.wait(for: .writable, until: .now + .seconds(2))
+            }
+            XCTAssertThrowsError(try client.finishConnect(to: closed))
+            try client.close()
+            try listener.close()
+            return log.stop()
+        }
+        let events = record.events
+        XCTAssertTrue(events.contains { $0.kind == .state && $0.source == here && $0.newState?.state == .listen })
+        XCTAssertTrue(events.contains { $0.kind == .state && $0.source == here && $0.oldState?.state == .listen && $0.newState == .close })
+        XCTAssertTrue(events.contains { $0.kind == .resetSent && $0.reason == "NO_SOCKET" && $0.source == closed })
+        XCTAssertFalse(events.contains { $0.source.port == elsewhere.port || $0.destination.port == elsewhere.port }, "\(events)")
+        XCTAssertEqual(events.map(\.time), events.map(\.time).sorted(), "events come in the kernel's order")
+        XCTAssertFalse(record.programIDs.isEmpty)
+        for id in record.programIDs { XCTAssertFalse(KernelLog.programExists(id: id)) }
+        for id in record.linkIDs { XCTAssertFalse(KernelLog.linkExists(id: id)) }
+    }
+
+    /// The clock offset is CLOCK_REALTIME minus CLOCK_BOOTTIME, known within microseconds.
+    func testClockOffsetIsRealTimeMinusBootTime() {
+        let clock = KernelClock.measure()
+        XCTAssertLessThan(clock.uncertainty, 50_000)
+        var real = timespec()
+        var boot = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        clock_gettime(CLOCK_REALTIME, &real)
+        let naive = (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(boot.tv_nsec)
+        XCTAssertEqual(Double(clock.offset), Double(naive), accuracy: 1_000_000)
     }
 }
