@@ -84,7 +84,7 @@ extension LabSession {
                     // The likeliest cause: the kernel never took the segment the wire's
                     // inference rests on.
                     let dropped = events.filter { event in
-                        event.kind == .drop && abs(event.time - transition.time) < 1_000_000
+                        event.isPacket && abs(event.time - transition.time) < 1_000_000
                             && Set([event.source, event.destination]) == Set([ends.local, ends.remote])
                     }
                     for drop in dropped {

@@ -61,14 +61,20 @@ final class KernelLogTests: XCTestCase {
         XCTAssertTrue(result.kernelLog.contains { $0.event.kind == .resetReceived && $0.event.oldState?.state == .synSent })
     }
 
-    /// A handshake ACK that finds server2's accept queue full (tcp_abort_on_overflow=1) is
-    /// dropped for TCP_LISTEN_OVERFLOW: "accept queue full".
+    /// A SYN that finds the accept queue full is dropped ("SYN dropped: accept queue
+    /// full"), and so is a handshake ACK that finds server2's queue full (TCP_LISTEN_OVERFLOW);
+    /// together they are every overflow the kernel counted (TcpExt.ListenOverflows).
     func testAcceptQueueOverflowIsADropWithItsReason() throws {
         let result = try logged("backlog-overflow")
-        let overflow = result.kernelLog.filter { $0.event.kind == .drop && $0.event.reason == "TCP_LISTEN_OVERFLOW" }
-        XCTAssertFalse(overflow.isEmpty)
-        XCTAssertTrue(overflow.allSatisfy { $0.event.summary.hasSuffix("dropped: accept queue full") })
+        let syns = result.kernelLog.filter { $0.event.kind == .synOverflow }
+        XCTAssertTrue(syns.allSatisfy { $0.socket == "server" && $0.event.summary.hasPrefix("SYN dropped: accept queue full") })
+        XCTAssertEqual(syns.filter { $0.event.source == syns.first?.event.source }.count, 2, "client4's SYN and its retransmission")
+        let acks = result.kernelLog.filter { $0.event.kind == .drop && $0.event.reason == "TCP_LISTEN_OVERFLOW" }
+        XCTAssertTrue(acks.allSatisfy { $0.event.summary.hasSuffix("dropped: accept queue full") })
+        let counted = result.counters.first { $0.name == "TcpExt.ListenOverflows" }?.change
+        XCTAssertEqual(Int64(syns.count + acks.count), counted)
         XCTAssertTrue(result.kernelLog.contains { $0.event.kind == .retransmission && $0.socket == "client4" })
+        XCTAssertTrue(result.segments.contains { $0.flags == "S" && $0.kernelDrop?.hasPrefix("SYN dropped: accept queue full") == true })
     }
 
     /// Kernel times are put on the capture's clock: the kernel's retransmission of the
