@@ -144,6 +144,12 @@ extension LabSession {
         switch event.kind {
         case .state:
             guard let to = event.newState?.state else { return nil }
+            // Where the function probes run, the timewait socket's making and the request
+            // socket are logged themselves; the full socket's CLOSE after the first and the
+            // child's LISTEN → SYN-RECEIVED after the second are the same transitions.
+            let sameEnds = { (other: KernelEvent) in other.source == event.source && other.destination == event.destination }
+            if to == .closed, events[..<index].last(where: sameEnds)?.kind == .timewait { return nil }
+            if from == .listen, to == .synReceived, events[..<index].contains(where: { $0.kind == .request && sameEnds($0) }) { return nil }
             // A closing socket handed to a timewait socket goes to CLOSED with no RST sent
             // or received and no error: its connection lives on as TIME-WAIT (or, closed by
             // the application in FIN-WAIT-2, as FIN-WAIT-2).
