@@ -63,6 +63,7 @@ extension LabSession {
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
+            result.capture += evaluateReaches(segments)
         }
         recordKernelLog(firstTimestamp: packets.first?.timestamp.nanoseconds, segments: segments)
         if let path {
