@@ -15,7 +15,7 @@ final class CoverageCommandTests: XCTestCase {
         let run = try ChildProcess.run([TestEnvironment.tcplab, "coverage", "--captures", captures])
         XCTAssertEqual(run.status, 0, run.error)
         let lines = run.output.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.first?.hasPrefix("RFC 9293's state table: \(TransitionTable.rows.count) rows. The 18 built-in labs' captures") == true, lines.first ?? "")
+        XCTAssertTrue(lines.first?.hasPrefix("RFC 9293's state table: \(TransitionTable.rows.count) rows. The \(LabCatalog.names.count) built-in labs' captures") == true, lines.first ?? "")
         for row in TransitionTable.rows {
             XCTAssertEqual(lines.filter { $0.hasPrefix(row.id + " ") }.count, 1, "\(row.id) is listed once")
         }
