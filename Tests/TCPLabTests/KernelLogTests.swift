@@ -78,15 +78,19 @@ final class KernelLogTests: XCTestCase {
     }
 
     /// Kernel times are put on the capture's clock: the kernel's retransmission of the
-    /// SYN comes within a millisecond before the capture sees the retransmitted SYN.
+    /// SYN comes after the first SYN was captured and just before the capture sees the
+    /// retransmitted one (how long before depends on how busy the machine is; a second's
+    /// retransmission timer separates the two SYNs).
     func testKernelTimesLineUpWithTheCapture() throws {
         let result = try logged("handshake-and-close")
         let clock = try XCTUnwrap(result.kernelClock)
         XCTAssertLessThan(clock.uncertainty, 10_000, "the offset is known within 10 µs")
+        let first = try XCTUnwrap(result.segments.first { $0.flags == "S" })
         let retransmitted = try XCTUnwrap(result.segments.first { $0.labels.contains("SYN retransmission") })
         let kernel = try XCTUnwrap(result.kernelLog.first { $0.event.kind == .retransmission })
-        XCTAssertEqual(kernel.time, retransmitted.time, accuracy: 0.001)
+        XCTAssertGreaterThan(kernel.time, first.time + 0.5)
         XCTAssertLessThanOrEqual(kernel.time, retransmitted.time + 0.000_1)
+        XCTAssertEqual(kernel.time, retransmitted.time, accuracy: 0.05)
     }
 
     /// Every state transition the wire shows for every built-in lab is confirmed by the
