@@ -668,40 +668,11 @@ private struct Parser {
 
     /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
     func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
-        var words: [(String, Bool)] = []
-        var characters = Array(text)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw error(node, "quoted text is not closed") }
-                words.append((word, true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append((word, false))
-            }
+        do throws(PeerSyntaxError) {
+            return try QuotedWords.split(text).map { ($0.text, $0.quoted) }
+        } catch let problem {
+            throw error(node, problem.description)
         }
-        return words
     }
 
     static func line(of error: YamlError) -> Int {

@@ -121,9 +121,9 @@ final class ScriptedPeerScriptTests: XCTestCase {
         options.sackPermitted = true
         options.timestamp = TCPOptions.Timestamp(value: 7, echoReply: 9)
         options.windowScale = 7
-        let segment = CraftedSegment(
+        let segment = CraftedSegment(header: TCPSegment(
             source: Endpoint(address: IPAddress("192.0.2.1")!, port: 40000), destination: Endpoint(address: IPAddress("192.0.2.2")!, port: 8080),
-            sequenceNumber: 0xFFFF_FFF0, acknowledgmentNumber: 1, flags: [.syn, .ack], window: 65535, options: options, payload: Array("odd".utf8))
+            sequenceNumber: 0xFFFF_FFF0, acknowledgmentNumber: 1, flags: [.syn, .ack], window: 65535, options: options), payload: Array("odd".utf8))
         let packet = segment.packet(identification: 42)
         XCTAssertEqual(packet.count, 20 + 40 + 3, "20-byte IP header, 20-byte TCP header, 20 bytes of options, 3 of payload")
         XCTAssertEqual(CraftedSegment.checksum(Array(packet[0..<20])), 0, "the IP header sums to all ones")
@@ -139,9 +139,9 @@ final class ScriptedPeerScriptTests: XCTestCase {
 
     /// An IPv6 segment's checksum covers the IPv6 pseudo-header (RFC 8200 8.1).
     func testCraftedIPv6SegmentHasAValidChecksum() throws {
-        let segment = CraftedSegment(
+        let segment = CraftedSegment(header: TCPSegment(
             source: Endpoint(address: IPAddress("2001:db8::1")!, port: 40000), destination: Endpoint(address: IPAddress("2001:db8::2")!, port: 8080),
-            sequenceNumber: 5, acknowledgmentNumber: 0, flags: .syn, window: 1000)
+            sequenceNumber: 5, acknowledgmentNumber: 0, flags: .syn, window: 1000))
         let packet = segment.packet()
         XCTAssertEqual(packet.count, 60)
         let length = UInt8(packet.count - 40)
