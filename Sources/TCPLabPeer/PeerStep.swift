@@ -213,6 +213,21 @@ public struct PeerSegment: Sendable {
     }
 }
 
+/// What an `expect` asks of an option: that it is there (`mss`), or has a value (`mss=1460`).
+public enum OptionExpectation<Value: Equatable & Sendable>: Equatable, Sendable {
+    /// The option is present, with any value.
+    case present
+    /// The option is present with this value.
+    case equal(Value)
+
+    /// Whether `value` (nil: the option is absent) meets the expectation.
+    public func allows(_ value: Value?) -> Bool {
+        guard let value else { return false }
+        if case .equal(let wanted) = self { return wanted == value }
+        return true
+    }
+}
+
 /// What a segment from the kernel must look like; nil fields are not checked.
 public struct PeerPattern: Sendable {
     /// Flags that must be set; of SYN, ACK, FIN and RST, exactly these.
@@ -225,10 +240,10 @@ public struct PeerPattern: Sendable {
     public var window: ClosedRange<UInt32>?
     /// Payload length.
     public var length: ClosedRange<UInt32>?
-    /// MSS option: nil not checked; .some(nil) present.
-    public var maximumSegmentSize: UInt16??
-    /// Window scale: nil not checked; .some(nil) present.
-    public var windowScale: UInt8??
+    /// MSS option.
+    public var maximumSegmentSize: OptionExpectation<UInt16>?
+    /// Window scale option.
+    public var windowScale: OptionExpectation<UInt8>?
     /// SACK-permitted must be present.
     public var sackPermitted = false
     /// Timestamps: true present, false absent, nil not checked.
@@ -248,8 +263,10 @@ public struct PeerPattern: Sendable {
             case "ack": acknowledgment = try PeerSegment.number(name, value)
             case "win": window = try Self.range(name, value, maximum: 65535)
             case "len": length = try Self.range(name, value, maximum: 65535)
-            case "mss": maximumSegmentSize = .some(try value.map { v throws(PeerSyntaxError) in UInt16(try PeerSegment.integer(name, v, maximum: 65535)) })
-            case "wscale": windowScale = .some(try value.map { v throws(PeerSyntaxError) in UInt8(try PeerSegment.integer(name, v, maximum: 14)) })
+            case "mss":
+                maximumSegmentSize = try value.map { v throws(PeerSyntaxError) in .equal(UInt16(try PeerSegment.integer(name, v, maximum: 65535))) } ?? .present
+            case "wscale":
+                windowScale = try value.map { v throws(PeerSyntaxError) in .equal(UInt8(try PeerSegment.integer(name, v, maximum: 14))) } ?? .present
             case "sackok": sackPermitted = true
             case "ts":
                 guard value == nil else { throw PeerSyntaxError("in expect, 'ts' alone asks for the timestamps option; its values are the kernel's clock") }

@@ -188,12 +188,12 @@ public final class ScriptedPeer {
 
 extension ScriptedPeer.Connection {
     /// Whether the kernel sent `segment` to this end.
-    func receives(_ segment: TCPSegment) -> Bool {
+    public func receives(_ segment: TCPSegment) -> Bool {
         segment.destination == local && (remote == nil || remote == segment.source)
     }
 
     /// Records what `segment` says about the kernel's sequence numbers.
-    mutating func take(_ segment: TCPSegment) {
+    public mutating func take(_ segment: TCPSegment) {
         if segment.flags.contains(.syn) { kernelInitialSequence = segment.sequenceNumber }
         let end = segment.sequenceNumber &+ segment.sequenceLength
         if let known = kernelNext {
@@ -206,7 +206,7 @@ extension ScriptedPeer.Connection {
 
     /// Whether `segment` matches `pattern`, numbers taken relative to this connection's
     /// initial sequence numbers.
-    func matches(_ segment: TCPSegment, _ pattern: PeerPattern) -> Bool {
+    public func matches(_ segment: TCPSegment, _ pattern: PeerPattern) -> Bool {
         let flags = segment.flags
         guard flags.isSuperset(of: pattern.flags),
               flags.intersection(PeerVocabulary.alwaysChecked) == pattern.flags.intersection(PeerVocabulary.alwaysChecked)
@@ -218,12 +218,8 @@ extension ScriptedPeer.Connection {
         if let window = pattern.window, !window.contains(UInt32(segment.window)) { return false }
         if let length = pattern.length, !length.contains(UInt32(truncatingIfNeeded: segment.payloadLength)) { return false }
         let options = segment.options
-        if let mss = pattern.maximumSegmentSize {
-            guard let present = options.maximumSegmentSize, mss == nil || mss == present else { return false }
-        }
-        if let shift = pattern.windowScale {
-            guard let present = options.windowScale, shift == nil || shift == present else { return false }
-        }
+        if let mss = pattern.maximumSegmentSize, !mss.allows(options.maximumSegmentSize) { return false }
+        if let shift = pattern.windowScale, !shift.allows(options.windowScale) { return false }
         if pattern.sackPermitted && !options.sackPermitted { return false }
         if let timestamps = pattern.timestamps, timestamps != (options.timestamp != nil) { return false }
         if pattern.sackBlocks && options.sackBlocks.isEmpty { return false }
