@@ -78,6 +78,15 @@ private struct Parser {
         }
         self.actors = actors.map(\.name)
         peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        // Segments go to the peer they are addressed to, so no two peers share an end.
+        var peerEnds: [Endpoint: String] = [:]
+        for actor in actors {
+            guard let end = actor.peer?.address else { continue }
+            if let other = peerEnds[end] {
+                throw error(actorFields[actor.name]?.key, "peers '\(other)' and '\(actor.name)' both have \(end): give each its own port")
+            }
+            peerEnds[end] = actor.name
+        }
         sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")

@@ -111,6 +111,8 @@ final class ScriptedPeerScriptTests: XCTestCase {
         XCTAssertEqual(refusal(header + "steps:\n  - peer: socket\n")?.hasPrefix("unknown peer step 'socket'"), true)
         XCTAssertEqual(refusal(header + "steps:\n  - peer: send S\n    expect: ok\n"), "'expect' belongs to a socket call, not to 'peer'")
         XCTAssertEqual(refusal(header + "steps:\n  - wait: {socket: peer, state: LISTEN}\n")?.hasPrefix("no socket named 'peer'"), true)
+        let twoPeers = header.replacingOccurrences(of: "lesson:", with: "  other:\n    description: another\n    peer: 192.0.2.1:40000\nlesson:")
+        XCTAssertEqual(refusal(twoPeers + "steps: []\n"), "peers 'peer' and 'other' both have 192.0.2.1:40000: give each its own port")
     }
 
     /// A crafted IPv4 segment carries valid IP and TCP checksums, and decodes back to the
