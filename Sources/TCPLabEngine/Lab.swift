@@ -30,6 +30,9 @@ public struct Lab: Sendable {
     public var steps: [Step]
     /// What the annotated capture must show.
     public var capture: [CaptureExpectation]
+    /// Rows of RFC 9293's state table (``TransitionTable``) the lab means to reach; the
+    /// run fails when its capture does not traverse one.
+    public var reaches: [Reach] = []
     /// The lesson, shown with the results.
     public var lesson: String
 
@@ -396,7 +399,8 @@ public struct Comparison: Sendable, CustomStringConvertible {
     /// As written.
     public var description: String {
         func text(_ value: Double) -> String {
-            value == value.rounded() ? String(Int64(value)) : String(value)
+            // Whole numbers without ".0"; Int64(exactly:) is nil for nan, inf and beyond Int64.
+            Int64(exactly: value).map(String.init) ?? String(value)
         }
         if minimum == maximum { return text(minimum) }
         if maximum == .infinity { return "≥ \(text(minimum))" }

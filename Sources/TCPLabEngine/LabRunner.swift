@@ -164,6 +164,8 @@ final class LabSession {
         } catch {
             result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
         }
+        // Stopped already with the capture, unless the lab ended before its capture began.
+        stopKernelLog()
     }
 
     /// Lists `steps` as not run (after a failure or an interruption).
@@ -222,8 +224,7 @@ final class LabSession {
         capture = nil
         peer?.close()
         peer = nil
-        if let kernelLog { kernelRecord = kernelLog.stop() }
-        kernelLog = nil
+        stopKernelLog()
     }
 
     // MARK: Names
