@@ -97,6 +97,15 @@ private struct Parser {
         }
         self.actors = actors.map(\.name)
         peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        // Segments go to the peer they are addressed to, so no two peers share an end.
+        var peerEnds: [Endpoint: String] = [:]
+        for actor in actors {
+            guard let end = actor.peer?.address else { continue }
+            if let other = peerEnds[end] {
+                throw error(actorFields[actor.name]?.key, "peers '\(other)' and '\(actor.name)' both have \(end): give each its own port")
+            }
+            peerEnds[end] = actor.name
+        }
         sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
@@ -772,40 +781,11 @@ private struct Parser {
 
     /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
     func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
-        var words: [(String, Bool)] = []
-        var characters = Array(text)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw error(node, "quoted text is not closed") }
-                words.append((word, true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append((word, false))
-            }
+        do throws(PeerSyntaxError) {
+            return try QuotedWords.split(text).map { ($0.text, $0.quoted) }
+        } catch let problem {
+            throw error(node, problem.description)
         }
-        return words
     }
 
     static func line(of error: YamlError) -> Int {
