@@ -14,7 +14,8 @@ public struct AnnotatedSegment: Sendable {
     public var sender: Side
     /// Sequence number relative to the sender's initial sequence number (the SYN is 0).
     public var relativeSequence: UInt32
-    /// Acknowledgment number relative to the receiver's initial sequence number; 0 without ACK.
+    /// Acknowledgment number relative to the receiver's initial sequence number; without
+    /// the ACK flag, the field as it is on the wire (as tshark shows it).
     public var relativeAcknowledgment: UInt32
     /// The advertised window in bytes, scaled by the negotiated window scale.
     public var window: UInt32

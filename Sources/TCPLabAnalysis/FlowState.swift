@@ -17,7 +17,10 @@ struct FlowState {
     // Sequence analysis, mirroring Wireshark's per-direction `tcp_flow`.
     var nextSequence: UInt32 = 0
     var lastAcknowledgment: UInt32 = 0
-    var window: UInt32 = 0
+    /// The last raw window this side advertised; UInt32.max (no window can be that large)
+    /// until it sends, as tshark starts it, so nothing is a zero-window probe before the
+    /// peer has advertised a window.
+    var window: UInt32 = .max
     var highestSequenceToBeAcknowledged: UInt32 = 0
     /// -1 after an ACK of unseen data; otherwise the duplicate ACKs in a row.
     var duplicateACKCount: Int32 = 0
@@ -48,6 +51,22 @@ struct FlowState {
     /// any row, a client has no connection (CLOSED) and a server is its listener (LISTEN).
     func state(as side: Side) -> TCPState {
         tableState ?? (side == .server ? .listen : .closed)
+    }
+
+    /// Forgets the lifecycle events (not the sequence analysis), for a connection that opens
+    /// again after a reset.
+    mutating func resetLifecycle() {
+        initialSequence = 0
+        finSequence = 0
+        sentSYN = false
+        synAcknowledged = false
+        receivedSYN = false
+        sentFIN = false
+        finAcknowledged = false
+        receivedFIN = false
+        closedFirst = false
+        aborted = false
+        tableState = nil
     }
 
     /// Marks the handshake as already done, for a connection first seen after it.

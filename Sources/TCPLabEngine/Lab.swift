@@ -381,7 +381,8 @@ public struct Comparison: Sendable, CustomStringConvertible {
     /// As written.
     public var description: String {
         func text(_ value: Double) -> String {
-            value == value.rounded() ? String(Int64(value)) : String(value)
+            // Whole numbers without ".0"; Int64(exactly:) is nil for nan, inf and beyond Int64.
+            Int64(exactly: value).map(String.init) ?? String(value)
         }
         if minimum == maximum { return text(minimum) }
         if maximum == .infinity { return "≥ \(text(minimum))" }

@@ -28,6 +28,9 @@ private struct Parser {
     let file: String
     var actors: [String] = []
     var sockets: Set<String> = []
+    /// Names given by an accept expected to fail or block, which returns no socket: the
+    /// accept's line, for the error when a later step uses the name.
+    var unborn: [String: Int] = [:]
 
     init(file: String) { self.file = file }
 
@@ -177,6 +180,7 @@ private struct Parser {
             return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
         default:
             guard sockets.contains(key) else {
+                if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
                 throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")
             }
             let call = try self.call(entry.value)
@@ -185,6 +189,14 @@ private struct Parser {
             var expect: Outcome?
             if let node = fields["expect"] { expect = try outcome(node.value, for: call) }
             var name: String?
+            // An accept expected to fail or block returns no socket: its name stays unusable.
+            var returnsSocket = false
+            if case .accept = call {
+                switch expect {
+                case nil, .success?: returnsSocket = true
+                default: returnsSocket = false
+                }
+            }
             if let node = fields["as"] {
                 guard case .accept = call else { throw error(node.key, "'as' names the socket accept returns; '\(call)' returns none") }
                 let text = try string(node.value, "as")
@@ -192,9 +204,14 @@ private struct Parser {
                     throw error(node.value, "'\(text)' cannot name a socket: use letters, digits and '-'")
                 }
                 guard !sockets.contains(text) else { throw error(node.value, "a socket named '\(text)' exists already") }
-                sockets.insert(text)
+                if returnsSocket {
+                    sockets.insert(text)
+                    unborn[text] = nil
+                } else {
+                    unborn[text] = unborn[text] ?? line
+                }
                 name = text
-            } else if case .accept = call {
+            } else if returnsSocket {
                 throw error(entry.value, "accept needs 'as: NAME' to name the socket it returns")
             }
             return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note, took: took)
@@ -225,13 +242,17 @@ private struct Parser {
             guard values.count == option.valueCount, !values.contains(nil) else {
                 throw error(node, option == .linger ? "usage: setsockopt SO_LINGER ON SECONDS (e.g. 1 0)" : "usage: setsockopt \(name) NUMBER")
             }
+            // Every option tcplab sets takes a flag, a size, a time or a count: none is negative.
+            guard values.allSatisfy({ $0! >= 0 }) else { throw error(node, "setsockopt \(name) takes numbers from 0 to \(Int32.max), not a negative one") }
             return .setsockopt(option, values.map { $0! })
         case "bind":
             try argumentCount(1...1, "bind ADDRESS:PORT")
             return .bind(try endpoint(arguments[0].text, node))
         case "listen":
             try argumentCount(1...1, "listen BACKLOG")
-            guard let backlog = Int32(arguments[0].text) else { throw error(node, "listen takes a number, not '\(arguments[0].text)'") }
+            guard let backlog = Int32(arguments[0].text), backlog >= 0 else {
+                throw error(node, "listen takes a backlog from 0 to \(Int32.max), not '\(arguments[0].text)'")
+            }
             return .listen(backlog: backlog)
         case "connect":
             try argumentCount(1...2, "connect ADDRESS:PORT [nonblocking]")
@@ -251,7 +272,7 @@ private struct Parser {
                 payload = .framed(text.text)
             } else if first.quoted {
                 payload = .text(first.text)
-            } else if let count = Self.byteCount(first.text) {
+            } else if !first.quoted, let count = try byteCount(first.text, node) {
                 if rest.first?.text == "bytes" { rest.removeFirst() }
                 payload = .bytes(count)
             } else {
@@ -268,7 +289,7 @@ private struct Parser {
             if arguments.count == 1 && arguments[0].text == "all" { return .recv(.untilEnd) }
             if arguments.count == 1 && arguments[0].text == "nonblocking" { return .recv(.nonblocking) }
             if arguments.count == 1 && arguments[0].text == "framed" { return .recv(.framed) }
-            if let count = Self.byteCount(arguments[0].text), arguments.count == 1 || (arguments.count == 2 && arguments[1].text == "bytes") {
+            if let count = try byteCount(arguments[0].text, node), arguments.count == 1 || (arguments.count == 2 && arguments[1].text == "bytes") {
                 return .recv(.exactly(count))
             }
             throw error(node, "usage: recv | recv N bytes | recv all | recv nonblocking | recv framed")
@@ -318,6 +339,7 @@ private struct Parser {
                 throw error(node, "'everything NAME sent' is expected only of 'recv all', which reads to the end of the stream")
             }
             let name = String(text.dropFirst("everything ".count).dropLast(" sent".count))
+            if !sockets.contains(name), let line = unborn[name] { throw error(node, unbornMessage(name, line)) }
             guard sockets.contains(name) else { throw error(node, "no socket named '\(name)' to compare with") }
             return .everythingSent(by: name)
         }
@@ -402,7 +424,9 @@ private struct Parser {
         if let node = fields["expires"] {
             var text = try string(node.value, "expires")
             if text.hasSuffix("s") { text.removeLast() }
-            guard let comparison = Comparison(parsing: text) else { throw error(node.value, "expires takes seconds: \"55..60\" or \">= 50\"") }
+            guard let comparison = Comparison(parsing: text) else {
+                throw error(node.value, "expires takes seconds from 0 to \(LabFileLimits.numberText): \"55..60\" or \">= 50\"")
+            }
             facts.expiresSeconds = comparison
         }
         return facts
@@ -469,10 +493,16 @@ private struct Parser {
 
     func socketName(_ node: Node) throws(LabFileError) -> String {
         let name = try string(node, "socket")
+        if !sockets.contains(name), let line = unborn[name] { throw error(node, unbornMessage(name, line)) }
         guard sockets.contains(name) else {
             throw error(node, "no socket named '\(name)' (actors: \(actors.joined(separator: ", ")); accepted sockets are named with 'as' first)")
         }
         return name
+    }
+
+    /// Why `name` is no socket: the accept that names it is expected to return none.
+    func unbornMessage(_ name: String, _ line: Int) -> String {
+        "no socket named '\(name)': the accept on line \(line) that names it is expected to fail or block, so it returns no socket"
     }
 
     func actorName(_ node: Node) throws(LabFileError) -> String {
@@ -501,7 +531,7 @@ private struct Parser {
     func comparison(_ node: Node) throws(LabFileError) -> Comparison {
         let text = try string(node, "a number")
         guard let comparison = Comparison(parsing: text) else {
-            throw error(node, "'\(text)' is not a number or bound (3, \">= 1\", \"<= 2\", \"1..3\")")
+            throw error(node, "'\(text)' is not a number or bound (3, \">= 1\", \"<= 2\", \"1..3\") with numbers from 0 to \(LabFileLimits.numberText)")
         }
         return comparison
     }
@@ -527,9 +557,10 @@ private struct Parser {
             throw error(node, "shaping needs rate, burst and latency (e.g. rate: 100kbit, burst: 2000, latency: 2s)")
         }
         let rate = try string(fields["rate"]!.value, "rate")
-        let digits = rate.prefix { $0.isNumber }
-        guard !digits.isEmpty, ["bit", "kbit", "mbit"].contains(String(rate.dropFirst(digits.count))) else {
-            throw error(fields["rate"]!.value, "rate is a number with bit, kbit or mbit (100kbit), not '\(rate)'")
+        let digits = rate.prefix { $0.isASCII && $0.isNumber }
+        guard let number = Int(digits), (1...LabFileLimits.rate).contains(number),
+              ["bit", "kbit", "mbit"].contains(String(rate.dropFirst(digits.count))) else {
+            throw error(fields["rate"]!.value, "rate is a number from 1 to \(LabFileLimits.rate) with bit, kbit or mbit (100kbit), not '\(rate)'")
         }
         guard let burst = Int(try string(fields["burst"]!.value, "burst")), (100...1_000_000).contains(burst) else {
             throw error(fields["burst"]!.value, "burst is a number of bytes from 100 to 1000000")
@@ -554,8 +585,9 @@ private struct Parser {
         if text.hasSuffix("ms") { number = text.dropLast(2); scale = 0.001 } else if text.hasSuffix("s") { number = text.dropLast(); scale = 1 } else {
             throw error(node, "a duration is written like 2s or 500ms, not '\(text)'")
         }
-        guard let value = Double(number.trimmingSpaces), value > 0, value * scale <= 600 else {
-            throw error(node, "a duration is written like 2s or 500ms, at most 600s; not '\(text)'")
+        // At least a millisecond, at most ten minutes; nan and inf fail both.
+        guard let value = Double(number.trimmingSpaces), value * scale * 1000 >= 1, value * scale <= 600 else {
+            throw error(node, "a duration is written like 2s or 500ms, from 1ms to 600s; not '\(text)'")
         }
         return .milliseconds(Int64((value * scale * 1000).rounded()))
     }
@@ -580,10 +612,24 @@ private struct Parser {
         return Endpoint(address: address, port: number)
     }
 
-    static func byteCount(_ text: String) -> Int? {
-        if text.hasSuffix("KiB"), let value = Int(text.dropLast(3)) { return value * 1024 }
-        if text.hasSuffix("MiB"), let value = Int(text.dropLast(3)) { return value * 1024 * 1024 }
-        return Int(text).flatMap { $0 >= 0 ? $0 : nil }
+    /// A byte count ("65536", "64KiB", "8MiB"): nil when `text` is not written as one; an
+    /// error when it is, but is negative or more than ``LabFileLimits/bytes``.
+    func byteCount(_ text: String, _ node: Node) throws(LabFileError) -> Int? {
+        var digits = Substring(text)
+        var unit = 1
+        for (suffix, scale) in [("KiB", 1 << 10), ("MiB", 1 << 20)] where digits.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            unit = scale
+        }
+        let negative = digits.hasPrefix("-")
+        if negative { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        // Too many digits for an Int is as much "too large" as any other count over the limit.
+        let value = Int(digits).map { $0.multipliedReportingOverflow(by: unit) }
+        guard !negative, let value, !value.overflow, value.partialValue <= LabFileLimits.bytes else {
+            throw error(node, "'\(text)' bytes: a byte count is from 0 to \(LabFileLimits.bytes >> 20)MiB")
+        }
+        return value.partialValue
     }
 
     static func isName(_ text: String) -> Bool {
@@ -678,7 +724,13 @@ enum KernelTimerNames {
 
 extension Comparison {
     /// Parses "3", ">= 1", "<= 2", "1..3" (bounds included); `value` reads each number.
-    init?(parsing text: String, value: (String) -> Double? = { Double($0) }) {
+    /// Every number must be finite and from 0 to ``LabFileLimits/number``: a count, a size
+    /// or a time is never negative, and beyond 2^53 a Double no longer counts by one.
+    init?(parsing text: String, value read: (String) -> Double? = { Double($0) }) {
+        func value(_ number: String) -> Double? {
+            guard let value = read(number), value.isFinite, (0...LabFileLimits.number).contains(value) else { return nil }
+            return value
+        }
         let text = text.trimmingSpaces
         if text.hasPrefix(">=") {
             guard let bound = value(text.dropFirst(2).trimmingSpaces) else { return nil }

@@ -159,6 +159,8 @@ final class LabSession {
         } catch {
             result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
         }
+        // Stopped already with the capture, unless the lab ended before its capture began.
+        stopKernelLog()
     }
 
     /// Lists `steps` as not run (after a failure or an interruption).
@@ -215,8 +217,7 @@ final class LabSession {
         for socket in sockets.values { try? socket.socket?.close() }
         if let capture { _ = try? capture.stop() }
         capture = nil
-        if let kernelLog { kernelRecord = kernelLog.stop() }
-        kernelLog = nil
+        stopKernelLog()
     }
 
     // MARK: Names

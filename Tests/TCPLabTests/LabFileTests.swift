@@ -184,4 +184,146 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(error("steps:\n  - server: recv\n    expect: everything client sent\n")?.message.hasPrefix("'everything NAME sent' is expected only of 'recv all'"), true)
         XCTAssertEqual(error("steps:\n  - wait: {socket: client}\n")?.message, "wait on a socket needs state, recv-q, send-q, timer or expires")
     }
+
+    /// Numbers out of range are refused where they are written, before anything runs: a
+    /// duration too long or not finite, a repeat count beyond Int, a byte count beyond 64 MiB
+    /// or negative, a port beyond 65535, a negative backlog or option value, a bound that is
+    /// not finite, negative or beyond 2^53. None of them may reach a run (or trap on the way).
+    func testNumbersOutOfRangeAreRefusedWithTheirLine() {
+        let refused: [(step: String, message: String)] = [
+            ("  - {server: accept, as: conn, within: 1e308 s}\n", "a duration is written like 2s or 500ms, from 1ms to 600s"),
+            ("  - {server: accept, as: conn, within: nan s}\n", "a duration is written like 2s or 500ms, from 1ms to 600s"),
+            ("  - {server: accept, as: conn, within: 0.0001ms}\n", "a duration is written like 2s or 500ms, from 1ms to 600s"),
+            ("  - repeat: 99999999999999999999\n    steps:\n      - client: close\n", "'repeat' takes a number of rounds from 1 to 100"),
+            ("  - client: send 99999999999999999KiB\n", "'99999999999999999KiB' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: send 9007199254740993MiB\n", "'9007199254740993MiB' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: send 99999999999999999999999 bytes\n", "'99999999999999999999999' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: send 65MiB\n", "'65MiB' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: send -5KiB\n", "'-5KiB' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: recv -1 bytes\n", "'-1' bytes: a byte count is from 0 to 64MiB"),
+            ("  - client: connect 127.0.0.1:65536\n", "'127.0.0.1:65536' is not ADDRESS:PORT"),
+            ("  - client: connect 127.0.0.1:-1\n", "'127.0.0.1:-1' is not ADDRESS:PORT"),
+            ("  - server: listen -1\n", "listen takes a backlog from 0 to 2147483647, not '-1'"),
+            ("  - server: listen 2147483648\n", "listen takes a backlog from 0 to 2147483647, not '2147483648'"),
+            ("  - client: setsockopt SO_LINGER 1 -5\n", "setsockopt SO_LINGER takes numbers from 0 to 2147483647"),
+            ("  - {client: recv, expect: 1e400}\n", "'expect' takes ok, blocks"),
+            ("  - {client: recv, expect: 1e19 bytes}\n", "'expect' takes ok, blocks"),
+            ("  - {client: send 10 bytes, expect: -3}\n", "'expect' takes ok, blocks"),
+            ("  - check: {sockets-in: LISTEN, count: nan}\n", "'nan' is not a number or bound"),
+            ("  - check: {sockets-in: LISTEN, count: \">= inf\"}\n", "'>= inf' is not a number or bound"),
+            ("  - check: {sockets-in: LISTEN, count: 1e16}\n", "'1e16' is not a number or bound"),
+            ("  - check: {socket: client, expires: \"-1..60\"}\n", "expires takes seconds from 0 to 2^53"),
+            ("  - {client: close, took: \"<= 1e300s\"}\n", "'took' takes a time or a bound with units"),
+        ]
+        for (step, message) in refused {
+            let found = error("steps:\n" + step)
+            XCTAssertEqual(found?.line, 9, step)
+            XCTAssertEqual(found?.message.hasPrefix(message), true, "\(step): \(found?.message ?? "accepted")")
+        }
+    }
+
+    /// Shaping's rate is a plain number with its unit, from 1 to 100000000: not zero, not a
+    /// number tc cannot read, not digits of another script.
+    func testShapingRateIsBounded() {
+        for rate in ["0kbit", "99999999999999999999999kbit", "١٠٠kbit"] {
+            XCTAssertEqual(
+                error("setup:\n  shaping: {rate: \(rate), burst: 2000, latency: 2s}\nsteps: []\n")?.message.hasPrefix("rate is a number from 1 to 100000000"),
+                true, rate)
+        }
+    }
+
+    /// The largest values in range still parse: 64 MiB sent, a 600 s step, a bound of 2^53,
+    /// and a whole bound prints without ".0".
+    func testNumbersAtTheLimitsAreAccepted() throws {
+        let lab = try LabFile.parse(header + """
+            steps:
+              - client: send 64MiB
+                within: 600s
+              - check: {sockets-in: LISTEN, count: 9007199254740992}
+              - client: recv 67108864 bytes
+                expect: "0..9007199254740992 bytes"
+            """, name: "t", source: "t.yaml")
+        guard case .call(_, .send(.bytes(let count), _, _), _, _) = lab.steps[0].action else { return XCTFail("\(lab.steps[0].action)") }
+        XCTAssertEqual(count, 64 << 20)
+        XCTAssertEqual(lab.steps[0].within, .seconds(600))
+        guard case .check(let check) = lab.steps[1].action else { return XCTFail("\(lab.steps[1].action)") }
+        XCTAssertEqual(check.description, "kernel: sockets in LISTEN: 9007199254740992")
+        guard case .call(_, _, let expect?, _) = lab.steps[2].action else { return XCTFail("\(lab.steps[2].action)") }
+        XCTAssertEqual(expect.description, "0–9007199254740992 bytes")
+    }
+
+    /// An accept expected to fail or to block returns no socket, so the name it gives is no
+    /// socket either: a later step using it is an error at that step, naming the accept's
+    /// line. (The run would otherwise reach a step for a socket that was never made.)
+    func testNameFromAnAcceptExpectedToFailCannotBeUsed() {
+        let failing = error("""
+            steps:
+              - server: accept
+                as: conn
+                expect: EAGAIN
+              - conn: recv
+            """)
+        assertRefused(failing, line: 12, message: "no socket named 'conn': the accept on line 9 that names it is expected to fail or block, so it returns no socket")
+        let blocking = error("""
+            steps:
+              - server: accept
+                as: conn
+                expect: blocks
+              - wait: {socket: conn, state: ESTABLISHED}
+            """)
+        assertRefused(blocking, line: 12, message: "no socket named 'conn': the accept on line 9 that names it is expected to fail or block, so it returns no socket")
+        let compared = error("""
+            steps:
+              - server: accept
+                as: conn
+                expect: ETIMEDOUT
+              - client: recv all
+                expect: everything conn sent
+            """)
+        assertRefused(compared, line: 13, message: "no socket named 'conn': the accept on line 9 that names it is expected to fail or block, so it returns no socket")
+    }
+
+    /// A failing accept needs no name; a later accept that succeeds may take the name an
+    /// earlier failing one gave, and then the name is a socket.
+    func testLaterAcceptGivesTheNameItsSocket() throws {
+        let lab = try LabFile.parse(header + """
+            steps:
+              - server: accept
+                expect: EAGAIN
+              - server: accept
+                as: conn
+                expect: blocks
+              - server: accept
+                as: conn
+              - conn: recv
+            """, name: "t", source: "t.yaml")
+        XCTAssertEqual(lab.steps.count, 4)
+    }
+
+    /// A name used before the step that makes it is an unknown step key at its line.
+    func testNameUsedBeforeItsAcceptIsRefused() {
+        let found = error("steps:\n  - conn: recv\n  - server: accept\n    as: conn\n")
+        XCTAssertEqual(found?.line, 9)
+        XCTAssertEqual(found?.message.hasPrefix("unknown step key 'conn'"), true, found?.message ?? "")
+    }
+
+    /// `tcplab run` on a lab file with a number out of range exits 2 with the file:line:
+    /// error on stderr, before anything runs (so no root is needed), instead of trapping.
+    func testRunRefusesAnOutOfRangeLabWithExitTwo() throws {
+        let directory = try TestEnvironment.temporaryDirectory(for: self)
+        let path = directory.appendingPathComponent("huge.yaml").path
+        try Array((header + "steps:\n  - client: send 99999999999999999KiB\n").utf8).withUnsafeBytes { bytes in
+            let file = try FileDescriptor.openForWriting(path)
+            defer { try? file.close() }
+            try file.writeAll(bytes)
+        }
+        let run = try ChildProcess.run([TestEnvironment.tcplab, "run", "--no-capture", path])
+        XCTAssertEqual(run.status, 2, run.error)
+        XCTAssertEqual(run.error, "tcplab: \(path):9: '99999999999999999KiB' bytes: a byte count is from 0 to 64MiB\n")
+    }
+}
+
+private func assertRefused(_ found: LabFileError?, line: Int, message: String, file: StaticString = #filePath, lineNumber: UInt = #line) {
+    XCTAssertEqual(found?.line, line, file: file, line: lineNumber)
+    XCTAssertEqual(found?.message, message, file: file, line: lineNumber)
 }

@@ -61,7 +61,8 @@ private func inspect(path: String) {
         _ = "\(link)"
         return
     }
-    let output = BufferedWriter(devNull)
+    // A small buffer: a default 256 KiB one is a fresh mmap(2) per input under ASan.
+    let output = BufferedWriter(devNull, capacity: 4096)
     let analyzer = TCPAnalyzer()
     var renderers: [AnalysisRenderer] = []
     let annotator: AnnotatedCaptureWriter
