@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
+import TCPLabPeer
 import TCPLabSocket
 import TCPLabSystem
 import Yams
@@ -31,6 +32,8 @@ private struct Parser {
     /// Names given by an accept expected to fail or block, which returns no socket: the
     /// accept's line, for the error when a later step uses the name.
     var unborn: [String: Int] = [:]
+    /// The actors that are scripted peers: their steps are segments, not socket calls.
+    var peers: Set<String> = []
 
     init(file: String) { self.file = file }
 
@@ -77,7 +80,8 @@ private struct Parser {
             actors.append(try actor(key, entry.value))
         }
         self.actors = actors.map(\.name)
-        sockets = Set(self.actors)
+        peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
         }
@@ -106,9 +110,10 @@ private struct Parser {
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
         if case .scalar = node { return Lab.Actor(name: name, description: try string(node, "actors.\(name)")) }
-        let fields = try mapping(node, allowed: ["description", "lacks"], what: "actor '\(name)'")
+        let fields = try mapping(node, allowed: ["description", "lacks", "peer", "to", "isn"], what: "actor '\(name)'")
         guard let description = fields["description"] else { throw error(node, "actor '\(name)' needs a 'description'") }
         var actor = Lab.Actor(name: name, description: try string(description.value, "description"))
+        actor.peer = try peerEnd(name, node, fields)
         if let lacks = fields["lacks"] {
             var names: [Node] = [lacks.value]
             if case .sequence(let items) = lacks.value { names = Array(items) }
@@ -121,6 +126,40 @@ private struct Parser {
             }
         }
         return actor
+    }
+
+    /// A scripted peer's end: `peer: 192.0.2.1:40000`, optionally `to: 192.0.2.2:8080` and
+    /// `isn: 1000`; nil for an actor without `peer`.
+    func peerEnd(_ name: String, _ node: Node, _ fields: Fields) throws(LabFileError) -> Lab.PeerEnd? {
+        guard let address = fields["peer"] else {
+            for key in ["to", "isn"] where fields[key] != nil {
+                throw error(fields[key]!.key, "'\(key)' belongs to a scripted peer: give actor '\(name)' a 'peer: ADDRESS:PORT' too")
+            }
+            return nil
+        }
+        if fields["lacks"] != nil { throw error(fields["lacks"]!.key, "a scripted peer makes no socket calls, so it lacks nothing") }
+        let text = try string(address.value, "peer")
+        let local = try endpoint(text, address.value)
+        let allowed = ScriptedPeer.peerAddresses
+        guard allowed.contains(local.address), local.port != 0 else {
+            throw error(address.value, "a peer's address is \(allowed.map { Endpoint(address: $0, port: 40000).description }.joined(separator: " or ")) with a port of its choosing (not 0): the TUN device routes only these to tcplab; not '\(text)'")
+        }
+        var end = Lab.PeerEnd(address: local)
+        if let to = fields["to"] {
+            let remote = try endpoint(try string(to.value, "to"), to.value)
+            let kernel = ScriptedPeer.kernelAddresses.compactMap { IPAddress(String($0.prefix { $0 != "/" })) }
+            guard kernel.contains(remote.address), remote.address.isIPv6 == local.address.isIPv6 else {
+                throw error(to.value, "a peer talks to the kernel's end of the TUN device, \(local.address.isIPv6 ? "[2001:db8::2]:PORT" : "192.0.2.2:PORT"); not '\(remote)'")
+            }
+            end.to = remote
+        }
+        if let isn = fields["isn"] {
+            guard let value = UInt32(try string(isn.value, "isn")) else {
+                throw error(isn.value, "'isn' is the peer's initial sequence number, 0 to 4294967295")
+            }
+            end.initialSequence = value
+        }
+        return end
     }
 
     /// A step, or the steps of a `repeat`, written out once per round.
@@ -179,6 +218,17 @@ private struct Parser {
             try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
         default:
+            if peers.contains(key) {
+                try refuse("expect"); try refuse("as"); try refuse("took")
+                let text = try string(entry.value, "a peer step")
+                let peerStep: PeerStep
+                do throws(PeerSyntaxError) {
+                    peerStep = try PeerStep(parsing: text)
+                } catch let problem {
+                    throw error(entry.value, "\(problem)")
+                }
+                return Step(line: line, action: .peer(key, peerStep), within: within, note: note)
+            }
             guard sockets.contains(key) else {
                 if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
                 throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")

@@ -23,6 +23,11 @@ extension LabResult {
                 .map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n")
         }
 
+        if let skipped {
+            try line(style.yellow("SKIP") + " \(name): \(skipped)")
+            try output.flush()
+            return
+        }
         try line(style.bold("━━ \(name): \(title) ━━"))
         try line(summary)
         try line()

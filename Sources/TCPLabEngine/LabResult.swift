@@ -41,6 +41,9 @@ public struct LabResult: Sendable, Encodable {
     public var error: String?
     /// Whether Ctrl-C (SIGINT) or SIGTERM stopped it.
     public var interrupted: Bool
+    /// Why the lab did not run, when this machine cannot run it (a scripted peer without
+    /// access to /dev/net/tun); nil when it ran. A skipped lab has not failed.
+    public var skipped: String? = nil
 
     /// The kernel's own log of the lab's sockets, recorded with eBPF while the capture ran.
     public var kernelLog: [KernelLogEntry] = []
@@ -63,7 +66,7 @@ public struct LabResult: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
-        case segments, error, interrupted
+        case segments, error, interrupted, skipped
         case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
         case kernelAgreement = "transitions"
     }

@@ -120,7 +120,7 @@ struct RunCommand: ParsableCommand {
                 Diagnostics.progress("kernel confirmation is off: \(reason); the labs run as before, checked against the wire only")
                 saidKernelLogOff = true
             }
-            Diagnostics.progress("\(result.name): \(result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
+            Diagnostics.progress("\(result.name): \(result.skipped != nil ? "skipped" : result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
             if let html { writePage(result.page().html(), to: html + "/" + result.name + ".html") }
             if format == .text {
@@ -132,22 +132,24 @@ struct RunCommand: ParsableCommand {
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let document = RunDocument(passed: results.allSatisfy(\.passed), labs: results)
+            let document = RunDocument(passed: results.allSatisfy { $0.passed || $0.skipped != nil }, labs: results)
             try writer.write(bytes: try encoder.encode(document))
             try writer.write("\n")
         }
         try writer.flush()
         if selected.count > 1 && format == .text {
-            let failed = results.filter { !$0.passed }.map(\.name)
+            let failed = results.filter { !$0.passed && $0.skipped == nil }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
+            let skipped = results.filter { $0.skipped != nil }.count
             let wall = runStarted.duration(to: .now).inSeconds
-            Diagnostics.progress("\(results.count - failed.count) of \(selected.count) labs passed in \(LabResult.formatSeconds(total)) s of lab time, \(LabResult.formatSeconds(wall)) s in all" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
+            Diagnostics.progress("\(results.count - failed.count - skipped) of \(selected.count) labs passed" + (skipped == 0 ? "" : ", \(skipped) skipped") + " in \(LabResult.formatSeconds(total)) s of lab time, \(LabResult.formatSeconds(wall)) s in all" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: ", "))"))
         }
         if interruption.isRequested {
             Diagnostics.error("interrupted; the lab's namespace, sockets and capture were cleaned up")
             throw ExitCode(interruption.exitStatus)
         }
-        if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+        // A lab this machine cannot run (skipped, with the reason) is not a failure.
+        if !results.allSatisfy({ $0.passed || $0.skipped != nil }) { throw ExitCode(1) }
     }
 }
 
