@@ -50,8 +50,11 @@ extension LabSession {
         }
         func seconds(_ time: Int64) -> String { LabResult.formatSeconds(Double(time - firstTimestamp) / 1e9) }
 
+        // A scripted peer's end is tcplab itself, not a kernel socket: nothing to confirm.
+        let peerEnds = Set(lab.actors.compactMap { $0.peer?.address })
+
         // The wire's transitions, end by end, in capture order.
-        for (ends, transitions) in wireTransitions(segments) {
+        for (ends, transitions) in wireTransitions(segments) where !peerEnds.contains(ends.local) {
             var steps = stepsByEnds[ends] ?? []
             var next = 0
             let name = socketName(local: ends.local, remote: ends.remote, time: transitions.first?.time ?? 0)

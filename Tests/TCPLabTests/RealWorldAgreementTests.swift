@@ -20,7 +20,8 @@ final class RealWorldAgreementTests: XCTestCase {
     static let findingsGoal = 99.0
 
     func testEveryTCPSegmentOfThePublicCapturesAgreesWithTshark() throws {
-        let corpus = try PublicCaptures.locate()
+        let directory = try TestEnvironment.requireDirectoryNearPackage("shared/captures", holding: "tshark", "the public capture corpus")
+        let corpus = PublicCaptures(directory: directory)
         // tshark tells which IP header is the inner one where a frame has both families.
         try TestEnvironment.requireTool("tshark")
         let files = try corpus.files()
@@ -64,18 +65,6 @@ private struct PublicCaptures {
         let name: String
         let capture: String
         let table: URL
-    }
-
-    static func locate() throws -> PublicCaptures {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-            let candidate = directory.appendingPathComponent("shared/captures")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("tshark").path) {
-                return PublicCaptures(directory: candidate)
-            }
-        }
-        throw XCTSkip("no shared/captures (with its tshark tables) beside the repository or above it: the public capture corpus is not here")
     }
 
     /// Every capture with a tshark table, by name.
