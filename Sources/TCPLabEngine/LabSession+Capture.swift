@@ -59,7 +59,8 @@ extension LabSession {
                 flags: segment.segment.flags.letters, seq: segment.relativeSequence, ack: segment.relativeAcknowledgment,
                 len: segment.segment.payloadLength, window: segment.window, labels: segment.labels.map(\.description),
                 clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue,
-                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names)
+                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names,
+                transition: TransitionRecord(segment))
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
