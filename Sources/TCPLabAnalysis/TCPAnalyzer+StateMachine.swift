@@ -2,10 +2,12 @@ import TCPLabPacket
 
 extension TCPAnalyzer {
     /// Moves both endpoints of `connection` by ``TransitionTable`` for `segment`, from what
-    /// the flows recorded before it; returns the sender's and the receiver's moves.
+    /// the flows recorded before it; returns the sender's and the receiver's moves. A
+    /// segment that did not `arrive` (its receiver's kernel dropped it unprocessed) moves
+    /// only its sender.
     func moveStates(
         _ segment: TCPSegment, sender: Side, labels: SegmentLabels, after senderPreviousLabels: SegmentLabels,
-        _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
+        arrived: Bool, _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
     ) -> (sender: EndpointTransition?, receiver: EndpointTransition?) {
         let flags = segment.flags
         let ack = segment.acknowledgmentNumber
@@ -43,7 +45,8 @@ extension TCPAnalyzer {
             receiverSentSYN: reverse.sentSYN,
             receiverAborted: reverse.aborted,
             crossingRewritesEarlierRecords: crossingRewrites,
-            resetPlace: rstPlace)
+            resetPlace: rstPlace,
+            arrived: arrived)
         let moved = TCPStateMachine.advance(
             facts, sender: sender, senderState: forward.state(as: sender), receiverState: reverse.state(as: sender.peer),
             simultaneousOpen: connection.simultaneousOpen)

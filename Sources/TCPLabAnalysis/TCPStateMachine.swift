@@ -62,6 +62,9 @@ enum TCPStateMachine {
         var crossingRewritesEarlierRecords: Bool
         /// For an RST: where its sequence number falls against the receiver's RCV.NXT.
         var resetPlace: ResetPlace = .exact
+        /// Whether the receiver's TCP processed the segment (false: its kernel dropped it
+        /// first, as the kernel log tells).
+        var arrived = true
 
         /// Where an RST's sequence number falls (RFC 5961 section 3).
         enum ResetPlace {
@@ -90,7 +93,8 @@ enum TCPStateMachine {
         }
         let (senderStart, senderEvents, showSender) = senderEvents(facts, state: senderState)
         let sent = walk(from: senderStart, senderEvents, opening: opening(sender), firstSeenBy: .sending)
-        let (receiverStart, receiverEvent) = receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server)
+        let (receiverStart, receiverEvent) = facts.arrived
+            ? receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server) : (receiverState, nil)
         let received = walk(from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival)
         return (sent.state, received.state, showSender ? sent.move : nil, received.move)
     }

@@ -14,6 +14,7 @@ extension LabSession {
     /// The analysis of `packets`: every event, and the annotated segments among them.
     func analyse(_ packets: [CapturedPacket], finish: Bool) -> (events: [AnalysisEvent], segments: [AnnotatedSegment]) {
         let analyzer = TCPAnalyzer()
+        analyzer.unprocessedFrames = framesTheKernelRefused(packets)
         var events: [AnalysisEvent] = []
         for (index, packet) in packets.enumerated() {
             analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(), context: packet)

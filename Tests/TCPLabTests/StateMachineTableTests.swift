@@ -287,6 +287,26 @@ final class StateMachineTableTests: XCTestCase {
         XCTAssertEqual([segments[2].clientState, segments[2].serverState], [.synSent, .listen])
     }
 
+    /// A segment the receiver's kernel dropped before TCP saw it (the kernel log says so: a
+    /// firewall, a full accept queue) moves only its sender: the listener whose handshake
+    /// ACK was dropped stays in SYN-RECEIVED, and its RST is SYN-RECEIVED's.
+    func testASegmentTheKernelDroppedMovesNoReceiver() {
+        var c = SyntheticConnection()
+        c.handshake()
+        c.send(.client, [.ack, .psh], bytes: 5)
+        c.send(.server, .rst, ack: 0)
+        let analyzer = TCPAnalyzer()
+        analyzer.unprocessedFrames = [3, 4]
+        var segments: [AnnotatedSegment] = []
+        for (index, packet) in c.packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            while let event = analyzer.nextEvent() { if case .segment(let segment, _) = event { segments.append(segment) } }
+        }
+        XCTAssertEqual(segments.map(\.serverState), [.listen, .synReceived, .synReceived, .synReceived, .closed])
+        XCTAssertEqual(segments[4].serverTransition?.rows.map(\.id), ["syn-received/abort"])
+        XCTAssertEqual(segments[4].serverTransition?.from, .synReceived)
+    }
+
     /// The pcapng comment names the row after the states, for Wireshark's packet comments.
     func testTheCommentNamesTheRow() {
         var c = SyntheticConnection()
