@@ -105,7 +105,7 @@ private struct Parser {
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took"]
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
 
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
@@ -186,10 +186,40 @@ private struct Parser {
     }
 
     mutating func step(_ node: Node) throws(LabFileError) -> Step {
+        var step = try stepWithoutPrediction(node)
+        let fields = try mapping(node, allowed: nil, what: "a step")
+        if let entry = fields["predict"] { step.predict = try prediction(entry.value) }
+        return step
+    }
+
+    /// `predict: {question: …, choices: [...], answer: …, why: …}`.
+    func prediction(_ node: Node) throws(LabFileError) -> Step.Prediction {
+        let fields = try mapping(node, allowed: ["question", "choices", "answer", "why"], what: "predict")
+        guard let question = fields["question"] else { throw error(node, "predict needs a question") }
+        guard let choicesEntry = fields["choices"], case .sequence(let items) = choicesEntry.value else {
+            throw error(node, "predict needs choices: a list of 2 to 8 answers")
+        }
+        guard (2...8).contains(items.count) else { throw error(choicesEntry.value, "predict takes 2 to 8 choices, not \(items.count)") }
+        var choices: [String] = []
+        for item in items {
+            let choice = try string(item, "a choice")
+            if choices.contains(choice) { throw error(item, "the choice '\(choice)' appears twice") }
+            choices.append(choice)
+        }
+        guard let answerEntry = fields["answer"] else { throw error(node, "predict needs the answer, one of its choices") }
+        let answer = try string(answerEntry.value, "answer")
+        guard let index = choices.firstIndex(of: answer) else {
+            throw error(answerEntry.value, "the answer '\(answer)' is not one of the choices (\(choices.joined(separator: ", ")))")
+        }
+        let why = try fields["why"].map { entry throws(LabFileError) in try string(entry.value, "why") }
+        return Step.Prediction(question: try string(question.value, "question"), choices: choices, answer: index, why: why)
+    }
+
+    mutating func stepWithoutPrediction(_ node: Node) throws(LabFileError) -> Step {
         let fields = try mapping(node, allowed: nil, what: "a step")
         // steps(_:) takes a repeat before it gets here, so this one is inside another.
         if fields["repeat"] != nil { throw error(node, "a repeat cannot hold another repeat") }
-        let modifiers: Set<String> = ["expect", "within", "as", "note", "took"]
+        let modifiers: Set<String> = ["expect", "within", "as", "note", "took", "predict"]
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
