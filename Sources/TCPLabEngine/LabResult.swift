@@ -199,9 +199,12 @@ public struct SegmentRecord: Sendable, Encodable {
     /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
     /// never processed it, whatever the states above infer.
     public var kernelDrop: String? = nil
+    /// The rows of the state table each endpoint took on this segment (see
+    /// ``TransitionRecord``), nil when neither moved.
+    public var transition: TransitionRecord? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis, transition
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
 }
