@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabIsolation
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 

@@ -3,6 +3,7 @@ import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 import Yams

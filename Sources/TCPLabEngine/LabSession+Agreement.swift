@@ -1,6 +1,7 @@
 import TCPLabAnalysis
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabReport
 
 /// The wire's state transitions checked against the kernel's own.
 ///

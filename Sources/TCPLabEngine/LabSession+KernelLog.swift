@@ -1,7 +1,8 @@
+import Synchronization
 import TCPLabAnalysis
 import TCPLabKernelLog
 import TCPLabPacket
-import Synchronization
+import TCPLabReport
 
 /// Whether labs may record the kernel log, learned by the first lab that tries; shared by
 /// the runs of one runner so an unprivileged run tries once and says why once.

@@ -1,5 +1,6 @@
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSystem
 
 extension LabSession {

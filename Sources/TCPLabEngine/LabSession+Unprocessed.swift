@@ -1,6 +1,7 @@
 import TCPLabCapture
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabReport
 
 extension LabSession {
     /// Drop reasons (`enum skb_drop_reason`) that mean the receiver's TCP never processed

@@ -1,6 +1,7 @@
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
+import TCPLabReport
 
 /// Which rows of RFC 9293's state table (``TransitionTable``) a set of labs traverses.
 ///

@@ -3,6 +3,7 @@ import FoundationEssentials
 import TCPLabAnalysis
 import TCPLabEngine
 import TCPLabIsolation
+import TCPLabReport
 
 /// `tcplab coverage`: the rows of RFC 9293's state table against the built-in labs.
 struct CoverageCommand: ParsableCommand {

@@ -106,7 +106,12 @@ struct RunCommand: ParsableCommand {
         if predict { runner.predictor = PredictionPrompt.ask }
         var saidKernelLogOff = false
         let writer = BufferedWriter(.standardOutput)
-        let style = TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)
+        var renderers: [any RunRenderer] = [
+            format == .json
+                ? RunJSONRenderer(output: writer)
+                : RunTextRenderer(output: writer, style: TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)),
+        ]
+        if let html { renderers.append(RunHTMLRenderer(directory: html, index: selected.count > 1)) }
         let count = selected.count
         let batch: LabBatch
         do {
@@ -127,21 +132,9 @@ struct RunCommand: ParsableCommand {
             }
             Diagnostics.progress("\(result.name): \(result.skipped != nil ? "skipped" : result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
-            if let html { writePage(result.page().html(), to: html + "/" + result.name + ".html") }
-            if format == .text {
-                if index > 0 { try writer.write("\n") }
-                try result.write(to: writer, style: style)
-            }
+            for renderer in renderers { try renderer.render(result) }
         }
-        if let html, selected.count > 1 { writePage(LabResult.indexPage(results), to: html + "/index.html") }
-        if format == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let document = RunDocument(passed: results.allSatisfy { $0.passed || $0.skipped != nil }, labs: results)
-            try writer.write(bytes: try encoder.encode(document))
-            try writer.write("\n")
-        }
-        try writer.flush()
+        for renderer in renderers { try renderer.finish(results) }
         if selected.count > 1 && format == .text {
             let failed = results.filter { !$0.passed && $0.skipped == nil }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
@@ -156,21 +149,4 @@ struct RunCommand: ParsableCommand {
         // A lab this machine cannot run (skipped, with the reason) is not a failure.
         if !results.allSatisfy({ $0.passed || $0.skipped != nil }) { throw ExitCode(1) }
     }
-}
-
-extension RunCommand {
-    /// Writes one page; a failure is reported and the run goes on.
-    func writePage(_ text: String, to path: String) {
-        do {
-            try HTMLRenderer.write(text, to: path)
-        } catch {
-            Diagnostics.error("cannot write \(path): \(error)")
-        }
-    }
-}
-
-/// The JSON document of `tcplab run --format json`.
-struct RunDocument: Encodable {
-    let passed: Bool
-    let labs: [LabResult]
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TCPLabAnalysis
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// `tcplab coverage` lists every row of the state table against the built-in labs'

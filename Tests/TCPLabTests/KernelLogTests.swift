@@ -3,6 +3,7 @@ import TCPLabEngine
 import TCPLabIsolation
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabReport
 import TCPLabSocket
 import XCTest
 

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// RFC 5961's reset rules on Linux, tested with the scripted peer's resets

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Crossed SYNs: the kernel's socket goes SYN-SENT, SYN-RECEIVED, ESTABLISHED without a

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A reset in TIME-WAIT, with tcp_rfc1337 off and on (Labs/time-wait-assassination.yaml).

@@ -73,6 +73,36 @@ public struct LabResult: Sendable, Encodable {
         case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock", kernelLogNote = "kernel_log_note"
         case kernelAgreement = "transitions"
     }
+
+    /// A value with every field given.
+    public init(name: String, title: String, summary: String, source: String, teaches: String, lesson: String, passed: Bool, seconds: Double, steps: [StepResult], capture: [ExpectationResult], kernel: [KernelSnapshot], counters: [CounterChange], captureFile: String?, packetsCaptured: Int, packetsDropped: Int, segments: [SegmentRecord], error: String?, interrupted: Bool, skipped: String? = nil, kernelLog: [KernelLogEntry] = [], kernelLogOff: String? = nil, kernelClock: KernelClockRecord? = nil, kernelLogNote: String? = nil, kernelAgreement: [TransitionCheck] = [], kernelLogObjects: (programs: [UInt32], links: [UInt32]) = ([], []), events: [AnalysisEvent] = []) {
+        self.name = name
+        self.title = title
+        self.summary = summary
+        self.source = source
+        self.teaches = teaches
+        self.lesson = lesson
+        self.passed = passed
+        self.seconds = seconds
+        self.steps = steps
+        self.capture = capture
+        self.kernel = kernel
+        self.counters = counters
+        self.captureFile = captureFile
+        self.packetsCaptured = packetsCaptured
+        self.packetsDropped = packetsDropped
+        self.segments = segments
+        self.error = error
+        self.interrupted = interrupted
+        self.skipped = skipped
+        self.kernelLog = kernelLog
+        self.kernelLogOff = kernelLogOff
+        self.kernelClock = kernelClock
+        self.kernelLogNote = kernelLogNote
+        self.kernelAgreement = kernelAgreement
+        self.kernelLogObjects = kernelLogObjects
+        self.events = events
+    }
 }
 
 /// One step's result.
@@ -109,6 +139,21 @@ public struct StepResult: Sendable, Encodable {
     public var round: String? = nil
     /// The reader's prediction, when the step asked for one and the run asked the reader.
     public var prediction: PredictionResult? = nil
+
+    /// A value with every field given.
+    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil) {
+        self.line = line
+        self.actor = actor
+        self.action = action
+        self.expected = expected
+        self.observed = observed
+        self.status = status
+        self.time = time
+        self.note = note
+        self.duration = duration
+        self.round = round
+        self.prediction = prediction
+    }
 }
 
 /// A prediction made before a step, and whether the run bore it out.
@@ -125,6 +170,15 @@ public struct PredictionResult: Sendable, Encodable {
     /// it; false when it was not; nil when no choice was made or the step did not pass
     /// (the run then proves nothing either way).
     public var held: Bool?
+
+    /// A value with every field given.
+    public init(question: String, chosen: String?, answer: String, why: String?, held: Bool?) {
+        self.question = question
+        self.chosen = chosen
+        self.answer = answer
+        self.why = why
+        self.held = held
+    }
 }
 
 /// A capture expectation's result.
@@ -137,6 +191,14 @@ public struct ExpectationResult: Sendable, Encodable {
     public var observed: String
     /// Whether it held.
     public var passed: Bool
+
+    /// A value with every field given.
+    public init(line: Int, expectation: String, observed: String, passed: Bool) {
+        self.line = line
+        self.expectation = expectation
+        self.observed = observed
+        self.passed = passed
+    }
 }
 
 /// The kernel's sockets at one moment, each named by the lab socket it belongs to.
@@ -152,6 +214,18 @@ public struct KernelSnapshot: Sendable, Encodable {
         public var name: String
         /// The kernel's record.
         public var socket: KernelSocket
+
+        /// A value with every field given.
+        public init(name: String, socket: KernelSocket) {
+            self.name = name
+            self.socket = socket
+        }
+    }
+
+    /// A value with every field given.
+    public init(moment: String, sockets: [NamedSocket]) {
+        self.moment = moment
+        self.sockets = sockets
     }
 }
 
@@ -161,6 +235,12 @@ public struct CounterChange: Sendable, Encodable {
     public var name: String
     /// How much it grew.
     public var change: Int64
+
+    /// A value with every field given.
+    public init(name: String, change: Int64) {
+        self.name = name
+        self.change = change
+    }
 }
 
 /// One annotated segment of the lab's capture.
@@ -207,6 +287,27 @@ public struct SegmentRecord: Sendable, Encodable {
         case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis, transition
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
+
+    /// A value with every field given.
+    public init(frame: Int, stream: Int, time: Double, from: String, to: String, flags: String, seq: UInt32, ack: UInt32, len: Int, window: UInt32, labels: [String], clientState: String, serverState: String, sender: String = "client", analysis: [String] = [], kernelDrop: String? = nil, transition: TransitionRecord? = nil) {
+        self.frame = frame
+        self.stream = stream
+        self.time = time
+        self.from = from
+        self.to = to
+        self.flags = flags
+        self.seq = seq
+        self.ack = ack
+        self.len = len
+        self.window = window
+        self.labels = labels
+        self.clientState = clientState
+        self.serverState = serverState
+        self.sender = sender
+        self.analysis = analysis
+        self.kernelDrop = kernelDrop
+        self.transition = transition
+    }
 }
 
 /// One event of the kernel log, placed on the lab's timeline and named by the lab socket.
@@ -220,6 +321,14 @@ public struct KernelLogEntry: Sendable, Encodable {
     public var stream: Int?
     /// What the kernel did.
     public var event: KernelEvent
+
+    /// A value with every field given.
+    public init(time: Double, socket: String, stream: Int?, event: KernelEvent) {
+        self.time = time
+        self.socket = socket
+        self.stream = stream
+        self.event = event
+    }
 }
 
 /// How the kernel log's clock was put on the capture's.
@@ -233,6 +342,13 @@ public struct KernelClockRecord: Sendable, Encodable {
     public var uncertainty: Int64
     /// How much the offset moved until the log stopped, in nanoseconds (NTP steps or slewing).
     public var drift: Int64
+
+    /// A value with every field given.
+    public init(offset: Int64, uncertainty: Int64, drift: Int64) {
+        self.offset = offset
+        self.uncertainty = uncertainty
+        self.drift = drift
+    }
 }
 
 /// One state transition and whether the wire and the kernel agree on it.
@@ -261,5 +377,18 @@ public struct TransitionCheck: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
+    }
+
+    /// A value with every field given.
+    public init(seenBy: String, socket: String, ends: String, from: String, to: String, frame: Int?, verdict: String, agrees: Bool, confirmed: Bool) {
+        self.seenBy = seenBy
+        self.socket = socket
+        self.ends = ends
+        self.from = from
+        self.to = to
+        self.frame = frame
+        self.verdict = verdict
+        self.agrees = agrees
+        self.confirmed = confirmed
     }
 }

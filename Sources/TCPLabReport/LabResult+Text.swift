@@ -1,6 +1,5 @@
 import TCPLabAnalysis
 import TCPLabKernel
-import TCPLabReport
 import TCPLabSystem
 
 extension LabResult {
