@@ -63,8 +63,16 @@ struct LayerWalk {
 
     @inline(__always)
     mutating func decode(linkType: LinkType) -> DecodedPacket {
-        var step = link(Window(start: 0, count: frame.count), linkType: linkType)
-        var depth = 0
+        run(link(Window(start: 0, count: frame.count), linkType: linkType))
+    }
+
+    /// Layers unwrapped so far, here and in any walk this one started (IPComp).
+    var depth = 0
+
+    /// Unwraps layers from `first` on, to the end of the walk.
+    @inline(__always)
+    mutating func run(_ first: Step) -> DecodedPacket {
+        var step = first
         while case .next(let layer, let bytes) = step {
             depth &+= 1
             guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
@@ -124,7 +132,7 @@ struct LayerWalk {
         case .erspanIII: return erspanIII(bytes)
         case .ieee80211: return ieee80211(bytes)
         case .llcSNAP: return llcSNAP(bytes)
-        case .authenticationHeader: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
+        case .authenticationHeader, .ipComp: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
         }
     }
 
