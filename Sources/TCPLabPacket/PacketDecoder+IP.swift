@@ -114,20 +114,13 @@ extension LayerWalk {
 
     /// IPComp (RFC 3173): next header, flags, CPI, then the payload compressed with DEFLATE
     /// (RFC 2394). tshark inflates it whatever the CPI and dissects what comes out, so the
-    /// inflated packet is walked as a frame of its own, the layers it holds counted with
-    /// these. Data that does not inflate cannot be read: "not TCP".
-    mutating func ipComp(_ bytes: Window, source: IPAddress, destination: IPAddress) -> Step {
+    /// walk goes on in the inflated bytes. Data that does not inflate cannot be read: "not TCP".
+    func ipComp(_ bytes: Window, source: IPAddress, destination: IPAddress) -> Step {
         guard let following = get(bytes, 0, as: UInt8.self), let compressed = bytes.dropFirst(4) else { return .done(short) }
         guard let data = frame.getSlice(at: compressed.start, length: compressed.count),
             let inflated = Inflate.decompress(data, limit: Int(UInt16.max))
         else { return .done(.skipped(.notTCP)) }
-        var inner = LayerWalk(frame: ByteReader(inflated), wasCut: false, uncaptured: 0)
-        inner.sawIP = true
-        inner.depth = depth
-        let packet = inner.run(inner.ipPayload(
-            following, Window(start: 0, count: inflated.count), declaredLength: inflated.count, source: source, destination: destination))
-        depth = inner.depth
-        return .done(packet)
+        return .inflated(ByteReader(inflated), nextProtocol: following, source: source, destination: destination)
     }
 
     /// The TCP header (RFC 9293 section 3.1).
