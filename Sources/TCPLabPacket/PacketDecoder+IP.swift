@@ -104,11 +104,23 @@ extension LayerWalk {
             declaredLength &-= length
         }
         guard let upper = bytes.dropFirst(cursor) else { return .done(short) }
+        if nextProtocol == 108 { return ipComp(upper, source: source, destination: destination) }
         if nextProtocol == 6 {
             return .done(tcp(upper, declaredLength: declaredLength, source: source, destination: destination))
         }
         guard let layer = Encapsulation(announcedBy: .ipProtocol(nextProtocol)) else { return .done(.skipped(.notTCP)) }
         return .next(layer, upper)
+    }
+
+    /// IPComp (RFC 3173): next header, flags, CPI, then the payload compressed with DEFLATE
+    /// (RFC 2394). tshark inflates it whatever the CPI and dissects what comes out, so the
+    /// walk goes on in the inflated bytes. Data that does not inflate cannot be read: "not TCP".
+    func ipComp(_ bytes: Window, source: IPAddress, destination: IPAddress) -> Step {
+        guard let following = get(bytes, 0, as: UInt8.self), let compressed = bytes.dropFirst(4) else { return .done(short) }
+        guard let data = frame.getSlice(at: compressed.start, length: compressed.count),
+            let inflated = Inflate.decompress(data, limit: Int(UInt16.max))
+        else { return .done(.skipped(.notTCP)) }
+        return .inflated(ByteReader(inflated), nextProtocol: following, source: source, destination: destination)
     }
 
     /// The TCP header (RFC 9293 section 3.1).

@@ -37,10 +37,10 @@ public enum PacketDecoder {
 /// down a layer copies nothing and touches no reference count (decoding is on the hot path
 /// of `tcplab inspect`).
 struct LayerWalk {
-    /// The captured frame; every read goes through it.
-    let frame: ByteReader
+    /// The captured frame, or the payload inflated out of it (IPComp); every read goes through it.
+    var frame: ByteReader
     /// Whether the snap length cut the frame: a header that ends early is then "cut", not "malformed".
-    let wasCut: Bool
+    var wasCut: Bool
     /// Bytes the snap length dropped after the current layer's bytes: 0 once a layer's own
     /// length field ends it inside the captured bytes. With it a layer knows how long its
     /// packet was on the wire, and a length field claiming more is cut to that, as tshark
@@ -52,6 +52,8 @@ struct LayerWalk {
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
     enum Step {
         case next(Encapsulation, Window)
+        /// An IP payload inflated out of the frame (IPComp), to walk on from as a frame of its own.
+        case inflated(ByteReader, nextProtocol: UInt8, source: IPAddress, destination: IPAddress)
         case done(DecodedPacket)
     }
 
@@ -65,13 +67,26 @@ struct LayerWalk {
     mutating func decode(linkType: LinkType) -> DecodedPacket {
         var step = link(Window(start: 0, count: frame.count), linkType: linkType)
         var depth = 0
-        while case .next(let layer, let bytes) = step {
-            depth &+= 1
-            guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
-            step = unwrap(layer, bytes)
+        while true {
+            switch step {
+            case .next(let layer, let bytes):
+                depth &+= 1
+                guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
+                step = unwrap(layer, bytes)
+            case .inflated(let bytes, let nextProtocol, let source, let destination):
+                depth &+= 1
+                guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
+                // The inflated bytes are whole: the walk goes on in them as in a frame.
+                frame = bytes
+                wasCut = false
+                uncaptured = 0
+                step = ipPayload(
+                    nextProtocol, Window(start: 0, count: bytes.count), declaredLength: bytes.count,
+                    source: source, destination: destination)
+            case .done(let packet):
+                return packet
+            }
         }
-        guard case .done(let packet) = step else { return .skipped(.malformed) }
-        return packet
     }
 
     /// The step after a link-layer header.
@@ -124,7 +139,7 @@ struct LayerWalk {
         case .erspanIII: return erspanIII(bytes)
         case .ieee80211: return ieee80211(bytes)
         case .llcSNAP: return llcSNAP(bytes)
-        case .authenticationHeader: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
+        case .authenticationHeader, .ipComp: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
         }
     }
 

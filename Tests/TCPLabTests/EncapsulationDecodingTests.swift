@@ -135,6 +135,59 @@ final class EncapsulationDecodingTests: XCTestCase {
         XCTAssertEqual(segment.source.description, "192.0.2.1:40000")
     }
 
+    /// IPComp (RFC 3173) as in libpcap's AH+IPComp capture: AH, then IPComp whose payload is
+    /// an IPv4 packet compressed with DEFLATE; tshark inflates it, and so does the decoder.
+    /// Here: fixed Huffman codes (zlib's output for the inner SYN) and a stored block.
+    func testIPCompPayloadIsInflated() {
+        let fixed: [UInt8] = [
+            0x73, 0x65, 0x60, 0xD0, 0x60, 0x60, 0x70, 0x60, 0x70, 0x60, 0x63, 0x60, 0xE0, 0x62, 0x60, 0x60, 0x04, 0x62, 0xA6,
+            0x39, 0x0E, 0x0C, 0x01, 0x0C, 0x0C, 0xCC, 0x2F, 0x18, 0x80, 0x20, 0x80, 0x49, 0x01, 0x44, 0x31, 0x00, 0x00,
+        ]
+        let ah: [UInt8] = [108, 4, 0, 0, 0, 0, 0x10, 0] + [0, 0, 0, 1] + [UInt8](repeating: 0x5A, count: 12)
+        assertInnerSYN(outer(51, ah + [4, 0, 0xEE, 0xD1] + fixed))
+        let packet = F.innerIPv4SYN
+        let stored: [UInt8] = [0x01] + F.le16(UInt16(packet.count)) + F.le16(~UInt16(packet.count)) + packet
+        assertInnerSYN(outer(108, [4, 0, 0, 2] + stored))
+    }
+
+    /// Dynamic Huffman codes (zlib's output for a 100-byte PSH+ACK segment).
+    func testIPCompWithDynamicHuffmanCodes() throws {
+        let dynamic: [UInt8] = [
+            0x3D, 0x8C, 0xBB, 0x11, 0x80, 0x30, 0x0C, 0x43, 0x1F, 0x70, 0x47, 0xC1, 0x04, 0x94, 0x8C, 0x92, 0x86, 0x3E, 0x2B,
+            0x58, 0x59, 0x87, 0x11, 0x18, 0x90, 0x31, 0xB0, 0x08, 0x20, 0xFF, 0x24, 0xCB, 0xE7, 0x1D, 0x0E, 0x28, 0x94, 0x19,
+            0x16, 0x18, 0xB2, 0xC6, 0xB3, 0x50, 0x61, 0xBA, 0x48, 0xD4, 0x75, 0xF3, 0x20, 0xA4, 0x08, 0xB9, 0xE7, 0x8C, 0x8F,
+            0xBF, 0xC4, 0xD1, 0x22, 0x5A, 0xAA, 0x66, 0xB7, 0x4B, 0x59, 0xBF, 0xD0, 0x63, 0xEA, 0xFF, 0xE0, 0x54, 0x97, 0x7D,
+            0xE5, 0xD3, 0x1B,
+        ]
+        guard case .tcp(let segment) = PacketDecoder.decode(outer(108, [4, 0, 0, 2] + dynamic), linkType: .ethernet) else {
+            return XCTFail("\(PacketDecoder.decode(outer(108, [4, 0, 0, 2] + dynamic), linkType: .ethernet))")
+        }
+        XCTAssertEqual(segment.source.description, "10.0.0.1:40000")
+        XCTAssertEqual(segment.flags, [.psh, .ack])
+        XCTAssertEqual(segment.payloadLength, 100)
+    }
+
+    /// Data that is not DEFLATE, or that would inflate past the largest IP packet (a
+    /// "zip bomb": one byte, then copies of it 258 at a time), is "not TCP", in bounded time
+    /// and memory.
+    func testIPCompThatDoesNotInflateIsNotTCP() {
+        XCTAssertEqual(PacketDecoder.decode(outer(108, [4, 0, 0, 2, 0xFF, 0xFF, 0xFF]), linkType: .ethernet), .skipped(.notTCP))
+        func bomb(copies: Int) -> [UInt8] {
+            var bits: [Bool] = [true, true, false]  // Final block, fixed codes (type 1, low bit first).
+            func code(_ value: Int, _ count: Int) { for shift in (0..<count).reversed() { bits.append(value >> shift & 1 == 1) } }
+            code(0x30 + 0x45, 8)  // The literal 0x45.
+            for _ in 0..<copies { code(0xC5, 8); code(0, 5) }  // Length 258 (symbol 285), distance 1.
+            code(0, 7)  // End of block.
+            var bytes = [UInt8](repeating: 0, count: (bits.count + 7) / 8)
+            for (index, bit) in bits.enumerated() where bit { bytes[index / 8] |= 1 << UInt8(index % 8) }
+            return bytes
+        }
+        // 51,601 bytes inflate: TCP (next header 6) made of 0x45 bytes, whose data offset is impossible.
+        XCTAssertEqual(PacketDecoder.decode(outer(108, [6, 0, 0, 2] + bomb(copies: 200)), linkType: .ethernet), .skipped(.malformed))
+        // 77,401 bytes would be more than any IP packet holds: not inflated.
+        XCTAssertEqual(PacketDecoder.decode(outer(108, [6, 0, 0, 2] + bomb(copies: 300)), linkType: .ethernet), .skipped(.notTCP))
+    }
+
     /// Aruba access points tunnel 802.11 QoS data frames in GRE (0x8200); LLC/SNAP then IPv4.
     func testArubaGRECarriesIEEE80211() {
         let wlan: [UInt8] = [0x88, 0x01, 0, 0] + [UInt8](repeating: 0x02, count: 18) + [0x10, 0] + [0, 0]

@@ -59,12 +59,36 @@ final class HostileCaptureTests: XCTestCase {
             F.ethernet(type: 0x0800, F.ipv4(from: [1, 1, 1, 1], to: [2, 2, 2, 2], protocol: 17,
                 F.udp(from: 2152, to: 2152, [0x34, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0, 0, 0] + F.innerIPv6SYN))),
             F.ethernet(type: 0x8847, F.net32(100 << 12 | 0x100) + [0, 0, 0, 0] + syn),
+            ipComp,
         ]
         for frame in frames {
             for length in 0...frame.count {
                 let prefix = Array(frame.prefix(length))
                 _ = PacketDecoder.decode(prefix, linkType: .ethernet, originalLength: frame.count)
                 _ = PacketDecoder.decode(prefix, linkType: .ethernet)
+            }
+        }
+    }
+
+    /// IPv4 carrying IPComp with the inner SYN compressed by DEFLATE (fixed Huffman codes).
+    private var ipComp: [UInt8] {
+        let deflated: [UInt8] = [
+            0x73, 0x65, 0x60, 0xD0, 0x60, 0x60, 0x70, 0x60, 0x70, 0x60, 0x63, 0x60, 0xE0, 0x62, 0x60, 0x60, 0x04, 0x62, 0xA6,
+            0x39, 0x0E, 0x0C, 0x01, 0x0C, 0x0C, 0xCC, 0x2F, 0x18, 0x80, 0x20, 0x80, 0x49, 0x01, 0x44, 0x31, 0x00, 0x00,
+        ]
+        return F.ethernet(type: 0x0800, F.ipv4(from: [1, 1, 1, 1], to: [2, 2, 2, 2], protocol: 108, [4, 0, 0, 2] + deflated))
+    }
+
+    /// Every value of every byte of compressed data inflates, or fails to, without a trap:
+    /// the inflater checks its tables, distances and output limit.
+    func testEveryByteValueInCompressedDataInflatesWithoutTrapping() {
+        let frame = ipComp
+        XCTAssertNotEqual(PacketDecoder.decode(frame, linkType: .ethernet), .skipped(.notTCP))
+        for position in 38..<frame.count {
+            var damaged = frame
+            for value in 0...255 {
+                damaged[position] = UInt8(value)
+                _ = PacketDecoder.decode(damaged, linkType: .ethernet)
             }
         }
     }
