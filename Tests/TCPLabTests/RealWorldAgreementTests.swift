@@ -22,7 +22,8 @@ final class RealWorldAgreementTests: XCTestCase {
     static let findingsGoal = 99.0
 
     func testEveryTCPSegmentOfThePublicCapturesAgreesWithTshark() throws {
-        let corpus = try PublicCaptures.locate()
+        let directory = try TestEnvironment.requireDirectoryNearPackage("shared/captures", holding: "tshark", "the public capture corpus")
+        let corpus = PublicCaptures(directory: directory)
         // tshark tells which IP header is the inner one where a frame has both families.
         try TestEnvironment.requireTool("tshark")
         let files = try corpus.files()
@@ -151,7 +152,7 @@ final class CraftedAgreementTests: XCTestCase {
 }
 
 /// The corpus folder: `shared/captures` beside the repository (CI clones the repository
-/// with `shared/` next to it), found by walking up from this file.
+/// with `shared/` next to it), or beside a directory above it.
 private struct PublicCaptures {
     let directory: URL
 
@@ -159,18 +160,6 @@ private struct PublicCaptures {
         let name: String
         let capture: String
         let table: URL
-    }
-
-    static func locate() throws -> PublicCaptures {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-            let candidate = directory.appendingPathComponent("shared/captures")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("tshark").path) {
-                return PublicCaptures(directory: candidate)
-            }
-        }
-        throw XCTSkip("no shared/captures (with its tshark tables) beside the repository or above it: the public capture corpus is not here")
     }
 
     /// Every capture with a tshark table, by name.
