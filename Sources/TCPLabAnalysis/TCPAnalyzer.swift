@@ -95,13 +95,13 @@ public final class TCPAnalyzer {
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
-        guard let front = queue.first else {
+        guard !queue.isEmpty else {
             return unsummarised.popLast().map { .connection($0.summary()) }
         }
-        guard front.isFinal else { return nil }
-        queue.removeFirst()
+        // Look at the flag in place and move the record out, rather than copy it first.
+        guard queue[queue.startIndex].isFinal else { return nil }
         queueStart += 1
-        return front.event
+        return queue.removeFirst().event
     }
 
     // MARK: Connections

@@ -152,7 +152,7 @@ final class CraftedAgreementTests: XCTestCase {
 }
 
 /// The corpus folder: `shared/captures` beside the repository (CI clones the repository
-/// with `shared/` next to it), found by walking up from this file.
+/// with `shared/` next to it), or beside a directory above it.
 private struct PublicCaptures {
     let directory: URL
 
