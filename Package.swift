@@ -19,6 +19,7 @@
 //                   and the layout of its events.
 //   TCPLabKernelLog the kernel's own log of a namespace's TCP sockets, recorded with eBPF.
 //   TCPLabSocket    real TCP sockets with deadlines (poll), typed options and errors.
+//   TCPLabPeer      the scripted peer: segments crafted by hand through a TUN device.
 //   TCPLabEngine    lab files (YAML), the runner, results; the built-in labs embedded.
 //   tcplab          the command-line tool.
 //   EmbedLabs       build plugin: compiles Labs/*.yaml into the engine, so an installed
@@ -82,11 +83,12 @@ let package = Package(
             dependencies: ["CBPF", "CTCPLabKernelLog", "TCPLabSystem", "TCPLabPacket", "TCPLabAnalysis"]
         ),
         .target(name: "TCPLabSocket", dependencies: ["TCPLabSystem", "TCPLabPacket"]),
+        .target(name: "TCPLabPeer", dependencies: ["CTCPLabShims", "TCPLabSystem", "TCPLabPacket"]),
         .target(
             name: "TCPLabEngine",
             dependencies: [
                 "TCPLabAnalysis", "TCPLabCapture", "TCPLabIsolation", "TCPLabKernel", "TCPLabKernelLog", "TCPLabPacket",
-                "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
+                "TCPLabPeer", "TCPLabReport", "TCPLabSocket", "TCPLabSystem",
                 .product(name: "Yams", package: "Yams"),
             ],
             plugins: ["EmbedLabs"]
@@ -111,7 +113,7 @@ let package = Package(
             name: "TCPLabTests",
             dependencies: [
                 "TCPLabCapture", "TCPLabAnalysis", "TCPLabReport", "TCPLabPacket", "TCPLabSystem", "TCPLabIsolation",
-                "TCPLabKernel", "TCPLabKernelLog", "TCPLabSocket", "TCPLabEngine",
+                "TCPLabKernel", "TCPLabKernelLog", "TCPLabSocket", "TCPLabEngine", "TCPLabPeer",
             ]
         ),
     ]

@@ -14,7 +14,8 @@ public struct AnnotatedSegment: Sendable {
     public var sender: Side
     /// Sequence number relative to the sender's initial sequence number (the SYN is 0).
     public var relativeSequence: UInt32
-    /// Acknowledgment number relative to the receiver's initial sequence number; 0 without ACK.
+    /// Acknowledgment number relative to the receiver's initial sequence number; without
+    /// the ACK flag, the field as it is on the wire (as tshark shows it).
     public var relativeAcknowledgment: UInt32
     /// The advertised window in bytes, scaled by the negotiated window scale.
     public var window: UInt32
@@ -30,6 +31,10 @@ public struct AnnotatedSegment: Sendable {
     public var clientText: String
     /// The server endpoint as text.
     public var serverText: String
+    /// The client's move on this segment by ``TransitionTable``, if it took a row.
+    public var clientTransition: EndpointTransition? = nil
+    /// The server's move on this segment, if it took a row.
+    public var serverTransition: EndpointTransition? = nil
 
     /// The sender as text.
     public var sourceText: String { sender == .client ? clientText : serverText }
@@ -42,7 +47,10 @@ public struct AnnotatedSegment: Sendable {
     /// The annotation as one line: labels and both states, as written to pcapng comments.
     public var comment: String {
         let text = labels.map(\.description).joined(separator: ", ")
-        return "stream \(stream): \(text.isEmpty ? "segment" : text); client \(clientState), server \(serverState)"
+        var comment = "stream \(stream): \(text.isEmpty ? "segment" : text); client \(clientState), server \(serverState)"
+        if let clientTransition { comment += "; client \(clientTransition)" }
+        if let serverTransition { comment += "; server \(serverTransition)" }
+        return comment
     }
 }
 

@@ -20,8 +20,12 @@ final class Connection {
     var fromClient = FlowState()
     var fromServer = FlowState()
 
-    /// Set when the capture starts after the handshake.
-    let joinedMidstream: Bool
+    /// Set when the capture starts after the handshake (cleared if it opens again).
+    var joinedMidstream: Bool
+    /// No SYN showed who opened the connection: the roles were guessed from the ports.
+    let rolesGuessed: Bool
+    /// How often the connection opened again on the same four-tuple after a reset.
+    var reopenings = 0
     var lastSYNTime: Int64 = 0
     var initialRoundTrip: Int64 = 0
     var simultaneousOpen = false
@@ -45,8 +49,12 @@ final class Connection {
     var question: Question?
     var waitingRecords: [Int] = []
 
-    init(stream: Int, client: Endpoint, server: Endpoint, joinedMidstream: Bool, frame: Int, time: Int64) {
+    init(
+        stream: Int, client: Endpoint, server: Endpoint, joinedMidstream: Bool, rolesGuessed: Bool = false,
+        frame: Int, time: Int64
+    ) {
         self.stream = stream
+        self.rolesGuessed = rolesGuessed
         self.client = client
         self.server = server
         self.clientText = client.description
@@ -63,6 +71,33 @@ final class Connection {
     }
 
     func side(of endpoint: Endpoint) -> Side { endpoint == client ? .client : .server }
+
+    /// Starts the lifecycle again after a reset, for a new handshake on the same four-tuple
+    /// (tshark keeps such a handshake in the same stream when the SYN repeats the first
+    /// one's sequence number, and takes a SYN-ACK's new number as the side's base).
+    ///
+    /// Both sides forget what they sent and received; the sequence analysis and the
+    /// relative numbering carry on. A SYN-ACK answers a SYN: its sender received that SYN,
+    /// whose sequence number is one below the SYN-ACK's acknowledgment number.
+    func reopen(bySYNACK synACK: TCPSegment?) {
+        fromClient.resetLifecycle()
+        fromServer.resetLifecycle()
+        joinedMidstream = false
+        simultaneousOpen = false
+        handshakeCompleted = false
+        resetBy = nil
+        refused = false
+        firstToClose = nil
+        halfClose = false
+        simultaneousClose = false
+        threeWayClose = false
+        reopenings &+= 1
+        if let synACK {
+            fromClient.sentSYN = true
+            fromClient.initialSequence = synACK.acknowledgmentNumber &- 1
+            fromServer.receivedSYN = true
+        }
+    }
 
     var clientState: TCPState { fromClient.state(as: .client) }
     var serverState: TCPState { fromServer.state(as: .server) }
@@ -108,6 +143,7 @@ final class Connection {
         }
         return ConnectionSummary(
             stream: stream, client: client, server: server, opening: opening, ending: ending,
+            rolesGuessed: rolesGuessed, reopenings: reopenings,
             timeWait: timeWait, firstToClose: firstToClose,
             handshakeRoundTrip: handshakeCompleted && initialRoundTrip > 0 ? initialRoundTrip : nil,
             bytesFromClient: fromClient.bytes, bytesFromServer: fromServer.bytes,

@@ -167,7 +167,9 @@ public struct ConnectionHistory: Sendable {
     }
 
     private mutating func append(_ letter: Character, _ fromOriginator: Bool) {
-        letters.append(fromOriginator ? letter : Character(letter.lowercased()))
+        // Every letter is ASCII: lower case is one bit away, with no String made for it.
+        guard let ascii = letter.asciiValue else { return }
+        letters.unicodeScalars.append(Unicode.Scalar(fromOriginator ? ascii : ascii | 0x20))
     }
 
     /// Zeek's `UpdateStateMachine`, reduced to the transitions that decide `conn_state`.

@@ -51,7 +51,7 @@ public struct ConnectionRecord: Sendable {
     public var history: String
 
     /// Time from the first segment to the last, in nanoseconds.
-    public var duration: Int64 { lastTimestamp - firstTimestamp }
+    public var duration: Int64 { lastTimestamp.saturatingDifference(firstTimestamp) }
 
     /// What `side` sent.
     public func sent(by side: Side) -> Direction { side == .client ? fromClient : fromServer }

@@ -50,14 +50,21 @@ public struct ConnectionSummary: Sendable {
 
     /// Connection number (tshark's `tcp.stream`).
     public var stream: Int
-    /// The side that sent the first SYN.
+    /// The side that sent the first SYN (or, with no SYN captured, the guess in
+    /// ``rolesGuessed``).
     public var client: Endpoint
     /// The other side.
     public var server: Endpoint
-    /// How it opened.
+    /// How it opened (the last time, if it opened again after a reset).
     public var opening: Opening
     /// How it ended.
     public var ending: Ending
+    /// The capture shows no SYN, so client and server were guessed from the ports: the
+    /// lower port (a well-known port, typically) is taken as the server's.
+    public var rolesGuessed: Bool
+    /// How often the connection opened again on the same four-tuple after a reset, in the
+    /// same stream (a SYN sent again after an RST, or a SYN-ACK with a new sequence number).
+    public var reopenings: Int
     /// The side that closed first, and so holds TIME-WAIT (both, after a simultaneous close).
     public var timeWait: [Side]
     /// Which side sent the first FIN, if any.

@@ -13,7 +13,10 @@ import TCPLabPacket
 /// acknowledged) is reported once the capture has moved ``retirementDelay`` past its last
 /// segment, so stragglers (a resent FIN, a late ACK) still count; at ``finish()`` every
 /// connection left is reported, finished or not, by the time of its last segment.
-public final class ConnectionTracker {
+///
+/// A value type: held in a local variable, updating it costs no exclusivity check, which
+/// on a class's stored properties would cost more than the tracking itself.
+public struct ConnectionTracker {
     /// Connections found.
     public private(set) var connectionCount = 0
     /// TCP segments seen.
@@ -24,7 +27,7 @@ public final class ConnectionTracker {
     public let retirementDelay: Int64
 
     /// Where each remembered connection is in `slots`.
-    private var connections: [ConnectionKey: Int] = [:]
+    private var connections: [TrackerKey: Int] = [:]
     /// The connections, as values, so that updating one costs no reference counting or
     /// exclusivity check; retired slots are reused.
     private var slots: ContiguousArray<TrackedConnection> = []
@@ -40,10 +43,11 @@ public final class ConnectionTracker {
         let (seconds, attoseconds) = retirementDelay.components
         self.retirementDelay = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
         connections.reserveCapacity(1 << 16)
+        slots.reserveCapacity(1 << 14)
     }
 
     /// Takes one decoded frame captured at `timestamp` (nanoseconds since the epoch).
-    public func process(_ decoded: DecodedPacket, timestamp: Int64) {
+    public mutating func process(_ decoded: DecodedPacket, timestamp: Int64) {
         switch decoded {
         case .tcp(let segment): process(segment, timestamp: timestamp)
         case .skipped(let reason): skipped[reason, default: 0] += 1
@@ -51,13 +55,13 @@ public final class ConnectionTracker {
     }
 
     /// Takes one TCP segment captured at `timestamp`.
-    public func process(_ segment: TCPSegment, timestamp: Int64) {
+    public mutating func process(_ segment: TCPSegment, timestamp: Int64) {
         if lastSweep == .min || timestamp &- lastSweep >= 1_000_000_000 {
             retireFinished(now: timestamp)
             lastSweep = timestamp
         }
         segmentCount += 1
-        let key = ConnectionKey(segment.source, segment.destination)
+        let key = TrackerKey(segment.source, segment.destination)
         if let slot = connections[key] {
             if !slots[slot].isReplaced(by: segment) {
                 slots[slot].take(segment, time: timestamp)
@@ -84,17 +88,19 @@ public final class ConnectionTracker {
     }
 
     /// Ends the input: every connection still remembered becomes ready.
-    public func finish() {
-        let left = connections.values.map { slots[$0] }.sorted { ($0.lastTime, $0.stream) < ($1.lastTime, $1.stream) }
+    public mutating func finish() {
+        // Sort slot numbers, not the connections: they are large values.
+        let left = connections.values.sorted { (slots[$0].lastTime, slots[$0].stream) < (slots[$1].lastTime, slots[$1].stream) }
+        ready.reserveCapacity(ready.count + left.count)
+        for slot in left { ready.append(slots[slot].record()) }
         connections.removeAll()
         slots.removeAll()
         freeSlots.removeAll()
-        ready.append(contentsOf: left.map { $0.record() })
     }
 
     /// The next connection whose record is final, in the order connections ended; nil if
     /// none is ready yet.
-    public func nextRecord() -> ConnectionRecord? {
+    public mutating func nextRecord() -> ConnectionRecord? {
         guard readyStart < ready.count else {
             if readyStart > 0 {
                 ready.removeAll(keepingCapacity: true)
@@ -106,8 +112,8 @@ public final class ConnectionTracker {
         return ready[readyStart]
     }
 
-    private func retireFinished(now: Int64) {
-        var done: [(key: ConnectionKey, slot: Int)] = []
+    private mutating func retireFinished(now: Int64) {
+        var done: [(key: TrackerKey, slot: Int)] = []
         for (key, slot) in connections where slots[slot].isFinished && now &- slots[slot].lastTime > retirementDelay {
             done.append((key, slot))
         }
@@ -117,6 +123,30 @@ public final class ConnectionTracker {
             connections[key] = nil
             ready.append(slots[slot].record())
             freeSlots.append(slot)
+        }
+    }
+}
+
+/// A connection's 4-tuple, the same whichever way a segment travels, hashed as one folded
+/// word: the tracker looks one up per segment, and feeding the hasher the four fields one by
+/// one costs more than all the tracking.
+struct TrackerKey: Hashable {
+    let low: Endpoint
+    let high: Endpoint
+
+    init(_ a: Endpoint, _ b: Endpoint) {
+        if a < b { low = a; high = b } else { low = b; high = a }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let ports = UInt64(low.port) << 16 | UInt64(high.port)
+        hasher.combine(TrackerKey.fold(low.address) &* 0x9E37_79B9_7F4A_7C15 ^ TrackerKey.fold(high.address) ^ ports << 32)
+    }
+
+    private static func fold(_ address: IPAddress) -> UInt64 {
+        switch address {
+        case .v4(let value): return UInt64(value)
+        case .v6(let high, let low): return high &* 0xC2B2_AE3D_27D4_EB4F ^ low
         }
     }
 }

@@ -16,6 +16,9 @@ extension FlowState {
         let flags = segment.flags
         let window = UInt32(segment.window)
         let synFinRst = !flags.isDisjoint(with: [.syn, .fin, .rst])
+        // tshark counts SYN and FIN as one between them: a segment with both (every flag set)
+        // still advances by its payload plus one.
+        let sequenceLength = length &+ (flags.isDisjoint(with: [.syn, .fin]) ? 0 : 1)
         var found: AnalysisFlags = []
 
         checks: do {
@@ -41,7 +44,7 @@ extension FlowState {
                 break checks
             }
             if repeatsAck && window != 0 && window == self.window {
-                duplicateACKCount = duplicateACKCount == -1 ? 1 : duplicateACKCount + 1
+                duplicateACKCount = duplicateACKCount == -1 ? 1 : duplicateACKCount &+ 1
                 found.insert(.duplicateACK)
             }
         }
@@ -63,18 +66,19 @@ extension FlowState {
             if length > 1 && nextSequence &- 1 == seq { notAdvanced = false }
             if length > 0 && reverse.lastAcknowledgment != 0 && (seq &+ length).isAtOrBefore(reverse.lastAcknowledgment) {
                 found.insert(.spuriousRetransmission)
-            } else if notAdvanced && reverse.duplicateACKCount >= 2 && reverse.lastAcknowledgment == seq
-                && time - reverse.lastAcknowledgmentTime < 20_000_000 {
+            } else if notAdvanced && reverse.duplicateACKCount.isTwoOrMoreUnsigned && reverse.lastAcknowledgment == seq
+                && FlowState.elapsed(from: reverse.lastAcknowledgmentTime, to: time) < 20_000_000 {
                 found.insert(.fastRetransmission)
-            } else if notAdvanced && time - nextSequenceTime < (initialRoundTrip == 0 ? 3_000_000 : initialRoundTrip)
-                && nextSequence != seq &+ segment.sequenceLength {
+            } else if notAdvanced
+                && FlowState.elapsed(from: nextSequenceTime, to: time) < UInt64(bitPattern: initialRoundTrip == 0 ? 3_000_000 : initialRoundTrip)
+                && nextSequence != seq &+ sequenceLength {
                 found.insert(.outOfOrder)
             } else if notAdvanced {
                 found.insert(.retransmission)
             }
         }
 
-        let next = seq &+ segment.sequenceLength
+        let next = seq &+ sequenceLength
         if (next.isAfter(nextSequence) || nextSequence == 0) && !found.contains(.zeroWindowProbe) {
             nextSequence = next
             nextSequenceTime = time
@@ -89,4 +93,21 @@ extension FlowState {
         lastAnalysis = found
         return found
     }
+}
+
+extension FlowState {
+    /// Nanoseconds from `earlier` to `later` as tshark's unsigned `guint64` arithmetic has
+    /// them: wrapping, so a time that goes backwards (or a hostile file's extremes) gives a
+    /// huge value rather than a negative one or an overflow trap.
+    @inline(__always)
+    static func elapsed(from earlier: Int64, to later: Int64) -> UInt64 {
+        UInt64(bitPattern: later &- earlier)
+    }
+}
+
+extension Int32 {
+    /// `dupacknum >= 2` as tshark compares it: the counter is a `guint32`, so the -1 that
+    /// marks "ACKed unseen segment" counts as huge, not as less than two.
+    @inline(__always)
+    var isTwoOrMoreUnsigned: Bool { UInt32(bitPattern: self) >= 2 }
 }

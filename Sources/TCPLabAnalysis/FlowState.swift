@@ -17,7 +17,10 @@ struct FlowState {
     // Sequence analysis, mirroring Wireshark's per-direction `tcp_flow`.
     var nextSequence: UInt32 = 0
     var lastAcknowledgment: UInt32 = 0
-    var window: UInt32 = 0
+    /// The last raw window this side advertised; UInt32.max (no window can be that large)
+    /// until it sends, as tshark starts it, so nothing is a zero-window probe before the
+    /// peer has advertised a window.
+    var window: UInt32 = .max
     var highestSequenceToBeAcknowledged: UInt32 = 0
     /// -1 after an ACK of unseen data; otherwise the duplicate ACKs in a row.
     var duplicateACKCount: Int32 = 0
@@ -41,24 +44,28 @@ struct FlowState {
     var closedFirst = false
     var aborted = false
 
-    /// The RFC 9293 state these events put the side in.
+    /// The side's RFC 9293 state, as ``TransitionTable`` moved it; nil before the first move.
+    var tableState: TCPState?
+
+    /// The RFC 9293 state the table's rows put the side in (``TCPStateMachine``). Before
+    /// any row, a client has no connection (CLOSED) and a server is its listener (LISTEN).
     func state(as side: Side) -> TCPState {
-        if aborted { return .closed }
-        if !sentSYN {
-            // A server that has only received a SYN has not answered yet: its listener is
-            // still the only socket, in LISTEN.
-            return side == .server ? .listen : .closed
-        }
-        if !receivedSYN { return .synSent }
-        if !synAcknowledged { return .synReceived }
-        switch (sentFIN, receivedFIN) {
-        case (false, false): return .established
-        case (true, false): return finAcknowledged ? .finWait2 : .finWait1
-        case (false, true): return .closeWait
-        case (true, true):
-            if closedFirst { return finAcknowledged ? .timeWait : .closing }
-            return finAcknowledged ? .closed : .lastAck
-        }
+        tableState ?? (side == .server ? .listen : .closed)
+    }
+
+    /// Forgets the lifecycle events (not the sequence analysis), for a connection that opens
+    /// again after a reset.
+    mutating func resetLifecycle() {
+        initialSequence = 0
+        finSequence = 0
+        sentSYN = false
+        synAcknowledged = false
+        receivedSYN = false
+        sentFIN = false
+        finAcknowledged = false
+        receivedFIN = false
+        closedFirst = false
+        aborted = false
     }
 
     /// Marks the handshake as already done, for a connection first seen after it.
@@ -66,5 +73,6 @@ struct FlowState {
         sentSYN = true
         receivedSYN = true
         synAcknowledged = true
+        tableState = .established
     }
 }

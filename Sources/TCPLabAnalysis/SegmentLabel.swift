@@ -50,6 +50,10 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
     case ackedUnseenSegment
     /// An acknowledgment with no data and nothing else to say.
     case pureACK
+    /// No control bit at all (not even ACK): a probe, as scanners send ("null scan").
+    case noFlags
+    /// SYN together with FIN or RST, which no endpoint following RFC 9293 sends.
+    case contradictoryFlags
 
     /// The label's text, as printed.
     public var description: String {
@@ -79,6 +83,8 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
         case .previousSegmentNotCaptured: return "previous segment not captured"
         case .ackedUnseenSegment: return "ACKed unseen segment"
         case .pureACK: return "pure ACK"
+        case .noFlags: return "no flags"
+        case .contradictoryFlags: return "SYN with FIN or RST"
         }
     }
 }

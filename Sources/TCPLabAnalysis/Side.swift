@@ -1,6 +1,8 @@
 /// Which end of a connection: the client sent the first SYN, the server answered it.
 ///
-/// With no SYN in the capture, the client is the side that sent the first segment seen.
+/// With no SYN in the capture, the roles are guessed from the ports: the lower port (a
+/// well-known port, typically) is the server's; with equal ports, the first sender is the
+/// client. ``ConnectionSummary/rolesGuessed`` says when.
 public enum Side: String, Hashable, Sendable, CustomStringConvertible {
     /// The active opener.
     case client

@@ -7,11 +7,16 @@ extension TCPAnalyzer {
     func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
         let (connection, reused) = connection(for: segment, frame: frame, time: time)
         let sender = connection.side(of: segment.source)
+        let repeatsSYN = reopenIfNewHandshake(connection, segment, sender: sender)
         var annotated: AnnotatedSegment
         if sender == .client {
-            annotated = annotate(segment, sender: sender, connection, &connection.fromClient, &connection.fromServer, frame: frame, time: time)
+            annotated = annotate(
+                segment, sender: sender, connection, &connection.fromClient, &connection.fromServer,
+                frame: frame, time: time, repeatsSYN: repeatsSYN)
         } else {
-            annotated = annotate(segment, sender: sender, connection, &connection.fromServer, &connection.fromClient, frame: frame, time: time)
+            annotated = annotate(
+                segment, sender: sender, connection, &connection.fromServer, &connection.fromClient,
+                frame: frame, time: time, repeatsSYN: repeatsSYN)
         }
         if reused { annotated.analysis.insert(.reusedPorts) }
         connection.lastFrame = frame
@@ -24,7 +29,7 @@ extension TCPAnalyzer {
         if let resolution { settle(connection, answer: resolution) }
         // Does it open one?
         if connection.question == nil {
-            if annotated.labels.contains(.handshakeSYN) && !connection.fromServer.sentSYN {
+            if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
                 connection.question = .synAnswer
             } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
@@ -33,15 +38,39 @@ extension TCPAnalyzer {
         append(Record(event: .segment(annotated, context: context), owner: connection, isFinal: true))
     }
 
+    /// Starts the connection's lifecycle again when, after a reset, the client sends its SYN
+    /// again or the server answers with a SYN-ACK: a new handshake on the same four-tuple
+    /// that tshark keeps in the same stream. Returns whether the segment repeats the SYN
+    /// the client sent before (same sequence number), so it is labelled as sent again.
+    private func reopenIfNewHandshake(_ connection: Connection, _ segment: TCPSegment, sender: Side) -> Bool {
+        let flags = segment.flags
+        guard flags.contains(.syn), connection.fromClient.aborted, !TCPAnalyzer.hasContradictoryFlags(flags) else { return false }
+        let bareSYN = !flags.contains(.ack)
+        guard bareSYN ? sender == .client : sender == .server else { return false }
+        let repeats = bareSYN && connection.fromClient.sentSYN && connection.fromClient.initialSequence == segment.sequenceNumber
+        if connection.question != nil { settle(connection, answer: nil) }
+        connection.reopen(bySYNACK: bareSYN ? nil : segment)
+        return repeats
+    }
+
+    /// SYN with FIN or RST: no endpoint following RFC 9293 sends these (scanners do).
+    static func hasContradictoryFlags(_ flags: TCPFlags) -> Bool {
+        flags.contains(.syn) && !flags.isDisjoint(with: [.fin, .rst])
+    }
+
     private func annotate(
         _ segment: TCPSegment, sender: Side, _ connection: Connection,
-        _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64
+        _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64, repeatsSYN: Bool
     ) -> AnnotatedSegment {
         let flags = segment.flags
         let seq = segment.sequenceNumber
         let ack = segment.acknowledgmentNumber
         let length = segment.payloadLength
 
+        // A SYN-ACK whose sequence number is not the side's base opens anew: tshark takes
+        // its number as the base (and notes the port numbers as reused).
+        let rebased = flags.contains(.syn) && flags.contains(.ack) && forward.hasBaseSequence && seq != forward.baseSequence
+        if rebased { forward.baseSequence = seq }
         // Relative numbering bases (tshark: a SYN's own number, otherwise one below the first seen).
         if !forward.hasBaseSequence {
             forward.baseSequence = flags.contains(.syn) ? seq : seq &- 1
@@ -53,7 +82,8 @@ extension TCPAnalyzer {
         }
         let previousAck = forward.lastAcknowledgment
         let previousWindow = forward.window
-        let analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
+        var analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
+        if rebased { analysis.insert(.reusedPorts) }
         var window = UInt32(segment.window)
         if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
         if let shift = segment.options.windowScale { forward.windowScale = Int8(min(shift, 14)) }
@@ -68,15 +98,23 @@ extension TCPAnalyzer {
             if !flags.contains(.ack) { connection.lastSYNTime = time }
         }
         if flags.intersection([.syn, .ack]) == .ack && connection.lastSYNTime != 0 && connection.initialRoundTrip == 0 {
-            connection.initialRoundTrip = time - connection.lastSYNTime
+            connection.initialRoundTrip = time.saturatingDifference(connection.lastSYNTime)
         }
 
         // Teaching labels, from the findings and from what each side had done before.
         var labels = SegmentLabels()
         let acks: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
         let isRetransmission = !analysis.isDisjoint(with: .anyRetransmission)
-        let resentSYN = forward.sentSYN && seq == forward.initialSequence && !connection.joinedMidstream
-        if flags.contains(.syn) {
+        let resentSYN = repeatsSYN || (forward.sentSYN && seq == forward.initialSequence && !connection.joinedMidstream)
+        // A segment no endpoint would send is named for that, and moves no state: the
+        // capture cannot tell what the receiver made of it.
+        let contradictory = TCPAnalyzer.hasContradictoryFlags(flags)
+        let noFlags = flags.rawValue & 0x1FF == 0  // The nine control bits; reserved bits are no flag.
+        if contradictory {
+            labels.insert(.contradictoryFlags)
+        } else if noFlags {
+            labels.insert(.noFlags)
+        } else if flags.contains(.syn) {
             if flags.contains(.ack) {
                 labels.insert(resentSYN ? .synACKRetransmission : .handshakeSYNACK)
             } else if resentSYN {
@@ -91,7 +129,7 @@ extension TCPAnalyzer {
             && ack == reverse.initialSequence &+ 1 && !connection.joinedMidstream {
             labels.insert(.handshakeACK)
         }
-        if flags.contains(.rst) {
+        if flags.contains(.rst) && !contradictory {
             if !forward.sentSYN && reverse.sentSYN && !connection.joinedMidstream {
                 labels.insert(.rstRefused)
                 connection.refused = true
@@ -101,7 +139,7 @@ extension TCPAnalyzer {
             if connection.resetBy == nil && !connection.refused { connection.resetBy = sender }
         }
         let resentFIN = forward.sentFIN && seq &+ UInt32(truncatingIfNeeded: length) == forward.finSequence
-        if flags.contains(.fin) && !resentFIN {
+        if flags.contains(.fin) && !resentFIN && !contradictory {
             if reverse.sentFIN {
                 if acks(reverse.finSequence &+ 1) {
                     labels.insert(.finPassiveClose)
@@ -127,7 +165,7 @@ extension TCPAnalyzer {
                 labels.insert(.keepAlive)
             } else {
                 labels.insert(.data)
-                forward.bytes += UInt64(length)
+                forward.bytes &+= UInt64(truncatingIfNeeded: length)
             }
         } else {
             if probe {
@@ -158,9 +196,37 @@ extension TCPAnalyzer {
             && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
             labels.insert(.pureACK)
         }
+        let senderPreviousLabels = forward.lastLabels
         forward.lastLabels = labels
+        let moves = moveStates(segment, sender: sender, labels: labels, after: senderPreviousLabels, connection, &forward, &reverse)
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
+        if !contradictory {
+            recordLifecycle(of: segment, sender: sender, connection, &forward, &reverse, acks: acks)
+        }
+
+        // Without ACK, the acknowledgment field is shown as it is on the wire (as tshark does).
+        let relativeAck = flags.contains(.ack) ? ack &- reverse.baseSequence : ack
+        let clientFlow = sender == .client ? forward : reverse
+        let serverFlow = sender == .client ? reverse : forward
+        return AnnotatedSegment(
+            frame: frame, stream: connection.stream, timestamp: time, segment: segment, sender: sender,
+            relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
+            labels: labels, analysis: analysis,
+            clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
+            clientText: connection.clientText, serverText: connection.serverText,
+            clientTransition: sender == .client ? moves.sender : moves.receiver,
+            serverTransition: sender == .client ? moves.receiver : moves.sender)
+    }
+
+    /// What the segment changes in both sides' lifecycles: SYN and FIN sent and received,
+    /// acknowledged, or the connection reset.
+    private func recordLifecycle(
+        of segment: TCPSegment, sender: Side, _ connection: Connection,
+        _ forward: inout FlowState, _ reverse: inout FlowState, acks: (UInt32) -> Bool
+    ) {
+        let flags = segment.flags
+        let seq = segment.sequenceNumber
         if flags.contains(.syn) && !forward.sentSYN {
             forward.sentSYN = true
             forward.initialSequence = seq
@@ -180,7 +246,7 @@ extension TCPAnalyzer {
         }
         if flags.contains(.fin) && !forward.sentFIN {
             forward.sentFIN = true
-            forward.finSequence = seq &+ UInt32(truncatingIfNeeded: length)
+            forward.finSequence = seq &+ UInt32(truncatingIfNeeded: segment.payloadLength)
             forward.closedFirst = !(reverse.sentFIN && acks(reverse.finSequence &+ 1))
             reverse.receivedFIN = true
             if connection.firstToClose == nil { connection.firstToClose = sender }
@@ -189,16 +255,6 @@ extension TCPAnalyzer {
             forward.aborted = true
             reverse.aborted = true
         }
-
-        let relativeAck = flags.contains(.ack) ? ack &- reverse.baseSequence : 0
-        let clientFlow = sender == .client ? forward : reverse
-        let serverFlow = sender == .client ? reverse : forward
-        return AnnotatedSegment(
-            frame: frame, stream: connection.stream, timestamp: time, segment: segment, sender: sender,
-            relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
-            labels: labels, analysis: analysis,
-            clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
-            clientText: connection.clientText, serverText: connection.serverText)
     }
 
     /// Whether `segment` answers the connection's open question, and how.

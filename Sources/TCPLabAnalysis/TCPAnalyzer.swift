@@ -61,7 +61,7 @@ public final class TCPAnalyzer {
     public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: (any Sendable)? = nil) {
         precondition(!finished, "process(frame:...) after finish()")
         // Forget finished connections first, so a new SYN on a retired 4-tuple starts afresh.
-        if lastSweep == .min || timestamp - lastSweep >= 1_000_000_000 {
+        if lastSweep == .min || timestamp.saturatingDifference(lastSweep) >= 1_000_000_000 {
             retireFinishedConnections(now: timestamp)
             lastSweep = timestamp
         }
@@ -126,14 +126,19 @@ public final class TCPAnalyzer {
         }
         let client: Endpoint
         let server: Endpoint
-        if segment.flags.contains(.syn) && segment.flags.contains(.ack) {
+        let seesSYN = segment.flags.contains(.syn)
+        if seesSYN && segment.flags.contains(.ack) {
             (client, server) = (segment.destination, segment.source)
-        } else {
+        } else if seesSYN || segment.source.port >= segment.destination.port {
             (client, server) = (segment.source, segment.destination)
+        } else {
+            // No handshake to tell: the lower port (a well-known one, typically) is the
+            // server's, whichever side the capture caught first.
+            (client, server) = (segment.destination, segment.source)
         }
         let created = Connection(
             stream: connectionCount, client: client, server: server,
-            joinedMidstream: !segment.flags.contains(.syn), frame: frame, time: time)
+            joinedMidstream: !seesSYN, rolesGuessed: !seesSYN, frame: frame, time: time)
         connectionCount += 1
         connections[key] = created
         return (created, reused)
@@ -147,7 +152,7 @@ public final class TCPAnalyzer {
 
     private func retireFinishedConnections(now: Int64) {
         var done: [Connection] = []
-        for connection in connections.values where connection.isFinished && now - connection.lastTime > retirementDelay {
+        for connection in connections.values where connection.isFinished && now.saturatingDifference(connection.lastTime) > retirementDelay {
             done.append(connection)
         }
         for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection) }
@@ -192,6 +197,7 @@ public final class TCPAnalyzer {
                 updateRecord(number) {
                     if other == .client, $0.clientState == .closeWait { $0.clientState = .closing }
                     if other == .server, $0.serverState == .closeWait { $0.serverState = .closing }
+                    $0.reviseForCrossedFINs(other)
                 }
             }
         default:

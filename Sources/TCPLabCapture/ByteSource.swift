@@ -1,9 +1,12 @@
+import TCPLabPacket
 import TCPLabSystem
 
 /// Reads a file front to back in large chunks and hands out byte ranges without copying.
 ///
 /// Each refill makes a new chunk array (carrying over the unread tail), so slices handed out
-/// earlier stay valid and memory stays at about two chunks whatever the file's size.
+/// earlier stay valid and memory stays at about two chunks whatever the file's size. Bytes
+/// are handed out only as ``ByteReader`` views or checked slices: nothing here indexes the
+/// chunk with a number the file chose.
 final class ByteSource {
     private let descriptor: FileDescriptor
     private let chunkSize: Int
@@ -14,20 +17,27 @@ final class ByteSource {
     private var chunkOffset = 0
     private var reachedEnd = false
 
+    /// The most bytes ``require(_:)`` will hold in memory at once; callers cap the lengths a
+    /// file declares well below it.
+    static let largestRequest = 64 << 20
+
     init(descriptor: FileDescriptor, chunkSize: Int = 1 << 20) {
         self.descriptor = descriptor
         self.chunkSize = chunkSize
     }
 
     /// File offset of the next unread byte.
-    var offset: Int { chunkOffset + position }
+    var offset: Int { chunkOffset &+ position }
 
     /// Bytes available without reading more.
-    var available: Int { chunk.count - position }
+    var available: Int { chunk.count &- position }
 
     /// Makes at least `count` unread bytes available; false if the file ends first.
+    ///
+    /// A `count` outside 0...``largestRequest`` is refused (false) rather than allocated.
     func require(_ count: Int) throws(SystemCallError) -> Bool {
         if available >= count { return true }
+        guard count >= 0, count <= Self.largestRequest else { return false }
         if reachedEnd { return false }
         let tail = chunk[position...]
         let capacity = max(chunkSize, count + chunkSize / 2)
@@ -49,34 +59,44 @@ final class ByteSource {
             }
         }
         if let failure { throw failure }
-        chunkOffset += position
+        chunkOffset &+= position
         chunk = next
         position = 0
         return available >= count
     }
 
-    /// The next `count` bytes as a slice of the current chunk; call `require` first.
-    func take(_ count: Int) -> ArraySlice<UInt8> {
-        let slice = chunk[position..<position + count]
-        position += count
-        return slice
+    /// A view of the next `count` unread bytes, without consuming them; nil when fewer are
+    /// available (call ``require(_:)`` first).
+    func peek(_ count: Int) -> ByteReader? {
+        ByteReader(chunk[position...]).getSlice(at: 0, length: count)
     }
 
-    /// Skips `count` bytes; call `require` first.
-    func skip(_ count: Int) { position += count }
-
-    /// A 16-bit value `at` bytes past the read position, in the given byte order.
-    @inline(__always)
-    func uint16(at delta: Int, bigEndian: Bool) -> UInt16 {
-        let value = UInt16(chunk[position + delta]) | UInt16(chunk[position + delta + 1]) << 8
-        return bigEndian ? value.byteSwapped : value
+    /// The next `count` bytes, consumed; nil (and nothing consumed) when fewer are available.
+    func take(_ count: Int) -> ByteReader? {
+        guard let bytes = peek(count) else { return nil }
+        position &+= count
+        return bytes
     }
 
-    /// A 32-bit value `at` bytes past the read position, in the given byte order.
-    @inline(__always)
-    func uint32(at delta: Int, bigEndian: Bool) -> UInt32 {
-        let i = position + delta
-        let value = UInt32(chunk[i]) | UInt32(chunk[i + 1]) << 8 | UInt32(chunk[i + 2]) << 16 | UInt32(chunk[i + 3]) << 24
-        return bigEndian ? value.byteSwapped : value
+    /// Consumes `count` available bytes; false (and nothing consumed) when fewer are available.
+    func skip(_ count: Int) -> Bool {
+        guard count >= 0, count <= available else { return false }
+        position &+= count
+        return true
+    }
+
+    /// Consumes `count` bytes, reading through the file as needed but holding no more than
+    /// a chunk: how a block the reader does not use is passed over, however long it says it is.
+    /// False when the file ends first.
+    func discard(_ count: Int) throws(SystemCallError) -> Bool {
+        guard count >= 0 else { return false }
+        var remaining = count
+        while remaining > available {
+            remaining &-= available
+            position = chunk.count
+            guard try require(min(remaining, chunkSize)) else { return false }
+        }
+        position &+= remaining
+        return true
     }
 }

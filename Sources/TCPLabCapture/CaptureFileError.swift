@@ -20,13 +20,17 @@ public enum CaptureFileError: Error, Hashable, Sendable, CustomStringConvertible
     case badLength(afterFrames: Int, offset: Int, detail: String)
     /// A pcapng packet names an interface that no Interface Description Block described.
     case unknownInterface(index: Int, afterFrames: Int, offset: Int)
+    /// A packet whose time, with its interface's resolution and offset, lies outside the years
+    /// 1677 to 2262 (nanoseconds since 1970 in 64 bits).
+    case timestampOutOfRange(afterFrames: Int, offset: Int)
     /// A packet block before any Section Header Block, or a pcapng structure error.
     case malformed(afterFrames: Int, offset: Int, detail: String)
 
     /// How many frames were read before the problem; more than 0 means the file is damaged, not unusable.
     public var framesRead: Int {
         switch self {
-        case .truncated(let n, _), .badLength(let n, _, _), .unknownInterface(_, let n, _), .malformed(let n, _, _):
+        case .truncated(let n, _), .badLength(let n, _, _), .unknownInterface(_, let n, _), .malformed(let n, _, _),
+            .timestampOutOfRange(let n, _):
             return n
         default:
             return 0
@@ -58,6 +62,8 @@ public enum CaptureFileError: Error, Hashable, Sendable, CustomStringConvertible
             return "has a corrupt length at byte \(offset) (\(detail)), after \(frames) frame\(frames == 1 ? "" : "s")"
         case .unknownInterface(let index, let frames, let offset):
             return "has a packet at byte \(offset) for interface \(index), which the file never describes, after \(frames) frame\(frames == 1 ? "" : "s")"
+        case .timestampOutOfRange(let frames, let offset):
+            return "has a packet at byte \(offset) whose time is out of range (before 1677 or after 2262), after \(frames) frame\(frames == 1 ? "" : "s")"
         case .malformed(let frames, let offset, let detail):
             return "is malformed at byte \(offset) (\(detail)), after \(frames) frame\(frames == 1 ? "" : "s")"
         }

@@ -36,12 +36,12 @@ public final class CaptureFileReader {
         do {
             if try descriptor.isDirectory() { throw CaptureFileError.isDirectory }
             let source = ByteSource(descriptor: descriptor)
-            guard try source.require(4) else {
+            guard try source.require(4), let magicBytes = source.peek(4) else {
                 throw source.available == 0
                     ? CaptureFileError.empty
                     : CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk))
             }
-            let magic = source.uint32(at: 0, bigEndian: false)
+            let magic = magicBytes.getInteger(at: 0, endianness: .little, as: UInt32.self)
             switch magic {
             case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1:
                 let big = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1
@@ -100,47 +100,57 @@ public final class CaptureFileReader {
         }
     }
 
+    /// The byte order of the current file or section, for ``ByteReader``.
+    var endianness: ByteReader.Endianness { bigEndian ? .big : .little }
+
     // MARK: Classic pcap
 
+    /// The largest record a pcap file may hold, whatever snap length it claims: tshark's
+    /// WTAP_MAX_PACKET_SIZE_STANDARD (262144, also libpcap's MAXIMUM_SNAPLEN). A longer
+    /// record length is a corrupt length, not a reason to allocate.
+    static let largestPacket = 262_144
+
     private func readPcapHeader() throws {
-        guard try source.require(24) else { throw CaptureFileError.truncated(afterFrames: 0, offset: source.offset) }
-        let major = Int(source.uint16(at: 4, bigEndian: bigEndian))
-        let minor = Int(source.uint16(at: 6, bigEndian: bigEndian))
-        guard major == 2 else { throw CaptureFileError.unsupportedVersion(major: major, minor: minor) }
-        let snapshotLength = Int(source.uint32(at: 16, bigEndian: bigEndian))
+        guard try source.require(24), let header = source.take(24) else {
+            throw CaptureFileError.truncated(afterFrames: 0, offset: source.offset)
+        }
+        guard let major = header.getInteger(at: 4, endianness: endianness, as: UInt16.self),
+            let minor = header.getInteger(at: 6, endianness: endianness, as: UInt16.self),
+            let snapshotLength = header.getInteger(at: 16, endianness: endianness, as: UInt32.self),
+            let linkTypeAndFCS = header.getInteger(at: 20, endianness: endianness, as: UInt32.self)
+        else { throw CaptureFileError.truncated(afterFrames: 0, offset: 0) }
+        guard major == 2 else { throw CaptureFileError.unsupportedVersion(major: Int(major), minor: Int(minor)) }
         // The upper bits may carry FCS information; the link type is the low 16.
-        let linkType = LinkType(rawValue: source.uint32(at: 20, bigEndian: bigEndian) & 0xFFFF)
-        var interface = CaptureInterface(linkType: linkType, snapshotLength: snapshotLength)
+        var interface = CaptureInterface(linkType: LinkType(rawValue: linkTypeAndFCS & 0xFFFF), snapshotLength: Int(snapshotLength))
         if case .pcap(true, _) = format { interface.resolutionExponent = 9 }
         interfaces = [interface]
-        source.skip(24)
     }
 
     private func nextPcapRecord() throws -> CapturedPacket? {
-        guard try source.require(16) else {
+        guard try source.require(16), let header = source.peek(16) else {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
+        guard let seconds = header.getInteger(at: 0, endianness: endianness, as: UInt32.self),
+            let fraction = header.getInteger(at: 4, endianness: endianness, as: UInt32.self),
+            let capturedLength = header.getInteger(at: 8, endianness: endianness, as: UInt32.self),
+            let originalLength = header.getInteger(at: 12, endianness: endianness, as: UInt32.self)
+        else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset) }
         let interface = interfaces[0]
-        let seconds = Int64(source.uint32(at: 0, bigEndian: bigEndian))
-        let fraction = Int64(source.uint32(at: 4, bigEndian: bigEndian))
-        let capturedLength = Int(source.uint32(at: 8, bigEndian: bigEndian))
-        let originalLength = Int(source.uint32(at: 12, bigEndian: bigEndian))
-        let limit = max(interface.snapshotLength, 262_144)
-        guard capturedLength <= limit else {
+        guard capturedLength <= Self.largestPacket else {
             throw CaptureFileError.badLength(
                 afterFrames: framesRead, offset: source.offset + 8,
-                detail: "a record of \(capturedLength) bytes in a file whose snap length is \(interface.snapshotLength)")
+                detail: "a record of \(capturedLength) bytes; no packet is longer than \(Self.largestPacket)")
         }
         let recordOffset = source.offset
-        guard try source.require(16 + capturedLength) else {
+        guard try source.require(16 + Int(capturedLength)), source.skip(16), let data = source.take(Int(capturedLength)) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
-        source.skip(16)
-        let nanoseconds = interface.resolutionExponent == 9 ? fraction : fraction * 1000
+        // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
+        let nanoseconds = interface.resolutionExponent == 9 ? Int64(fraction) : Int64(fraction) * 1000
         return CapturedPacket(
-            timestamp: CaptureTimestamp(seconds: seconds, nanoseconds: nanoseconds),
+            timestamp: CaptureTimestamp(nanoseconds: Int64(seconds) * 1_000_000_000 + nanoseconds),
             linkType: interface.linkType, interfaceIndex: 0,
-            originalLength: max(originalLength, capturedLength), data: source.take(capturedLength))
+            originalLength: max(Int(originalLength), Int(capturedLength)), data: data.readableBytesView)
     }
 }

@@ -23,23 +23,46 @@ public struct CaptureInterface: Hashable, Sendable {
         self.name = name
     }
 
-    /// Converts a pcapng 64-bit timestamp in this interface's units to a capture time.
-    func timestamp(units: UInt64) -> CaptureTimestamp {
-        var nanoseconds: Int64
+    /// Converts a pcapng 64-bit timestamp in this interface's units to a capture time; nil
+    /// when it lies outside what nanoseconds in an Int64 can say (the years 1677 to 2262).
+    ///
+    /// All arithmetic is checked: the units, the resolution and the offset all come from the file.
+    func timestamp(units: UInt64) -> CaptureTimestamp? {
+        let exponent = resolutionExponent
+        let nanoseconds: UInt64
         if isBinaryResolution {
+            // units * 10^9 / 2^exponent, in 128 bits.
             let (high, low) = units.multipliedFullWidth(by: 1_000_000_000)
-            let shifted = resolutionExponent >= 64 ? 0 : (low >> UInt64(resolutionExponent)) | (resolutionExponent == 0 ? 0 : high << UInt64(64 - resolutionExponent))
-            nanoseconds = Int64(truncatingIfNeeded: shifted)
-        } else if resolutionExponent <= 9 {
-            nanoseconds = Int64(truncatingIfNeeded: units) &* CaptureInterface.powersOfTen[9 - resolutionExponent]
+            switch exponent {
+            case 0:
+                guard high == 0 else { return nil }
+                nanoseconds = low
+            case 1..<64:
+                guard high >> UInt64(exponent) == 0 else { return nil }
+                nanoseconds = low >> UInt64(exponent) | high << UInt64(64 - exponent)
+            case 64..<128:
+                nanoseconds = high >> UInt64(exponent - 64)
+            default:
+                nanoseconds = 0
+            }
+        } else if exponent <= 9 {
+            let (product, overflow) = units.multipliedReportingOverflow(by: CaptureInterface.powersOfTen[9 - exponent])
+            guard !overflow else { return nil }
+            nanoseconds = product
         } else {
-            let divisor = resolutionExponent - 9 < 19 ? CaptureInterface.powersOfTen[resolutionExponent - 9] : Int64.max
-            nanoseconds = Int64(truncatingIfNeeded: units / UInt64(divisor))
+            // Finer than nanoseconds: 10^(exponent - 9) units to the nanosecond; past 10^19 none reach one.
+            let index = exponent - 9
+            nanoseconds = index < CaptureInterface.powersOfTen.count ? units / CaptureInterface.powersOfTen[index] : 0
         }
-        return CaptureTimestamp(nanoseconds: nanoseconds &+ offsetSeconds &* 1_000_000_000)
+        guard nanoseconds <= UInt64(Int64.max) else { return nil }
+        let (offset, offsetOverflow) = offsetSeconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, sumOverflow) = Int64(nanoseconds).addingReportingOverflow(offset)
+        guard !offsetOverflow, !sumOverflow else { return nil }
+        return CaptureTimestamp(nanoseconds: total)
     }
 
-    private static let powersOfTen: [Int64] = (0...18).map { exponent in
-        (0..<exponent).reduce(Int64(1)) { value, _ in value * 10 }
+    /// 10^0 through 10^19, every power of ten a UInt64 holds.
+    private static let powersOfTen: [UInt64] = (0...19).map { exponent in
+        (0..<exponent).reduce(UInt64(1)) { value, _ in value * 10 }
     }
 }

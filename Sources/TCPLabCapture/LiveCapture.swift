@@ -241,3 +241,20 @@ public final class LiveCapture: @unchecked Sendable {
         return (result, Statistics(received: counters.ps_recv, dropped: counters.ps_drop, droppedByInterface: counters.ps_ifdrop))
     }
 }
+
+extension LiveCapture {
+    /// Removes and returns the packets captured so far, waiting up to `timeout` for the
+    /// first if there is none, so a long-running consumer (`tcplab watch`) keeps memory
+    /// bounded. Packets taken here are not returned again by ``packets`` or ``stop()``.
+    public func takePackets(waitingUpTo timeout: Duration) -> [CapturedPacket] {
+        let deadline = ContinuousClock.now + timeout
+        condition.lock()
+        defer { condition.unlock() }
+        while captured.isEmpty && loopError == nil {
+            if !condition.wait(until: deadline) { break }
+        }
+        let taken = captured
+        captured.removeAll(keepingCapacity: true)
+        return taken
+    }
+}

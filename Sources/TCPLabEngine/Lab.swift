@@ -1,6 +1,7 @@
 import TCPLabAnalysis
 import TCPLabIsolation
 import TCPLabPacket
+import TCPLabPeer
 import TCPLabSocket
 import TCPLabSystem
 
@@ -29,6 +30,9 @@ public struct Lab: Sendable {
     public var steps: [Step]
     /// What the annotated capture must show.
     public var capture: [CaptureExpectation]
+    /// Rows of RFC 9293's state table (``TransitionTable``) the lab means to reach; the
+    /// run fails when its capture does not traverse one.
+    public var reaches: [Reach] = []
     /// The lesson, shown with the results.
     public var lesson: String
 
@@ -41,7 +45,22 @@ public struct Lab: Sendable {
         /// Capabilities its calls are made without (dropped from the effective set for
         /// each call), as for a server that does not run as root.
         public var lacks: [Capability] = []
+        /// For a scripted peer (tcplab itself, through a TUN device): its end.
+        public var peer: PeerEnd? = nil
     }
+
+    /// A scripted peer's end of its connection (Labs/README.md, "A scripted peer").
+    public struct PeerEnd: Sendable {
+        /// Its address (192.0.2.1 or 2001:db8::1) and port.
+        public var address: Endpoint
+        /// The kernel socket it talks to; nil: learnt from the first segment the kernel sends it.
+        public var to: Endpoint?
+        /// Its initial sequence number; nil: a random one.
+        public var initialSequence: UInt32?
+    }
+
+    /// Whether any actor is a scripted peer.
+    public var hasPeer: Bool { actors.contains { $0.peer != nil } }
 
     /// A token bucket (tc-tbf(8)) on the namespace's lo: every segment waits its turn, so
     /// segments sent at nearly the same moment cross on the wire.
@@ -106,6 +125,8 @@ public struct Step: Sendable {
         case sysctl([Lab.Setting])
         /// Add nftables rules (nft commands, one per line) in the lab's namespace.
         case firewall(String)
+        /// A scripted peer sends a segment or expects one.
+        case peer(String, PeerStep)
     }
 }
 

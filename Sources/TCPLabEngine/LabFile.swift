@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
+import TCPLabPeer
 import TCPLabSocket
 import TCPLabSystem
 import Yams
@@ -39,6 +40,8 @@ private struct Parser {
     final class Budget {
         var spent = 0
     }
+    /// The actors that are scripted peers: their steps are segments, not socket calls.
+    var peers: Set<String> = []
 
     init(file: String) { self.file = file }
 
@@ -68,7 +71,7 @@ private struct Parser {
         } catch {
             throw LabFileError(file: file, line: 0, message: "not valid YAML: \(error)")
         }
-        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "lesson"], what: "a lab")
+        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "lesson"], what: "a lab")
         for required in ["title", "summary", "teaches", "actors", "steps", "lesson"] where top[required] == nil {
             throw error(root, "missing '\(required)' (a lab needs title, summary, teaches, actors, steps and lesson)")
         }
@@ -93,7 +96,8 @@ private struct Parser {
             actors.append(try actor(key, entry.value))
         }
         self.actors = actors.map(\.name)
-        sockets = Set(self.actors)
+        peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
         }
@@ -109,13 +113,15 @@ private struct Parser {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
             for item in items { capture.append(try captureExpectation(item)) }
         }
-        return Lab(
+        var lab = Lab(
             name: name, source: file,
             title: try string(top["title"]!.value, "title"),
             summary: try string(top["summary"]!.value, "summary"),
             teaches: try string(top["teaches"]!.value, "teaches"),
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
+        if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
+        return lab
     }
 
     // MARK: Steps
@@ -125,9 +131,10 @@ private struct Parser {
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
         if case .scalar = node { return Lab.Actor(name: name, description: try string(node, "actors.\(name)")) }
-        let fields = try mapping(node, allowed: ["description", "lacks"], what: "actor '\(name)'")
+        let fields = try mapping(node, allowed: ["description", "lacks", "peer", "to", "isn"], what: "actor '\(name)'")
         guard let description = fields["description"] else { throw error(node, "actor '\(name)' needs a 'description'") }
         var actor = Lab.Actor(name: name, description: try string(description.value, "description"))
+        actor.peer = try peerEnd(name, node, fields)
         if let lacks = fields["lacks"] {
             var names: [Node] = [lacks.value]
             if case .sequence(let items) = lacks.value { names = Array(items) }
@@ -140,6 +147,40 @@ private struct Parser {
             }
         }
         return actor
+    }
+
+    /// A scripted peer's end: `peer: 192.0.2.1:40000`, optionally `to: 192.0.2.2:8080` and
+    /// `isn: 1000`; nil for an actor without `peer`.
+    func peerEnd(_ name: String, _ node: Node, _ fields: Fields) throws(LabFileError) -> Lab.PeerEnd? {
+        guard let address = fields["peer"] else {
+            for key in ["to", "isn"] where fields[key] != nil {
+                throw error(fields[key]!.key, "'\(key)' belongs to a scripted peer: give actor '\(name)' a 'peer: ADDRESS:PORT' too")
+            }
+            return nil
+        }
+        if fields["lacks"] != nil { throw error(fields["lacks"]!.key, "a scripted peer makes no socket calls, so it lacks nothing") }
+        let text = try string(address.value, "peer")
+        let local = try endpoint(text, address.value)
+        let allowed = ScriptedPeer.peerAddresses
+        guard allowed.contains(local.address), local.port != 0 else {
+            throw error(address.value, "a peer's address is \(allowed.map { Endpoint(address: $0, port: 40000).description }.joined(separator: " or ")) with a port of its choosing (not 0): the TUN device routes only these to tcplab; not '\(text)'")
+        }
+        var end = Lab.PeerEnd(address: local)
+        if let to = fields["to"] {
+            let remote = try endpoint(try string(to.value, "to"), to.value)
+            let kernel = ScriptedPeer.kernelAddresses.compactMap { IPAddress(String($0.prefix { $0 != "/" })) }
+            guard kernel.contains(remote.address), remote.address.isIPv6 == local.address.isIPv6 else {
+                throw error(to.value, "a peer talks to the kernel's end of the TUN device, \(local.address.isIPv6 ? "[2001:db8::2]:PORT" : "192.0.2.2:PORT"); not '\(remote)'")
+            }
+            end.to = remote
+        }
+        if let isn = fields["isn"] {
+            guard let value = UInt32(try string(isn.value, "isn")) else {
+                throw error(isn.value, "'isn' is the peer's initial sequence number, 0 to 4294967295")
+            }
+            end.initialSequence = value
+        }
+        return end
     }
 
     /// A step, or the steps of a `repeat`, written out once per round.
@@ -201,6 +242,17 @@ private struct Parser {
             try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
         default:
+            if peers.contains(key) {
+                try refuse("expect"); try refuse("as"); try refuse("took")
+                let text = try string(entry.value, "a peer step")
+                let peerStep: PeerStep
+                do throws(PeerSyntaxError) {
+                    peerStep = try PeerStep(parsing: text)
+                } catch let problem {
+                    throw error(entry.value, "\(problem)")
+                }
+                return Step(line: line, action: .peer(key, peerStep), within: within, note: note)
+            }
             guard sockets.contains(key) else {
                 if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
                 throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")

@@ -6,6 +6,7 @@ import TCPLabSystem
 extension LabResult {
     /// Seconds with three decimals, "0.042", as the report prints times.
     public static func formatSeconds(_ seconds: Double) -> String {
+        if seconds < 0 && (seconds * 1000).rounded() < 0 { return "-" + formatSeconds(-seconds) }
         let milliseconds = Int((seconds * 1000).rounded())
         var fraction = String(milliseconds % 1000)
         while fraction.count < 3 { fraction = "0" + fraction }
@@ -22,6 +23,11 @@ extension LabResult {
                 .map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n")
         }
 
+        if let skipped {
+            try line(style.yellow("SKIP") + " \(name): \(skipped)")
+            try output.flush()
+            return
+        }
         try line(style.bold("━━ \(name): \(title) ━━"))
         try line(summary)
         try line()
@@ -125,9 +131,17 @@ extension LabResult {
         }
         let disagreements = kernelAgreement.filter { !$0.agrees }
         if !kernelAgreement.isEmpty {
-            let confirmed = kernelAgreement.filter { $0.agrees && $0.seenBy == "wire" }.count
-            let wire = kernelAgreement.filter { $0.seenBy == "wire" }.count
-            try line("  \(confirmed) of \(wire) state transitions on the wire confirmed by the kernel")
+            let wire = kernelAgreement.filter { $0.seenBy == "wire" }
+            let confirmed = wire.filter(\.confirmed).count
+            let unseen = wire.filter { $0.agrees && !$0.confirmed }
+            var text = "  \(confirmed) of \(wire.count) state transitions on the wire confirmed by the kernel"
+            if !unseen.isEmpty { text += "; \(unseen.count) it cannot see" }
+            let kernelOnly = kernelAgreement.filter { $0.seenBy == "kernel" && $0.agrees }.count
+            if kernelOnly > 0 { text += "; \(kernelOnly) kernel transitions explained by the lab's calls" }
+            try line(text)
+            for check in unseen {
+                try line(style.dim("  · \(check.socket) \(check.from) → \(check.to) (frame \(check.frame ?? 0)): \(check.verdict)"))
+            }
         }
         for check in disagreements {
             let frame = check.frame.map { " (frame \($0))" } ?? ""

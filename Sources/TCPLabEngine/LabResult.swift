@@ -41,6 +41,9 @@ public struct LabResult: Sendable, Encodable {
     public var error: String?
     /// Whether Ctrl-C (SIGINT) or SIGTERM stopped it.
     public var interrupted: Bool
+    /// Why the lab did not run, when this machine cannot run it (a scripted peer without
+    /// access to /dev/net/tun); nil when it ran. A skipped lab has not failed.
+    public var skipped: String? = nil
 
     /// The kernel's own log of the lab's sockets, recorded with eBPF while the capture ran.
     public var kernelLog: [KernelLogEntry] = []
@@ -52,6 +55,10 @@ public struct LabResult: Sendable, Encodable {
     /// log confirms it; then each kernel transition the wire does not explain.
     public var kernelAgreement: [TransitionCheck] = []
 
+    /// The kernel's IDs of the kernel log's BPF programs and links (not encoded): after
+    /// the run none of them may exist.
+    public var kernelLogObjects: (programs: [UInt32], links: [UInt32]) = ([], [])
+
     /// The analysis events (segments and connection summaries) for the ladder diagram.
     /// Not encoded: ``segments`` carries the same facts for JSON.
     public var events: [AnalysisEvent] = []
@@ -59,7 +66,7 @@ public struct LabResult: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
-        case segments, error, interrupted
+        case segments, error, interrupted, skipped
         case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
         case kernelAgreement = "transitions"
     }
@@ -167,10 +174,14 @@ public struct SegmentRecord: Sendable, Encodable {
     public var sender: String = "client"
     /// tshark's sequence-analysis findings, by tcp.analysis name.
     public var analysis: [String] = []
+    /// What the kernel log says of this very segment when the kernel dropped it after the
+    /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
+    /// never processed it, whatever the states above infer.
+    public var kernelDrop: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
-        case clientState = "client_state", serverState = "server_state"
+        case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
 }
 
@@ -218,10 +229,13 @@ public struct TransitionCheck: Sendable, Encodable {
     /// What the other view says: "confirmed by the kernel at 0.012 s", "explained by
     /// listen()", or what it showed instead.
     public var verdict: String
-    /// Whether the two views agree.
+    /// Whether the two views agree (a transition the log cannot see agrees, unconfirmed).
     public var agrees: Bool
+    /// Whether the kernel log saw it (for a wire transition) or the wire or a call explains
+    /// it (for a kernel transition).
+    public var confirmed: Bool
 
     enum CodingKeys: String, CodingKey {
-        case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees
+        case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
     }
 }

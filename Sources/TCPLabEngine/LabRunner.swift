@@ -4,6 +4,7 @@ import TCPLabIsolation
 import TCPLabKernel
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabPeer
 import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
@@ -57,7 +58,7 @@ public struct LabRunner {
             result.error = "\(error)"
         }
         result.seconds = started.duration(to: .now).inSeconds
-        result.passed = result.error == nil && !result.interrupted
+        result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
             && result.kernelAgreement.allSatisfy(\.agrees)
         return result
@@ -96,6 +97,8 @@ final class LabSession {
     var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
+    /// The scripted peer and its TUN device, for a lab with a peer actor.
+    var peer: ScriptedPeer?
     /// Where to learn and record whether the kernel log may run; nil: not recorded.
     var kernelLogAvailability: KernelLogAvailability?
     /// The kernel log while the capture runs.
@@ -117,9 +120,11 @@ final class LabSession {
 
     func run(capturePath: String?) {
         do {
+            if lab.hasPeer, try !startPeer() { return }
             try setUp()
             startKernelLog()
-            let capture = LiveCapture(interface: "lo", filter: "tcp")
+            // A peer's segments cross its TUN device, not lo: "any" sees both.
+            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp")
             try capture.start()
             self.capture = capture
             countersAtStart = try KernelCounters.read()
@@ -159,6 +164,8 @@ final class LabSession {
         } catch {
             result.error = (result.error.map { $0 + "; " } ?? "") + "capture: \(error)"
         }
+        // Stopped already with the capture, unless the lab ended before its capture began.
+        stopKernelLog()
     }
 
     /// Lists `steps` as not run (after a failure or an interruption).
@@ -215,14 +222,16 @@ final class LabSession {
         for socket in sockets.values { try? socket.socket?.close() }
         if let capture { _ = try? capture.stop() }
         capture = nil
-        if let kernelLog { kernelRecord = kernelLog.stop() }
-        kernelLog = nil
+        peer?.close()
+        peer = nil
+        stopKernelLog()
     }
 
     // MARK: Names
 
     func actorName(_ step: Step) -> String {
         if case .call(let socket, _, _, _) = step.action { return socket }
+        if case .peer(let actor, _) = step.action { return actor }
         return "lab"
     }
 
@@ -233,6 +242,7 @@ final class LabSession {
         case .check(let check): return "check \(check)"
         case .sysctl(let settings): return "sysctl " + settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
         case .firewall(let rules): return "firewall: " + rules.split(separator: "\n").joined(separator: "; ")
+        case .peer(_, let line): return line.text
         }
     }
 

@@ -42,9 +42,10 @@ extension LabSession {
     func finishCapture(path: String?) throws {
         guard let capture else { return }
         self.capture = nil
-        let (packets, statistics) = try capture.stop()
-        // The kernel log covers the capture's time, and a little more on both sides.
+        // The kernel log stops first: every transition it holds was caused by a packet the
+        // capture already has, or by a call whose packet is still captured.
         stopKernelLog()
+        let (packets, statistics) = try capture.stop()
         result.packetsCaptured = packets.count
         result.packetsDropped = Int(statistics.dropped)
         let (events, segments) = analyse(packets, finish: true)
@@ -62,8 +63,9 @@ extension LabSession {
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }
+            result.capture += evaluateReaches(segments)
         }
-        recordKernelLog(firstTimestamp: first, segments: segments)
+        recordKernelLog(firstTimestamp: packets.first?.timestamp.nanoseconds, segments: segments)
         if let path {
             try createParentDirectory(of: path)
             let writer = try AnnotatedCaptureWriter(path: path)

@@ -34,15 +34,19 @@ extension LabSession {
     /// Stops the kernel log, keeping its record.
     func stopKernelLog() {
         guard let kernelLog else { return }
-        kernelRecord = kernelLog.stop()
+        let record = kernelLog.stop()
+        kernelRecord = record
+        result.kernelLogObjects = (record.programIDs, record.linkIDs)
         self.kernelLog = nil
     }
 
     /// Puts the kernel log in the result: each event on the capture's timeline (seconds
     /// since `firstTimestamp`) and named by its lab socket; then checks it against the
     /// wire's transitions.
-    func recordKernelLog(firstTimestamp: Int64, segments: [AnnotatedSegment]) {
+    func recordKernelLog(firstTimestamp: Int64?, segments: [AnnotatedSegment]) {
         guard let record = kernelRecord else { return }
+        // Without packets, times count from the log's first event.
+        let firstTimestamp = firstTimestamp ?? record.events.first?.time ?? 0
         result.kernelClock = KernelClockRecord(
             offset: record.clockAtStart.offset, uncertainty: record.clockAtStart.uncertainty,
             drift: record.clockAtStop.offset - record.clockAtStart.offset)
@@ -51,6 +55,25 @@ extension LabSession {
             KernelLogEntry(
                 time: Double(event.time - firstTimestamp) / 1e9, socket: socketName(for: event),
                 stream: Self.stream(of: event, in: streams), event: event)
+        }
+        result.kernelAgreement = agreement(segments: segments, firstTimestamp: firstTimestamp)
+        markDroppedSegments(segments)
+    }
+
+    /// Gives each captured segment the kernel later dropped the drop's words: the same
+    /// ends and flags, within a millisecond after the capture's timestamp, each drop given
+    /// to one segment.
+    func markDroppedSegments(_ segments: [AnnotatedSegment]) {
+        var drops = (kernelRecord?.events ?? []).filter { $0.kind == .drop && $0.oldState?.state != .timeWait }
+        for (index, segment) in segments.enumerated() where index < result.segments.count {
+            let found = drops.firstIndex { drop in
+                drop.source == segment.segment.source && drop.destination == segment.segment.destination
+                    && drop.flags == segment.segment.flags && drop.time >= segment.timestamp - 100_000
+                    && drop.time - segment.timestamp < 1_000_000
+            }
+            guard let found else { continue }
+            result.segments[index].kernelDrop = drops[found].explanation
+            drops.remove(at: found)
         }
     }
 
@@ -93,21 +116,39 @@ extension LabSession {
     /// socket's nearest event with a port: the next one for SYN-SENT, else the last one.
     static func resolvingEnds(_ events: [KernelEvent]) -> [KernelEvent] {
         var resolved = events
-        func hasPort(_ event: KernelEvent) -> Bool { event.source.port != 0 && event.destination.port != 0 }
-        func sameSocket(_ event: KernelEvent, _ other: KernelEvent) -> Bool {
-            other.socket == event.socket && other.kind != .drop && hasPort(other)
+        func donates(_ event: KernelEvent, to other: KernelEvent) -> Bool {
+            event.socket == other.socket && event.kind != .drop && event.source.port != 0 && event.destination.port != 0
         }
-        for index in resolved.indices where resolved[index].kind == .state && !hasPort(resolved[index]) && resolved[index].socket != 0 {
+        // A socket's life starts when it leaves CLOSED (or is made as a listener's child)
+        // and ends when it reaches CLOSED; its kernel address may be reused after that.
+        func starts(_ event: KernelEvent) -> Bool {
+            event.kind == .state && (event.oldState == .close || (event.oldState?.state == .listen && event.newState?.state == .synReceived))
+        }
+        func ends(_ event: KernelEvent) -> Bool { event.kind == .state && event.newState == .close }
+        for index in resolved.indices where resolved[index].source.port == 0 && resolved[index].socket != 0 && resolved[index].kind != .drop {
             let event = resolved[index]
-            let later = events[(index + 1)...].first { sameSocket(event, $0) }
-            let earlier = events[..<index].last { sameSocket(event, $0) }
-            let forward = event.newState?.state == .synSent
-            guard let donor = forward ? (later ?? earlier) : (earlier ?? later) else { continue }
+            var donor: KernelEvent?
+            if event.kind == .state && event.newState?.state == .synSent {
+                for later in events[(index + 1)...] where later.socket == event.socket {
+                    if donates(later, to: event) { donor = later; break }
+                    if ends(later) { break }
+                }
+            } else {
+                // An RST sent on close comes after the socket's own move to CLOSED.
+                var first = true
+                for earlier in events[..<index].reversed() where earlier.socket == event.socket {
+                    if donates(earlier, to: event) { donor = earlier; break }
+                    if starts(earlier) || (ends(earlier) && !(first && event.kind != .state)) { break }
+                    first = false
+                }
+            }
+            guard let donor else { continue }
             resolved[index].source = donor.source
             resolved[index].destination = donor.destination
         }
         return resolved
     }
+
 
     /// The lab's name for the socket an event concerns: the lab socket with the same ends,
     /// the listener for its request sockets and unaccepted connections, else the actor
@@ -121,7 +162,9 @@ extension LabSession {
             return exact.name
         }
         if let listener = owners.first(where: { $0.isListener }) {
-            let listening = event.oldState?.state == .listen || event.newState?.state == .listen || remote.port == 0
+            // The listener itself has no remote end; it also sends the RST and drops the
+            // packets its queue refuses. Its children share its local end.
+            let listening = remote.port == 0 || (event.kind != .state && event.oldState?.state == .listen)
             return listening ? listener.name : "(\(listener.name) queue)"
         }
         return actor(for: local, time: event.time)

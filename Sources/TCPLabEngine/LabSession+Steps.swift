@@ -93,6 +93,8 @@ extension LabSession {
         case .sysctl(let settings):
             for setting in settings { try Sysctl.write(setting.name, setting.value) }
             (passed, observed) = (true, "set in the lab's namespace")
+        case .peer(let actor, let line):
+            (passed, observed) = try perform(peerStep: line, of: actor, within: step.within)
         case .firewall(let rules):
             let outcome = try Command.run(["nft", "-f", "-"], input: rules)
             passed = outcome.status == 0

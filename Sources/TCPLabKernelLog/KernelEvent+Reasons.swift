@@ -19,12 +19,12 @@ enum KernelReasons {
         "TCP_FLAGS": "unexpected flags for the socket's state",
         "TCP_OLD_ACK": "the ACK was already acknowledged",
         "TCP_ABORT_ON_DATA": "data arrived for a socket the application closed",
-        "TCP_TIMEWAIT_SOCKET": "the segment hit a connection in TIME-WAIT",
-        "INVALID_SYN": "a SYN inside an open connection",
+        "TCP_TIMEWAIT_SOCKET": "the segment reached a closed connection's timewait socket (TIME-WAIT, or FIN-WAIT-2 after close())",
+        "INVALID_SYN": "a segment the handshake does not accept (the kernel's INVALID_SYN)",
         "TCP_ABORT_ON_CLOSE": "close() with unread data",
         "TCP_ABORT_ON_LINGER": "close() in FIN-WAIT-2 with tcp_linger2 below 0",
         "TCP_ABORT_ON_MEMORY": "too many orphaned sockets or out of memory",
-        "TCP_STATE": "the connection was aborted (close() with SO_LINGER 0, or connect(AF_UNSPEC))",
+        "TCP_STATE": "the connection was aborted (tcp_disconnect: close() with SO_LINGER 0, a listener closed with the connection in its queue, or connect(AF_UNSPEC))",
         "TCP_KEEPALIVE_TIMEOUT": "the keepalive probes went unanswered",
         "TCP_DISCONNECT_WITH_DATA": "aborted in CLOSING or LAST-ACK with data unsent",
         "ERROR": "an error on the socket",
@@ -79,7 +79,14 @@ extension KernelEvent {
     public var explanation: String? {
         switch kind {
         case .resetSent: return "RST: " + (reasonText ?? "")
-        case .drop: return "\(flags.map(Self.segmentName) ?? "packet") dropped: " + (reasonText ?? "")
+        case .drop:
+            let segment = flags.map(Self.segmentName) ?? "packet"
+            if oldState?.state == .timeWait {
+                // Every packet a timewait socket takes is freed through kfree_skb.
+                return "\(segment) taken by the timewait socket (now \(newState?.description ?? "TIME-WAIT")) and freed: " + (reasonText ?? "")
+            }
+            if reason == "NOT_SPECIFIED" { return "\(segment) freed by the kernel, no reason given (kfree_skb)" }
+            return "\(segment) dropped: " + (reasonText ?? "")
         default: return nil
         }
     }
@@ -89,7 +96,7 @@ extension KernelEvent {
         if flags.contains(.rst) { return "RST" }
         if flags.contains(.syn) { return flags.contains(.ack) ? "SYN-ACK" : "SYN" }
         if flags.contains(.fin) { return "FIN" }
-        return flags == .ack ? "ACK" : "segment"
+        return flags == .ack ? "ACK" : "\(flags.letters) segment"
     }
 
     /// The event in a timeline: "CLOSE-WAIT → LAST-ACK", "RST sent: close() with unread data".

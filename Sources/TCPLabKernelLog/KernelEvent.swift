@@ -55,6 +55,22 @@ public struct KernelEvent: Sendable, Encodable, Equatable {
     /// The kernel's address of the socket, only to tell sockets apart; 0 without one.
     public var socket: UInt64
 
+    /// An event with every field given.
+    public init(
+        kind: Kind, time: Int64, source: Endpoint, destination: Endpoint, oldState: KernelState?, newState: KernelState?,
+        reason: String?, flags: TCPFlags?, socket: UInt64
+    ) {
+        self.kind = kind
+        self.time = time
+        self.source = source
+        self.destination = destination
+        self.oldState = oldState
+        self.newState = newState
+        self.reason = reason
+        self.flags = flags
+        self.socket = socket
+    }
+
     enum CodingKeys: String, CodingKey {
         case kind, time, source, destination, oldState = "old_state", newState = "new_state", reason, explanation, flags
     }

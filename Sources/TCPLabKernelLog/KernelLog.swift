@@ -17,7 +17,7 @@ import Musl
 /// opened with bpf_object__open_mem, told the namespace's inode in its read-only data,
 /// loaded with CO-RE relocations against the running kernel's BTF, and each program is
 /// attached (tp_btf and fentry/fexit: bpf_link file descriptors, no tracefs). A thread
-/// polls the ring buffer with a deadline of 100 ms per wait until ``stop()``, which
+/// polls the ring buffer with a deadline of 10 ms per wait until ``stop()``, which
 /// drains what is left and destroys the links, the ring buffer and the object: nothing
 /// outlives the log, and if the process dies the kernel closes the descriptors and
 /// detaches the programs itself.
@@ -40,6 +40,15 @@ public final class KernelLog {
         public var clockAtStart: KernelClock
         /// The clock offset measured when it stopped.
         public var clockAtStop: KernelClock
+        /// When it stopped recording (CLOCK_REALTIME, nanoseconds): later events are not in it.
+        public var stopTime: Int64
+        /// Whether the function probes ran (timewait and request sockets seen directly).
+        public var functionProbes: Bool
+        /// The kernel's IDs of the log's programs and links while it ran, to check that
+        /// none is left (``KernelLog/programExists(id:)``, ``KernelLog/linkExists(id:)``).
+        public var programIDs: [UInt32]
+        /// The links' IDs.
+        public var linkIDs: [UInt32]
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -148,7 +157,36 @@ public final class KernelLog {
                 throw Self.classify(SystemCallError(call: "bpf_program__attach(\(name))", errno: Errno.current))
             }
             links.append(link)
+            if let id = Self.programID(fd: bpf_program__fd(next)) { programIDs.append(id) }
         }
+    }
+
+    private var programIDs: [UInt32] = []
+
+    private static func programID(fd: Int32) -> UInt32? {
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
+    }
+
+    private static func linkID(fd: Int32) -> UInt32? {
+        var info = bpf_link_info()
+        var length = UInt32(MemoryLayout<bpf_link_info>.size)
+        return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
+    }
+
+    /// Whether a BPF program with this ID is loaded (bpf(BPF_PROG_GET_FD_BY_ID)).
+    public static func programExists(id: UInt32) -> Bool {
+        let fd = bpf_prog_get_fd_by_id(id)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
+    }
+
+    /// Whether a BPF link with this ID exists (bpf(BPF_LINK_GET_FD_BY_ID)).
+    public static func linkExists(id: UInt32) -> Bool {
+        let fd = bpf_link_get_fd_by_id(id)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
     }
 
     private func startReading() throws(KernelLogError) {
@@ -166,10 +204,10 @@ public final class KernelLog {
         self.ringBuffer = ringBuffer
         let collector = self.collector
         do throws(SystemCallError) {
-            // The reader waits at most 100 ms at a time, so stop() never waits longer.
+            // The reader waits at most 10 ms at a time, so stop() never waits longer.
             reader = try PosixThread.start { [ringBuffer] in
                 while !collector.stopping.load(ordering: .acquiring) {
-                    let polled = ring_buffer__poll(ringBuffer, 100)
+                    let polled = ring_buffer__poll(ringBuffer, 10)
                     if polled < 0 && polled != -EINTR { break }
                 }
             }
@@ -181,6 +219,13 @@ public final class KernelLog {
     /// Stops recording: joins the reader, drains the ring buffer, and destroys the links,
     /// the ring buffer and the object. Returns what was recorded.
     public func stop() -> Record {
+        let stopTime = KernelClock.read(CLOCK_REALTIME)
+        let linkIDs = links.compactMap { Self.linkID(fd: bpf_link__fd($0)) }
+        // Links first: a program stops running when its link goes, so nothing is written
+        // after this point; then the reader finishes, the rest is drained, and the object
+        // closes the programs and maps.
+        for link in links { bpf_link__destroy(link) }
+        links = []
         collector.stopping.store(true, ordering: .releasing)
         if let reader {
             pthread_join(reader, nil)
@@ -191,10 +236,6 @@ public final class KernelLog {
             ring_buffer__free(ringBuffer)
             self.ringBuffer = nil
         }
-        // Links first: a program stops running when its link goes, then the object closes
-        // the programs and maps.
-        for link in links { bpf_link__destroy(link) }
-        links = []
         if !closed {
             bpf_object__close(object)
             closed = true
@@ -204,7 +245,8 @@ public final class KernelLog {
             defer { events = [] }
             return events
         }
-        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop)
+        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes,
+            programIDs: programIDs, linkIDs: linkIDs)
     }
 
     private var closed = false

@@ -1,6 +1,6 @@
 /// What the decoder made of one captured frame: a TCP segment, or why it was skipped.
 public enum DecodedPacket: Hashable, Sendable {
-    /// A TCP segment whose header was captured whole.
+    /// A TCP segment: its header captured whole, or at least to the flags.
     case tcp(TCPSegment)
     /// A frame the analysis passes over, and why.
     case skipped(SkipReason)
@@ -13,10 +13,13 @@ public enum DecodedPacket: Hashable, Sendable {
         case notTCP = "not TCP"
         /// An IPv4 or IPv6 fragment: the TCP header cannot be read alone.
         case fragment = "IP fragment"
-        /// The capture's snap length cut the frame before the end of the TCP header.
+        /// The capture's snap length cut the frame before the TCP flags (a header cut after
+        /// them still gives a segment, marked ``TCPSegment/headerCut``).
         case headerCut = "TCP header cut by snap length"
         /// A header field is impossible (bad version, lengths that do not fit).
         case malformed = "malformed header"
+        /// Tunnels nested deeper than ``PacketDecoder/maximumLayers``.
+        case tooDeep = "encapsulations nested too deep"
         /// The link type is not one the decoder knows.
         case unsupportedLinkType = "unsupported link type"
 

@@ -27,9 +27,11 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        self = withUnsafeBytes(of: &v6) { bytes in
-            .v6(high: bytes.loadBigEndianUInt64(at: 0), low: bytes.loadBigEndianUInt64(at: 8))
+        let reader = ByteReader(withUnsafeBytes(of: &v6) { Array($0) })
+        guard let high = reader.getInteger(at: 0, as: UInt64.self), let low = reader.getInteger(at: 8, as: UInt64.self) else {
+            return nil
         }
+        self = .v6(high: high, low: low)
     }
 
     /// Whether this is an IPv6 address.

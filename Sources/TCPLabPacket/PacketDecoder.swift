@@ -1,9 +1,17 @@
-/// Decodes captured frames (link header, IPv4 or IPv6, TCP) into ``TCPSegment`` values.
+/// Decodes captured frames (link header, any tunnels, IPv4 or IPv6, TCP) into ``TCPSegment`` values.
 ///
-/// Link types: Ethernet with any number of 802.1Q / 802.1ad tags, Linux cooked capture
-/// (SLL and SLL2), BSD null and OpenBSD loop, and raw IP. IPv6 extension headers are
-/// skipped (RFC 8200 section 4). The decoder never reads past the captured bytes.
+/// Link types: Ethernet, Linux cooked capture (SLL and SLL2), BSD null and OpenBSD loop, and
+/// raw IP. Below them, the layers of ``Encapsulation`` (VLAN tags, MPLS, PPPoE, GRE, ERSPAN,
+/// VXLAN, GENEVE, GTP-U, L2TP, IP in IP, IPsec AH, Aruba's 802.11 in GRE) are unwrapped down
+/// to the innermost TCP header, as tshark does; IPv6 extension headers are skipped (RFC 8200
+/// section 4). Every read goes through ``ByteReader``, so no byte a file holds can make the
+/// decoder read past the captured bytes or trap.
 public enum PacketDecoder {
+    /// The most layers one frame may stack (each VLAN tag, label stack, tunnel header and IP
+    /// header counts one); a frame nesting deeper is passed over, so a hostile file cannot
+    /// make decoding slow however it nests tunnels.
+    public static let maximumLayers = 24
+
     /// Decodes one frame.
     ///
     /// - Parameters:
@@ -12,153 +20,141 @@ public enum PacketDecoder {
     ///   - originalLength: The frame's length on the wire; more than `frame.count` when the
     ///     snap length cut it. Used to tell a cut header from a malformed one.
     public static func decode(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
-        let wasCut = (originalLength ?? frame.count) > frame.count
-        return frame.withUnsafeBytes { decode($0, linkType: linkType, wasCut: wasCut) }
+        let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
+        var walk = LayerWalk(wasCut: uncaptured > 0, uncaptured: uncaptured)
+        return walk.decode(ByteReader(frame), linkType: linkType)
     }
 
     /// The same, for a whole array.
     public static func decode(_ frame: [UInt8], linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
         decode(frame[...], linkType: linkType, originalLength: originalLength)
     }
+}
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wasCut: Bool) -> DecodedPacket {
-        let short: DecodedPacket = .skipped(wasCut ? .headerCut : .malformed)
-        var offset: Int
-        var etherType: UInt16?
+/// One frame's way down through its layers.
+struct LayerWalk {
+    /// Whether the snap length cut the frame: a header that ends early is then "cut", not "malformed".
+    let wasCut: Bool
+    /// Bytes the snap length dropped after the current layer's bytes: 0 once a layer's own
+    /// length field ends it inside the captured bytes. With it a layer knows how long its
+    /// packet was on the wire, and a length field claiming more is cut to that, as tshark
+    /// does ("IPv4 total length exceeds packet length").
+    var uncaptured: Int
+    /// Whether an IP header was passed: an unknown payload after it is "not TCP", before it "not IP".
+    var sawIP = false
+
+    /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
+    enum Step {
+        case next(Encapsulation, ByteReader)
+        case done(DecodedPacket)
+    }
+
+    /// The answer for a header that ends before its fixed fields do.
+    var short: DecodedPacket { .skipped(wasCut ? .headerCut : .malformed) }
+
+    /// The answer for a payload no layer in the table follows.
+    var unknown: DecodedPacket { .skipped(sawIP ? .notTCP : .notIP) }
+
+    mutating func decode(_ frame: ByteReader, linkType: LinkType) -> DecodedPacket {
+        var step = link(frame, linkType: linkType)
+        var depth = 0
+        while case .next(let layer, let bytes) = step {
+            depth &+= 1
+            guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
+            step = unwrap(layer, bytes)
+        }
+        guard case .done(let packet) = step else { return .skipped(.malformed) }
+        return packet
+    }
+
+    /// The step after a link-layer header.
+    mutating func link(_ bytes: ByteReader, linkType: LinkType) -> Step {
         switch linkType {
         case .ethernet:
-            guard bytes.count >= 14 else { return short }
-            offset = 12
-            var type = bytes.loadBigEndianUInt16(at: offset)
-            // 802.1Q, 802.1ad and the older QinQ tag: 4 bytes each, the type follows.
-            while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
-                offset += 4
-                guard bytes.count >= offset + 2 else { return short }
-                type = bytes.loadBigEndianUInt16(at: offset)
-            }
-            offset += 2
-            etherType = type
+            return .next(.ethernet, bytes)
         case .linuxSLL:
-            guard bytes.count >= 16 else { return short }
-            etherType = bytes.loadBigEndianUInt16(at: 14)
-            offset = 16
+            // 16 bytes; the protocol, an EtherType for IP, is the last two.
+            guard let type = bytes.getInteger(at: 14, as: UInt16.self) else { return .done(short) }
+            return following(etherType: type, bytes, at: 16)
         case .linuxSLL2:
-            guard bytes.count >= 20 else { return short }
-            etherType = bytes.loadBigEndianUInt16(at: 0)
-            offset = 20
+            // 20 bytes; the protocol comes first.
+            guard let type = bytes.getInteger(at: 0, as: UInt16.self), bytes.count >= 20 else { return .done(short) }
+            return following(etherType: type, bytes, at: 20)
         case .null, .loop:
-            guard bytes.count >= 4 else { return short }
             // The family is in the writer's byte order for NULL, network order for LOOP;
             // IPv6 is 24, 28 or 30 depending on the BSD that wrote it.
-            let family = bytes.loadUnaligned(as: UInt32.self)
-            let candidates = linkType == .loop ? [UInt32(bigEndian: family)] : [family, family.byteSwapped]
-            if candidates.contains(2) {
-                etherType = 0x0800
-            } else if candidates.contains(where: { $0 == 24 || $0 == 28 || $0 == 30 }) {
-                etherType = 0x86DD
-            } else {
-                return .skipped(.notIP)
-            }
-            offset = 4
+            guard let family = bytes.getInteger(at: 0, endianness: .big, as: UInt32.self) else { return .done(short) }
+            let other = linkType == .loop ? family : family.byteSwapped
+            if family == 2 || other == 2 { return following(etherType: 0x0800, bytes, at: 4) }
+            if Self.isIPv6Family(family) || Self.isIPv6Family(other) { return following(etherType: 0x86DD, bytes, at: 4) }
+            return .done(.skipped(.notIP))
         case .raw, .rawBSD12, .rawBSD14, .ipv4, .ipv6:
-            offset = 0
-            etherType = nil
+            return ipByVersion(bytes)
         default:
-            return .skipped(.unsupportedLinkType)
-        }
-        let network = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-        switch etherType {
-        case 0x0800: return decodeIPv4(network, wasCut: wasCut)
-        case 0x86DD: return decodeIPv6(network, wasCut: wasCut)
-        case nil:
-            guard let first = network.first else { return short }
-            switch first >> 4 {
-            case 4: return decodeIPv4(network, wasCut: wasCut)
-            case 6: return decodeIPv6(network, wasCut: wasCut)
-            default: return .skipped(.malformed)
-            }
-        default:
-            return .skipped(.notIP)
+            return .done(.skipped(.unsupportedLinkType))
         }
     }
 
-    static func decodeIPv4(_ bytes: UnsafeRawBufferPointer, wasCut: Bool) -> DecodedPacket {
-        guard bytes.count >= 20 else { return .skipped(wasCut ? .headerCut : .malformed) }
-        let versionAndLength = bytes[0]
-        let headerLength = Int(versionAndLength & 0x0F) * 4
-        guard versionAndLength >> 4 == 4, headerLength >= 20 else { return .skipped(.malformed) }
-        guard bytes.count >= headerLength else { return .skipped(wasCut ? .headerCut : .malformed) }
-        var totalLength = Int(bytes.loadBigEndianUInt16(at: 2))
-        // With segmentation offload a sender's capture shows 0; trust the frame then.
-        if totalLength == 0 && !wasCut { totalLength = bytes.count }
-        guard totalLength >= headerLength else { return .skipped(.malformed) }
-        let fragment = bytes.loadBigEndianUInt16(at: 6)
-        if fragment & 0x3FFF != 0 { return .skipped(.fragment) }  // MF set or offset > 0.
-        guard bytes[9] == 6 else { return .skipped(.notTCP) }
-        let source = IPAddress.v4(bytes.loadBigEndianUInt32(at: 12))
-        let destination = IPAddress.v4(bytes.loadBigEndianUInt32(at: 16))
-        return decodeTCP(
-            UnsafeRawBufferPointer(rebasing: bytes[headerLength...]),
-            declaredLength: totalLength - headerLength, source: source, destination: destination, wasCut: wasCut)
-    }
-
-    static func decodeIPv6(_ bytes: UnsafeRawBufferPointer, wasCut: Bool) -> DecodedPacket {
-        guard bytes.count >= 40 else { return .skipped(wasCut ? .headerCut : .malformed) }
-        guard bytes[0] >> 4 == 6 else { return .skipped(.malformed) }
-        var remaining = Int(bytes.loadBigEndianUInt16(at: 4))
-        if remaining == 0 && !wasCut { remaining = bytes.count - 40 }  // Jumbogram or offload.
-        let source = IPAddress.v6(high: bytes.loadBigEndianUInt64(at: 8), low: bytes.loadBigEndianUInt64(at: 16))
-        let destination = IPAddress.v6(high: bytes.loadBigEndianUInt64(at: 24), low: bytes.loadBigEndianUInt64(at: 32))
-        var nextHeader = bytes[6]
-        var offset = 40
-        // Walk the extension headers (RFC 8200 section 4) to the upper-layer header.
-        while true {
-            switch nextHeader {
-            case 6:
-                return decodeTCP(
-                    UnsafeRawBufferPointer(rebasing: bytes[offset...]),
-                    declaredLength: remaining, source: source, destination: destination, wasCut: wasCut)
-            case 0, 43, 60, 135, 139, 140:  // Hop-by-hop, routing, destination, mobility, HIP, shim6.
-                guard bytes.count >= offset + 2 else { return .skipped(wasCut ? .headerCut : .malformed) }
-                let length = (Int(bytes[offset + 1]) + 1) * 8
-                guard remaining >= length else { return .skipped(.malformed) }
-                nextHeader = bytes[offset]
-                offset += length
-                remaining -= length
-            case 44:  // Fragment header: only the first fragment starts with the TCP header.
-                return .skipped(.fragment)
-            case 51:  // Authentication header: length in 4-byte units, minus 2.
-                guard bytes.count >= offset + 2 else { return .skipped(wasCut ? .headerCut : .malformed) }
-                let length = (Int(bytes[offset + 1]) + 2) * 4
-                guard remaining >= length else { return .skipped(.malformed) }
-                nextHeader = bytes[offset]
-                offset += length
-                remaining -= length
-            default:
-                return .skipped(.notTCP)
-            }
+    /// Unwraps one layer.
+    mutating func unwrap(_ layer: Encapsulation, _ bytes: ByteReader) -> Step {
+        switch layer {
+        case .ethernet: return ethernet(bytes)
+        case .vlan: return vlan(bytes)
+        case .mpls: return mpls(bytes)
+        case .pppoeSession: return pppoeSession(bytes)
+        case .ppp: return ppp(bytes)
+        case .ipv4: return ipv4(bytes)
+        case .ipv6: return ipv6(bytes)
+        case .gre: return gre(bytes)
+        case .udp: return udp(bytes)
+        case .vxlan: return vxlan(bytes)
+        case .geneve: return geneve(bytes)
+        case .gtpUser: return gtpUser(bytes)
+        case .l2tp: return l2tp(bytes)
+        case .erspanII: return erspanII(bytes)
+        case .erspanIII: return erspanIII(bytes)
+        case .ieee80211: return ieee80211(bytes)
+        case .llcSNAP: return llcSNAP(bytes)
+        case .authenticationHeader: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
         }
     }
 
-    static func decodeTCP(
-        _ bytes: UnsafeRawBufferPointer, declaredLength: Int, source: IPAddress, destination: IPAddress, wasCut: Bool
-    ) -> DecodedPacket {
-        guard bytes.count >= 20 else { return .skipped(wasCut ? .headerCut : .malformed) }
-        let headerLength = Int(bytes[12] >> 4) * 4
-        guard headerLength >= 20, declaredLength >= headerLength else { return .skipped(.malformed) }
-        guard bytes.count >= headerLength else { return .skipped(wasCut ? .headerCut : .malformed) }
-        let options = headerLength > 20
-            ? TCPOptions(parsing: UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]))
-            : TCPOptions()
-        return .tcp(TCPSegment(
-            source: Endpoint(address: source, port: bytes.loadBigEndianUInt16(at: 0)),
-            destination: Endpoint(address: destination, port: bytes.loadBigEndianUInt16(at: 2)),
-            sequenceNumber: bytes.loadBigEndianUInt32(at: 4),
-            acknowledgmentNumber: bytes.loadBigEndianUInt32(at: 8),
-            flags: TCPFlags(rawValue: bytes.loadBigEndianUInt16(at: 12) & 0x01FF),
-            window: bytes.loadBigEndianUInt16(at: 14),
-            headerLength: headerLength,
-            payloadLength: declaredLength - headerLength,
-            options: options))
+    /// The bytes from `offset` to `end`, where a length field says the layer's packet ends
+    /// (both counted from the start of `bytes`), cut where the capture ends; nil when `end`
+    /// lies before `offset`.
+    mutating func payload(of bytes: ByteReader, from offset: Int, to end: Int) -> ByteReader? {
+        guard end < bytes.count else { return bytes.getSlice(at: offset, length: bytes.count &- offset) }
+        uncaptured = 0
+        return bytes.getSlice(at: offset, length: end &- offset)
+    }
+
+    /// How long `bytes` were on the wire.
+    func wireLength(_ bytes: ByteReader) -> Int { bytes.count &+ uncaptured }
+
+    /// The layer an EtherType names, over the bytes from `offset` on.
+    func following(etherType: UInt16, _ bytes: ByteReader, at offset: Int) -> Step {
+        guard let layer = Encapsulation.forEtherType(etherType) else { return .done(unknown) }
+        return following(layer, bytes, at: offset)
+    }
+
+    /// `layer` over the bytes from `offset` on.
+    func following(_ layer: Encapsulation, _ bytes: ByteReader, at offset: Int) -> Step {
+        guard let rest = bytes.getSlice(at: offset, length: bytes.count &- offset) else { return .done(short) }
+        return .next(layer, rest)
+    }
+
+    /// AF_INET6 as NetBSD/OpenBSD (24), FreeBSD (28) and Darwin (30) number it.
+    static func isIPv6Family(_ family: UInt32) -> Bool {
+        family == 24 || family == 28 || family == 30
+    }
+
+    /// IPv4 or IPv6, as the version in the first four bits says (raw IP, GTP-U, MPLS).
+    func ipByVersion(_ bytes: ByteReader) -> Step {
+        guard let first = bytes.getInteger(at: 0, as: UInt8.self) else { return .done(short) }
+        switch first >> 4 {
+        case 4: return .next(.ipv4, bytes)
+        case 6: return .next(.ipv6, bytes)
+        default: return .done(.skipped(.malformed))
+        }
     }
 }

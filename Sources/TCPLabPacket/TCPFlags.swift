@@ -1,9 +1,10 @@
 /// The control bits of a TCP header.
 ///
 /// Stands for the flag bits of RFC 9293 section 3.1 (URG, ACK, PSH, RST, SYN, FIN), with
-/// ECE and CWR from RFC 3168 and AE (formerly NS) from RFC 9768.
+/// ECE and CWR from RFC 3168, AE (formerly NS) from RFC 9768, and the three reserved bits
+/// before them, which a sender should leave clear but a capture may show set.
 public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
-    /// The bits, as they sit in the low 9 bits of header bytes 12 and 13.
+    /// The bits, as they sit in the low 12 bits of header bytes 12 and 13.
     public let rawValue: UInt16
 
     /// Wraps header bits.
@@ -27,19 +28,38 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let cwr = TCPFlags(rawValue: 0x080)
     /// Accurate ECN (AE, RFC 9768; formerly the NS bit of RFC 3540).
     public static let ae = TCPFlags(rawValue: 0x100)
+    /// The three reserved bits (RFC 9293 section 3.1, "Rsrvd"); any of them set.
+    public static let reserved = TCPFlags(rawValue: 0xE00)
 
-    /// The flags as letters in the order "SAFRPUEC" (SYN+ACK is "SA", FIN+ACK is "AF").
-    public var letters: String { TCPFlags.lettersTable[Int(rawValue & 0xFF)] }
+    /// The bits of header bytes 12 and 13 that are flags (the data offset is the rest).
+    static let headerMask: UInt16 = 0x0FFF
 
-    /// The letters for each combination of the low eight bits, made once: printing a flag
+    /// The flags as tshark's `tcp.flags.str` writes them: 12 positions, reserved bits first,
+    /// "RRRACEUAPRSF" where set and a middle dot where not (SYN+ACK is "·······A··S·").
+    public var tsharkString: String {
+        var text = ""
+        text.reserveCapacity(24)
+        for (position, letter) in TCPFlags.tsharkLetters.enumerated() {
+            text.append(rawValue & (0x800 >> UInt16(position)) != 0 ? letter : "\u{B7}")
+        }
+        return text
+    }
+
+    private static let tsharkLetters: [Character] = Array("RRRACEUAPRSF")
+
+    /// The flags as letters in the order "SAFRPUECN" (SYN+ACK is "SA", FIN+ACK is "AF"; N is
+    /// AE, by its old name NS). The reserved bits have no letter.
+    public var letters: String { TCPFlags.lettersTable[Int(rawValue & 0x1FF)] }
+
+    /// The letters for each combination of the low nine bits, made once: printing a flag
     /// string for every segment must not build one character by character.
-    private static let lettersTable: [String] = (0..<256).map { bits in
+    private static let lettersTable: [String] = (0..<512).map { bits in
         let flags = TCPFlags(rawValue: UInt16(bits))
         return String(letterOrder.filter { flags.contains($0.0) }.map(\.1))
     }
 
     /// Flags from letters in any order ("SA", "F", "RA"); nil if a letter is not one of
-    /// "SAFRPUEC".
+    /// "SAFRPUECN".
     public init?(letters: String) {
         var flags = TCPFlags()
         for character in letters {
@@ -53,15 +73,15 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         let names: [(TCPFlags, String)] = [
             (.syn, "SYN"), (.ack, "ACK"), (.fin, "FIN"), (.rst, "RST"),
-            (.psh, "PSH"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"),
+            (.psh, "PSH"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"), (.reserved, "reserved"),
         ]
-        let present = names.filter { contains($0.0) }.map(\.1)
+        let present = names.filter { !intersection($0.0).isEmpty }.map(\.1)
         return present.isEmpty ? "none" : present.joined(separator: ", ")
     }
 
     /// Letter for each flag, in the order the JSON output uses.
     static let letterOrder: [(TCPFlags, Character)] = [
         (.syn, "S"), (.ack, "A"), (.fin, "F"), (.rst, "R"),
-        (.psh, "P"), (.urg, "U"), (.ece, "E"), (.cwr, "C"),
+        (.psh, "P"), (.urg, "U"), (.ece, "E"), (.cwr, "C"), (.ae, "N"),
     ]
 }

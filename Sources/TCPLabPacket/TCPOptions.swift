@@ -48,42 +48,44 @@ public struct TCPOptions: Hashable, Sendable {
 
 extension TCPOptions {
     /// Parses the option bytes that follow the fixed 20-byte header.
-    init(parsing bytes: UnsafeRawBufferPointer) {
+    ///
+    /// - Parameter isCut: The capture ends inside the option list (snap length): an option
+    ///   running past the end is then not kept, but not malformed either.
+    init(parsing bytes: ByteReader, isCut: Bool = false) {
         self.init()
-        var index = 0
-        while index < bytes.count {
-            let kind = bytes[index]
-            if kind == 0 { break }            // End of option list.
-            if kind == 1 { index += 1; continue }  // No-operation (padding).
-            guard index + 1 < bytes.count else { isMalformed = true; break }
-            let length = Int(bytes[index + 1])
-            guard length >= 2, index + length <= bytes.count else { isMalformed = true; break }
-            let body = index + 2
+        var reader = bytes
+        // Each option moves the reader by at least one byte, so the loop ends.
+        while let kind = reader.peekInteger(as: UInt8.self) {
+            if kind == 0 { break }  // End of option list.
+            if kind == 1 { _ = reader.moveReaderIndex(forwardBy: 1); continue }  // No-operation (padding).
+            guard let lengthByte = reader.getInteger(at: reader.readerIndex &+ 1, as: UInt8.self) else {
+                isMalformed = !isCut
+                break
+            }
+            let length = Int(lengthByte)
+            guard length >= 2 else { isMalformed = true; break }
+            guard var option = reader.readSlice(length: length) else { isMalformed = !isCut; break }
+            _ = option.moveReaderIndex(forwardBy: 2)
             switch (kind, length) {
             case (2, 4):
-                maximumSegmentSize = bytes.loadBigEndianUInt16(at: body)
+                maximumSegmentSize = option.readInteger(as: UInt16.self)
             case (3, 3):
-                windowScale = bytes[body]
+                windowScale = option.readInteger(as: UInt8.self)
             case (4, 2):
                 sackPermitted = true
             case (5, _) where (length - 2) % 8 == 0:
-                var offset = body
-                while offset < index + length {
-                    sackBlocks.append(SACKBlock(
-                        left: bytes.loadBigEndianUInt32(at: offset),
-                        right: bytes.loadBigEndianUInt32(at: offset + 4)))
-                    offset += 8
+                while let left = option.readInteger(as: UInt32.self), let right = option.readInteger(as: UInt32.self) {
+                    sackBlocks.append(SACKBlock(left: left, right: right))
                 }
             case (8, 10):
-                timestamp = Timestamp(
-                    value: bytes.loadBigEndianUInt32(at: body),
-                    echoReply: bytes.loadBigEndianUInt32(at: body + 4))
+                if let value = option.readInteger(as: UInt32.self), let echoReply = option.readInteger(as: UInt32.self) {
+                    timestamp = Timestamp(value: value, echoReply: echoReply)
+                }
             case (2, _), (3, _), (4, _), (5, _), (8, _):
                 isMalformed = true
             default:
                 break
             }
-            index += length
         }
     }
 }

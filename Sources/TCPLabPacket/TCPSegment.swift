@@ -19,14 +19,18 @@ public struct TCPSegment: Hashable, Sendable {
     public var headerLength: Int
     /// Payload bytes, from the IP header's length (the capture may hold fewer).
     public var payloadLength: Int
-    /// The parsed options.
+    /// The parsed options (those the capture holds, when the header was cut).
     public var options: TCPOptions
+    /// Whether the capture's snap length (or a short frame) cut the header before its data
+    /// offset: ports, numbers and flags are there, but some options (and perhaps the window,
+    /// then 0) are not. tshark shows such a segment too.
+    public var headerCut: Bool
 
     /// A segment with these fields.
     public init(
         source: Endpoint, destination: Endpoint, sequenceNumber: UInt32, acknowledgmentNumber: UInt32,
         flags: TCPFlags, window: UInt16, headerLength: Int = 20, payloadLength: Int = 0,
-        options: TCPOptions = TCPOptions()
+        options: TCPOptions = TCPOptions(), headerCut: Bool = false
     ) {
         self.source = source
         self.destination = destination
@@ -37,6 +41,7 @@ public struct TCPSegment: Hashable, Sendable {
         self.headerLength = headerLength
         self.payloadLength = payloadLength
         self.options = options
+        self.headerCut = headerCut
     }
 
     /// Sequence space the segment occupies: payload plus one each for SYN and FIN (RFC 9293 3.4).

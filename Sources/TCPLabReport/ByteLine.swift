@@ -18,8 +18,9 @@ struct ByteLine {
 
     mutating func append<Integer: BinaryInteger>(_ value: Integer) {
         if value < 0 {
+            // The magnitude, not the negation: -Int64.min does not exist.
             bytes.append(UInt8(ascii: "-"))
-            append(UInt64(-Int64(value)))
+            append(UInt64(value.magnitude))
             return
         }
         var number = UInt64(value)
@@ -40,17 +41,30 @@ struct ByteLine {
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
+    /// Any Int64 is printed, Int64.min included (a file's timestamps may be anything).
     mutating func appendSeconds(nanoseconds: Int64, decimals: Int = 9) {
-        var value = nanoseconds
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            value = -value
-        }
-        append(value / 1_000_000_000)
+        appendDecimal(nanoseconds, unit: 1_000_000_000, decimals: decimals)
+    }
+
+    /// Milliseconds with three decimals from nanoseconds: 1500000 gives "1.500".
+    mutating func appendMilliseconds(nanoseconds: Int64) {
+        appendDecimal(nanoseconds, unit: 1_000_000, decimals: 3)
+    }
+
+    /// `value / unit` with `decimals` digits after the point, truncated, computed on the
+    /// magnitude so no value overflows (scaling to another unit first would).
+    private mutating func appendDecimal(_ value: Int64, unit: UInt64, decimals: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        append(magnitude / unit)
         bytes.append(UInt8(ascii: "."))
-        var fraction = value % 1_000_000_000
-        var divisor: Int64 = 100_000_000
+        var fraction = magnitude % unit
+        var divisor = unit / 10
         for _ in 0..<decimals {
+            guard divisor > 0 else {
+                bytes.append(UInt8(ascii: "0"))
+                continue
+            }
             bytes.append(UInt8(truncatingIfNeeded: fraction / divisor) + 48)
             fraction %= divisor
             divisor /= 10

@@ -7,7 +7,8 @@ import TCPLabSystem
 /// Segment objects carry tshark's view (`frame`, `stream`, `time`, `src`, `dst`, `flags`,
 /// relative `seq` and `ack`, `len`, scaled `window`, and `analysis` with the names of the
 /// `tcp.analysis.*` fields tshark would set) and the teaching view (`labels`,
-/// `client_state`, `server_state`), so a line can be diffed against tshark's fields.
+/// `client_state`, `server_state`, and `transition`: the rows of RFC 9293's state table
+/// each endpoint took, see ``TransitionTable``), so a line can be diffed against tshark's fields.
 public final class JSONLinesRenderer: AnalysisRenderer {
     private let output: BufferedWriter
     private let firstTimestamp: Int64
@@ -65,7 +66,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"stream\":")
         line.append(s.stream)
         line.append(",\"time\":")
-        line.appendSeconds(nanoseconds: s.timestamp - firstTimestamp)
+        line.appendSeconds(nanoseconds: s.timestamp.saturatingDifference(firstTimestamp))
         line.append(",\"src\":\"")
         line.append(s.sourceText)
         line.append("\",\"dst\":\"")
@@ -98,7 +99,44 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(s.clientState.rawValue)
         line.append("\",\"server_state\":\"")
         line.append(s.serverState.rawValue)
-        line.append("\"}\n")
+        line.append("\",\"transition\":")
+        appendTransitions(client: s.clientTransition, server: s.serverTransition)
+        line.append("}\n")
+    }
+
+    /// `{"client":{"from":..,"to":..,"rows":[{"id":..,"event":..,"section":..}]},"server":...}`,
+    /// with only the endpoints that took a row of the state table; null when neither did.
+    private func appendTransitions(client: EndpointTransition?, server: EndpointTransition?) {
+        guard client != nil || server != nil else {
+            line.append("null")
+            return
+        }
+        line.append("{")
+        var first = true
+        for (name, move) in [("client", client), ("server", server)] {
+            guard let move else { continue }
+            if !first { line.append(",") }
+            first = false
+            line.append("\"\(name)\":{\"from\":\"")
+            line.append(move.from.rawValue)
+            line.append("\",\"to\":\"")
+            line.append(move.to.rawValue)
+            line.append("\",\"rows\":[")
+            for (index, row) in move.rows.enumerated() {
+                if index > 0 { line.append(",") }
+                line.append("{\"id\":")
+                line.appendJSONString(row.id)
+                line.append(",\"event\":")
+                line.appendJSONString(row.event.description)
+                line.append(",\"action\":")
+                line.appendJSONString(row.action.description)
+                line.append(",\"section\":\"")
+                line.append(row.section.number)
+                line.append("\"}")
+            }
+            line.append("]}")
+        }
+        line.append("}")
     }
 
     private func writeConnection(_ c: ConnectionSummary) {
@@ -109,8 +147,12 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.appendJSONString(c.client.description)
         line.append(",\"server\":")
         line.appendJSONString(c.server.description)
+        line.append(",\"roles_guessed\":")
+        line.append(c.rolesGuessed ? "true" : "false")
         line.append(",\"opening\":")
         line.appendJSONString(c.opening.rawValue)
+        line.append(",\"reopenings\":")
+        line.append(c.reopenings)
         line.append(",\"ending\":")
         line.appendJSONString(c.ending.description)
         line.append(",\"first_to_close\":")

@@ -106,8 +106,9 @@ struct LadderLayout {
         out.text("frame \(arrow.frame): " + text + (arrow.labels.isEmpty ? "" : " — " + arrow.labels.joined(separator: ", ")))
         out.raw("</title>")
         out.raw("<text class=\"frame\" x=\"8\" y=\"\(y + 10)\">#\(arrow.frame)  \(LadderPage.formatTime(arrow.time))</text>")
-        out.raw("<line class=\"hit\" x1=\"\(x1)\" y1=\"\(y)\" x2=\"\(x2)\" y2=\"\(y + 12)\"/>")
         out.raw("<line class=\"shaft\" x1=\"\(x1)\" y1=\"\(y)\" x2=\"\(x2)\" y2=\"\(y + 12)\" marker-end=\"url(#head-\(index))\"/>")
+        // On top of the shaft: a wide transparent line that takes the click.
+        out.raw("<line class=\"hit\" x1=\"\(x1)\" y1=\"\(y)\" x2=\"\(x2)\" y2=\"\(y + 12)\"/>")
         out.raw("<text class=\"header\" x=\"\(mid)\" y=\"\(y - 4)\" text-anchor=\"middle\">")
         out.text(text)
         out.raw("</text>")

@@ -22,6 +22,10 @@ public final class LadderRenderer: AnalysisRenderer {
     /// epoch), by stream: what the kernel did to the connection's sockets.
     public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
 
+    /// Whether each segment that moves an endpoint is followed by the rows of RFC 9293's
+    /// state table it took (`tcplab inspect --explain`).
+    public var explain = false
+
     /// A renderer writing to `output`; with `stream`, only that connection.
     public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain) {
         self.output = output
@@ -68,14 +72,14 @@ public final class LadderRenderer: AnalysisRenderer {
         func noteLines(before timestamp: Int64) -> String {
             var lines = ""
             while let note = notes.first, note.timestamp <= timestamp {
-                lines += pad("", 6) + pad(formatSeconds(note.timestamp - firstTimestamp, decimals: 6), 10, right: true) + "  " + style.dim(note.text) + "\n"
+                lines += pad("", 6) + pad(formatSeconds(note.timestamp.saturatingDifference(firstTimestamp), decimals: 6), 10, right: true) + "  " + style.dim(note.text) + "\n"
                 notes.removeFirst()
             }
             return lines
         }
         for segment in segments {
             text += noteLines(before: segment.timestamp)
-            let time = formatSeconds(segment.timestamp - firstTimestamp, decimals: 6)
+            let time = formatSeconds(segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6)
             var body = segment.segment.flags.letters
             body += " seq=\(segment.relativeSequence) ack=\(segment.relativeAcknowledgment) len=\(segment.segment.payloadLength) win=\(segment.window)"
             let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
@@ -86,6 +90,7 @@ public final class LadderRenderer: AnalysisRenderer {
             text += pad(String(segment.frame), 6, right: true) + pad(time, 10, right: true) + "  "
                 + pad(segment.clientState.rawValue, 13) + " " + colour(arrow, for: segment) + "  "
                 + pad(segment.serverState.rawValue, 13) + " " + colour(labels, for: segment) + "\n"
+            if explain { text += explanation(of: segment) }
         }
         text += noteLines(before: .max)
         text += Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined()
@@ -97,6 +102,12 @@ public final class LadderRenderer: AnalysisRenderer {
     static func summaryLines(_ s: ConnectionSummary) -> [String] {
         var opened = "opened: \(s.opening.rawValue)"
         if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
+        if s.rolesGuessed {
+            opened += s.client.port == s.server.port
+                ? "; no SYN captured and equal ports, so the first sender is taken as the client"
+                : "; no SYN captured, so client and server are guessed from the ports (the lower port is taken as the server's)"
+        }
+        if s.reopenings > 0 { opened += "; opened again after a reset \(s.reopenings == 1 ? "once" : "\(s.reopenings) times")" }
         var ended = "ended:  \(s.ending)"
         switch s.timeWait.count {
         case 1: ended += "; the \(s.timeWait[0]) closed first and holds TIME-WAIT"
@@ -132,7 +143,7 @@ public final class LadderRenderer: AnalysisRenderer {
 
     private static func formatMilliseconds(_ nanoseconds: Int64) -> String {
         var line = ByteLine()
-        line.appendSeconds(nanoseconds: nanoseconds * 1000, decimals: 3)
+        line.appendMilliseconds(nanoseconds: nanoseconds)
         return String(decoding: line.bytes, as: UTF8.self) + " ms"
     }
 }

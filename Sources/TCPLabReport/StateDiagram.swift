@@ -18,30 +18,9 @@ enum StateDiagram {
         .finWait2: (135, 485), .timeWait: (320, 485), .lastAck: (505, 485),
     ]
 
-    /// The figure's transitions: from, to, and what causes them (event / action).
-    static let transitions: [(from: TCPState, to: TCPState, why: String)] = [
-        (.closed, .listen, "passive OPEN"),
-        (.closed, .synSent, "active OPEN / snd SYN"),
-        (.listen, .synReceived, "rcv SYN / snd SYN,ACK"),
-        (.listen, .synSent, "SEND / snd SYN"),
-        (.listen, .closed, "CLOSE"),
-        (.synSent, .synReceived, "rcv SYN / snd SYN,ACK"),
-        (.synSent, .established, "rcv SYN,ACK / snd ACK"),
-        (.synSent, .closed, "CLOSE, timeout or rcv RST"),
-        (.synReceived, .established, "rcv ACK of SYN"),
-        (.synReceived, .listen, "rcv RST"),
-        (.synReceived, .finWait1, "CLOSE / snd FIN"),
-        (.established, .finWait1, "CLOSE / snd FIN"),
-        (.established, .closeWait, "rcv FIN / snd ACK"),
-        (.finWait1, .finWait2, "rcv ACK of FIN"),
-        (.finWait1, .closing, "rcv FIN / snd ACK"),
-        (.finWait1, .timeWait, "rcv FIN + ACK of FIN / snd ACK"),
-        (.finWait2, .timeWait, "rcv FIN / snd ACK"),
-        (.closing, .timeWait, "rcv ACK of FIN"),
-        (.closeWait, .lastAck, "CLOSE / snd FIN"),
-        (.lastAck, .closed, "rcv ACK of FIN"),
-        (.timeWait, .closed, "timeout (60 s on Linux)"),
-    ]
+    /// The figure's transitions: from, to, and what causes them (event / action), from
+    /// the rows of the one state table (``TransitionTable/diagramEdges``).
+    static let transitions: [(from: TCPState, to: TCPState, why: String)] = TransitionTable.diagramEdges
 
     /// The states each lifeline went through, in order, without repeats.
     static func paths(_ ladder: LadderPage.Ladder) -> [[TCPState]] {

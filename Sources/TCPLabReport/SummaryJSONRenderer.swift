@@ -20,6 +20,12 @@ public final class SummaryJSONRenderer: ConnectionRecordRenderer {
     }
 
     public func render(_ c: ConnectionRecord) throws {
+        // One access to the line for the whole object (see SummaryLine).
+        SummaryJSONRenderer.format(c, firstTimestamp: firstTimestamp, into: &line)
+        try output.write(bytes: line.bytes)
+    }
+
+    private static func format(_ c: ConnectionRecord, firstTimestamp: Int64, into line: inout ByteLine) {
         line.clear()
         line.append("{\"stream\":")
         line.append(c.stream)
@@ -46,13 +52,12 @@ public final class SummaryJSONRenderer: ConnectionRecordRenderer {
         if let side = c.firstToClose { line.appendJSONString(side.rawValue) } else { line.append("null") }
         line.append(",\"handshake_rtt\":")
         if let rtt = c.handshakeRoundTrip { line.appendSeconds(nanoseconds: rtt, decimals: 6) } else { line.append("null") }
-        append("client", c.fromClient)
-        append("server", c.fromServer)
+        append("client", c.fromClient, to: &line)
+        append("server", c.fromServer, to: &line)
         line.append("}\n")
-        try output.write(bytes: line.bytes)
     }
 
-    private func append(_ side: StaticString, _ direction: ConnectionRecord.Direction) {
+    private static func append(_ side: StaticString, _ direction: ConnectionRecord.Direction, to line: inout ByteLine) {
         line.append(",\"")
         line.append(side)
         line.append("_bytes\":")

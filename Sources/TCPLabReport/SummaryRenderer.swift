@@ -22,7 +22,7 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
     private let firstTimestamp: Int64
     private let style: TextStyle
     private var wroteHeader = false
-    private var line = ByteLine()
+    private var text = SummaryLine()
 
     /// A renderer writing to `output`; start times are relative to `firstTimestamp`.
     public init(output: BufferedWriter, firstTimestamp: Int64, style: TextStyle = .plain) {
@@ -39,52 +39,10 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
             wroteHeader = true
             try output.write(style.dim(SummaryRenderer.header) + "\n")
         }
-        line.clear()
-        column(number: record.stream, width: 6)
-        line.append("  ")
-        column(seconds: record.firstTimestamp &- firstTimestamp, width: 8)
-        line.append("  ")
-        column(seconds: record.duration, width: 8)
-        line.append("  ")
-        column(endpoint: record.client, width: 21)
-        line.append("  ")
-        column(endpoint: record.server, width: 21)
-        line.append("  ")
-        if style.isEnabled {
-            line.append(colour(record.zeekState.rawValue, record))
-            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: max(6 - record.zeekState.rawValue.utf8.count, 0)))
-        } else {
-            column(record.zeekState.rawValue, width: 6)
-        }
-        line.append("  ")
-        column(record.history, width: 10)
-        line.append("  ")
-        column(SummaryRenderer.opened(record.opening), width: 12)
-        line.append("  ")
-        column(SummaryRenderer.ended(record.ending), width: 18)
-        line.append("  ")
-        column(record.firstToClose?.rawValue ?? "-", width: 6)
-        line.append("  ")
-        column(number: record.fromClient.bytes, width: 9)
-        line.append("  ")
-        column(number: record.fromClient.segments, width: 4)
-        line.append("  ")
-        column(number: record.fromServer.bytes, width: 9)
-        line.append("  ")
-        column(number: record.fromServer.segments, width: 4)
-        line.append("  ")
-        column(number: record.fromClient.retransmissions + record.fromServer.retransmissions, width: 4)
-        line.append("  ")
-        column(number: record.fromClient.resets + record.fromServer.resets, width: 3)
-        line.append("  ")
-        if let rtt = record.handshakeRoundTrip {
-            line.appendSeconds(nanoseconds: rtt &* 1000, decimals: 3)
-            line.append(" ms")
-        } else {
-            line.append("-")
-        }
-        line.append("\n")
-        try output.write(bytes: line.bytes)
+        // One access to the line for the whole record: each access to a class's stored
+        // property is checked for exclusivity at run time.
+        text.format(record, firstTimestamp: firstTimestamp, style: style)
+        try output.write(bytes: text.line.bytes)
     }
 
     public func finish(_ totals: AnalysisTotals, shown: Int) throws {
@@ -110,53 +68,18 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
 
     /// The ending in a table's few words.
     public static func ended(_ ending: ConnectionSummary.Ending) -> String {
+        // Literals only: a table of many thousand lines would make a string per line otherwise.
         switch ending {
         case .fourWayClose: return "4-way close"
         case .threeWayClose: return "3-way close"
         case .simultaneousClose: return "simultaneous close"
         case .halfCloseThenClose: return "half-close, close"
-        case .halfClosed(let side): return "half-closed (\(side))"
-        case .reset(let side): return "reset by \(side)"
+        case .halfClosed(.client): return "half-closed (client)"
+        case .halfClosed(.server): return "half-closed (server)"
+        case .reset(.client): return "reset by client"
+        case .reset(.server): return "reset by server"
         case .refused: return "refused"
         case .stillOpen: return "open"
         }
-    }
-
-    private func colour(_ text: String, _ record: ConnectionRecord) -> String {
-        switch record.zeekState {
-        case .sf: return style.green(text)
-        case .rej, .rsto, .rstr, .rstos0, .rstrh: return style.red(text)
-        default: return style.yellow(text)
-        }
-    }
-
-    private func column(_ text: String, width: Int) {
-        line.append(text)
-        let count = text.utf8.count
-        if count < width { line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count)) }
-    }
-
-    private func column(endpoint: Endpoint, width: Int) {
-        let start = line.bytes.count
-        line.append(endpoint: endpoint)
-        let count = line.bytes.count - start
-        if count < width { line.bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count)) }
-    }
-
-    private func column<Integer: BinaryInteger>(number: Integer, width: Int) {
-        let start = line.bytes.count
-        line.append(number)
-        padLeft(from: start, width: width)
-    }
-
-    private func column(seconds nanoseconds: Int64, width: Int) {
-        let start = line.bytes.count
-        line.appendSeconds(nanoseconds: nanoseconds, decimals: 6)
-        padLeft(from: start, width: width)
-    }
-
-    private func padLeft(from start: Int, width: Int) {
-        let count = line.bytes.count - start
-        if count < width { line.bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: width - count), at: start) }
     }
 }

@@ -43,7 +43,8 @@ struct Benchmark: ParsableCommand {
         print("tshark -T fields (same fields): \(theirs)")
         print(String(format: "tcplab is %.1f times faster and uses %.1f times less memory (peak RSS)",
                      theirs.seconds / ours.seconds, Double(theirs.peakKiB) / Double(ours.peakKiB)))
-        if ours.status != 0 || theirs.status != 0 { throw ExitCode(1) }
+        let summariesHeld = try measureSummaries(tool: tool, capture: output)
+        if ours.status != 0 || theirs.status != 0 || !summariesHeld { throw ExitCode(1) }
     }
 }
 

@@ -39,6 +39,9 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup(title: "Connection summaries (--format summary or summary-jsonl)")
     var summaryOptions: SummaryOptions
 
+    @Flag(help: "With the text ladder: under each segment that moves an endpoint, the row of RFC 9293's state table it took (see tcplab coverage), and where Linux departs from it.")
+    var explain = false
+
     @Option(help: ArgumentHelp("Also write a copy of the capture with each segment's annotation as its packet comment.", valueName: "OUT.pcapng"))
     var annotate: String?
 
@@ -49,6 +52,9 @@ struct InspectCommand: ParsableCommand {
         if let stream, stream < 0 { throw ValidationError("--stream takes a connection number, 0 or more.") }
         if !format.isSummary && !summaryOptions.selection.keepsEverything {
             throw ValidationError("--only, --port and --host choose connection summaries: use them with --format summary or summary-jsonl.")
+        }
+        if explain && format != .text {
+            throw ValidationError("--explain annotates the text ladder: use it with --format text (jsonl carries the rows in its transition field).")
         }
         if format.isSummary && (stream != nil || annotate != nil || html != nil) {
             throw ValidationError("--stream, --annotate and --html work on segments: use them with --format text or jsonl.")
@@ -71,7 +77,8 @@ struct InspectCommand: ParsableCommand {
             let summary = SummaryInspection(reader: reader, file: file, json: format == .summaryJSONL, selection: summaryOptions.selection)
             throw ExitCode(summary.run())
         }
-        let inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate, htmlPath: html)
+        var inspection = Inspection(reader: reader, file: file, stream: stream, format: format, annotatePath: annotate, htmlPath: html)
+        inspection.explain = explain
         throw ExitCode(inspection.run())
     }
 }

@@ -12,6 +12,8 @@ struct Inspection {
     let format: InspectCommand.Format
     let annotatePath: String?
     let htmlPath: String?
+    /// Whether the ladder names the state table's rows under each segment (--explain).
+    var explain = false
 
     /// Runs it and returns the exit status.
     func run() -> Int32 {
@@ -100,7 +102,9 @@ struct Inspection {
             return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
         case .text, .summary, .summaryJSONL:  // Summaries never get here: SummaryInspection runs them.
             let colour = Environment.wantsColourOnStandardOutput
-            return LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
+            let ladder = LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
+            ladder.explain = explain
+            return ladder
         }
     }
 }

@@ -15,7 +15,7 @@ struct SummaryInspection {
     /// Runs it and returns the exit status (as ``Inspection/run()`` does).
     func run() -> Int32 {
         let output = BufferedWriter(.standardOutput)
-        let tracker = ConnectionTracker()
+        var tracker = ConnectionTracker()
         var renderer: ConnectionRecordRenderer?
         var status: Int32 = 0
         var frame = 0

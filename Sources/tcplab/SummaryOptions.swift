@@ -8,7 +8,7 @@ struct SummaryOptions: ParsableArguments {
     @Option(
         name: .customLong("only"),
         help: ArgumentHelp(
-            "Show only connections that answer this question (repeat for any of several): \(ConnectionFilter.allCases.map(\.rawValue).joined(separator: ", ")).",
+            "Show only connections that answer this question (repeat for any of several; defined below).",
             valueName: "QUESTION"))
     var only: [ConnectionFilter] = []
 

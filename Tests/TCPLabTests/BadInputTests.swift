@@ -36,18 +36,22 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("Fatal error"), file: file, line: line)
     }
 
+    /// A path that does not exist is named, and said to be missing.
     func testMissingFileIsNamedAsMissing() throws {
         try assertRejected(directory.appendingPathComponent("nope.pcap").path, saying: "no such file")
     }
 
+    /// A directory is not a capture file: one line says so, not a crash.
     func testDirectoryIsNotACaptureFile() throws {
         try assertRejected(directory.path, saying: "is a directory")
     }
 
+    /// An empty file has no magic number to tell pcap from pcapng.
     func testEmptyFileIsRejected() throws {
         try assertRejected(try file("empty.pcap", []), saying: "is empty")
     }
 
+    /// A file that starts with neither magic number is not a capture file, whatever follows.
     func testRandomBytesAreNotACaptureFile() throws {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -55,6 +59,8 @@ final class BadInputTests: XCTestCase {
         try assertRejected(try file("random.bin", [0x42, 0x42] + bytes), saying: "not a pcap or pcapng capture file")
     }
 
+    /// A pcapng block length must be a multiple of 4 (the format pads every block); one
+    /// that is not is a corrupt length, reported as such.
     func testPcapngBlockWithAWrongLengthIsReported() throws {
         // A section header whose length is not a multiple of 4.
         let header: [UInt8] = [0x0A, 0x0D, 0x0D, 0x0A, 0x1D, 0, 0, 0, 0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0]
@@ -64,6 +70,8 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("corrupt length"), run.stderr)
     }
 
+    /// A link type tcplab does not decode (802.11 here) is named by its number, so the user
+    /// knows what the file holds.
     func testUnsupportedLinkTypeIsNamed() throws {
         // A valid pcap header for LINKTYPE_IEEE802_11 (105), which tcplab does not decode.
         let header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 105, 0, 0, 0]

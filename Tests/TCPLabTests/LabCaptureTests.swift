@@ -37,7 +37,7 @@ final class LabCaptureTests: XCTestCase {
         let comments = run.output.split(separator: "\n")
         XCTAssertEqual(comments.count, result.packetsCaptured)
         // Captured: the first segment is the client's SYN, with both sides' states.
-        XCTAssertEqual(comments.first, "stream 0: handshake 1/3; client SYN-SENT, server LISTEN")
+        XCTAssertEqual(comments.first, "stream 0: handshake 1/3; client SYN-SENT, server LISTEN; client CLOSED → SYN-SENT by closed/active-open (RFC 9293 §3.10.1)")
         XCTAssertTrue(comments.contains { $0.contains("FIN (half-close)") })
     }
 }

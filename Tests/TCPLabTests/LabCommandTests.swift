@@ -58,7 +58,7 @@ final class LabCommandTests: XCTestCase {
             """.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try ChildProcess.run([TestEnvironment.tcplab, "run", path, "--output", directory.path])
         XCTAssertEqual(run.status, 2)
-        XCTAssertEqual(run.error, "tcplab: \(path):8: listen takes a number, not 'two'\n")
+        XCTAssertEqual(run.error, "tcplab: \(path):8: listen takes a backlog from 0 to 2147483647, not 'two'\n")
         XCTAssertEqual(run.output, "")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("mine.pcapng").path))
     }

@@ -40,6 +40,19 @@ final class SuiteShapeTests: XCTestCase {
         }
     }
 
+    /// Tests find the package's files (Captures/, Labs/, their own sources) through
+    /// ``TestEnvironment/packageRoot``, not `#filePath`: the ordinary user's run on CI works
+    /// on a readable copy of a clone the user cannot read, and `#filePath` still names the
+    /// clone. (`#filePath` as an assertion helper's `file:` default only names a line.)
+    func testPackageFilesAreFoundThroughPackageRoot() throws {
+        for (path, text) in try sources() where path != "Support/TestEnvironment.swift" {
+            for (number, line) in SuiteShapeTests.codeLines(text) where line.contains("#filePath") {
+                if line.contains("StaticString = #filePath") { continue }
+                XCTFail("\(path):\(number): find the package's files from TestEnvironment.packageRoot, not #filePath")
+            }
+        }
+    }
+
     /// The check itself finds the pattern that once made ten tests fail without root: a
     /// helper that checks for root, called inside an assertion.
     func testTheCheckFindsARequirementInsideAHelper() {
@@ -59,11 +72,13 @@ final class SuiteShapeTests: XCTestCase {
                     XCTAssertEqual(try lab().packetsCaptured, 0)
                     XCTAssertNoThrow(try \(require))
                     try \(require)
+                    let corpus = try \(require)
+                    XCTAssertNotNil(try? \(require))
                 }
             }
             """
         let violations = SuiteShapeTests.requirementViolations(in: source)
-        XCTAssertEqual(violations.map { $0.prefix { $0 != ":" } }, ["3", "13"])
+        XCTAssertEqual(violations.map { $0.prefix { $0 != ":" } }, ["3", "13", "16"])
     }
 
     /// The lines as code: numbered from 1, with comments cut off and the insides of
@@ -96,7 +111,11 @@ final class SuiteShapeTests: XCTestCase {
         let lines = codeLines(text)
         var violations: [String] = []
         for (index, (number, line)) in lines.enumerated() where line.contains("TestEnvironment.require") {
-            let statement = line.trimmingCharacters(in: .whitespaces)
+            var statement = line.trimmingCharacters(in: .whitespaces)
+            // `let corpus = try TestEnvironment.require…(…)` is a statement too.
+            if statement.hasPrefix("let ") || statement.hasPrefix("var "), let equals = statement.range(of: " = ") {
+                statement = String(statement[equals.upperBound...])
+            }
             guard statement.hasPrefix("try TestEnvironment.require"), statement.hasSuffix(")"),
                   statement.filter({ $0 == "(" }).count == 1 else {
                 violations.append("\(number): a require… call must be a statement of its own, `try TestEnvironment.require…()`")

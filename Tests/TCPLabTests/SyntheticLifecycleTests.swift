@@ -197,6 +197,37 @@ final class SyntheticLifecycleTests: XCTestCase {
         XCTAssertEqual(summaries.first?.retransmissions, 1)
     }
 
+    /// A segment lost on the way leaves a hole: the capture sees the next one jump ahead
+    /// ("previous segment not captured"), and the receiver acknowledges up to the hole
+    /// again for every segment beyond it, with SACK blocks saying what did arrive. After
+    /// two such duplicate ACKs the sender resends the missing bytes without waiting for
+    /// its timer: a fast retransmission (RFC 5681 section 3.2; tshark counts from two).
+    func testLostSegmentDrawsDuplicateACKsAndAFastRetransmission() {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.send(.client, [.psh, .ack], bytes: 100)
+        let hole = connection.nextSequence(of: .client)
+        connection.send(.client, [.psh, .ack], bytes: 100, lost: true)
+        for arrived in 1...3 {
+            connection.send(.client, [.psh, .ack], bytes: 100)
+            let sack = SyntheticFrame.Option.sack([(left: hole &+ 100, right: hole &+ 100 &+ UInt32(arrived) * 100)])
+            connection.send(.server, .ack, ack: hole, options: [.noOperation, .noOperation, sack])
+        }
+        connection.send(.client, [.psh, .ack], bytes: 100, seq: hole)
+        connection.send(.server, .ack)
+        let (segments, summaries) = connection.analyze()
+        let afterHandshake = Array(segments.dropFirst(3))
+        XCTAssertEqual(afterHandshake.map(\.relativeSequence), [1, 201, 1, 301, 1, 401, 1, 101, 1])
+        XCTAssertEqual(afterHandshake.map(\.relativeAcknowledgment), [1, 1, 101, 1, 101, 1, 101, 1, 501])
+        XCTAssertEqual(afterHandshake.map { $0.analysis.names }, [
+            [], ["lost_segment"], [], [], ["duplicate_ack"], [], ["duplicate_ack"], ["fast_retransmission"], [],
+        ])
+        XCTAssertTrue(afterHandshake[1].labels.contains(.previousSegmentNotCaptured))
+        XCTAssertEqual(afterHandshake[4].labels.map(\.description), ["duplicate ACK"])
+        XCTAssertEqual(afterHandshake[7].labels.map(\.description), ["retransmission"])
+        XCTAssertEqual(summaries.first?.retransmissions, 1)
+    }
+
     /// A receiver whose buffer is full advertises window 0. The sender then probes: Linux
     /// sends a bare ACK one byte below its next sequence number, which draws an ACK with
     /// the current window. When the application reads, an ACK with a window again tells

@@ -74,8 +74,11 @@ final class TsharkAgreementTests: XCTestCase {
         XCTAssertEqual(comments.status, 0, comments.error)
         let lines = comments.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         XCTAssertEqual(lines.count, run.segments.count)
-        // Frame 1 is the first SYN: "stream 0: handshake 1/3; client SYN-SENT, server LISTEN".
-        XCTAssertEqual(lines.first.map(String.init), "stream 0: handshake 1/3; client SYN-SENT, server LISTEN")
+        // Frame 1 is the first SYN: its labels, both states, and the state-table row that
+        // moved the client.
+        XCTAssertEqual(
+            lines.first.map(String.init),
+            "stream 0: handshake 1/3; client SYN-SENT, server LISTEN; client CLOSED → SYN-SENT by closed/active-open (RFC 9293 §3.10.1)")
         // The copy analyses exactly like the original.
         try TsharkView.assertAgreement(on: annotated)
         XCTAssertEqual(try wireView(annotated), try wireView(recording.path))

@@ -10,6 +10,8 @@
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
 #include <linux/capability.h>
+#include <linux/ioctl.h>
+#include <linux/if_tun.h>
 
 // unshare(2): move the calling thread into new namespaces.
 int unshare(int flags);
@@ -27,5 +29,10 @@ static const int tcplab_clone_newuser = 0x10000000;
 static inline unsigned int tcplab_nlmsg_align(unsigned int length) {
     return NLMSG_ALIGN(length);
 }
+
+// TUNSETIFF and the flags of <linux/if_tun.h>: _IOW does not import into Swift.
+static const unsigned long tcplab_tunsetiff = TUNSETIFF;
+static const short tcplab_iff_tun = IFF_TUN;
+static const short tcplab_iff_no_pi = IFF_NO_PI;
 
 #endif

@@ -80,7 +80,8 @@ extension LabResult {
     var failures: String {
         let steps = self.steps.filter { $0.status == .failed }.map { "line \($0.line): \($0.actor) \($0.action) → \($0.observed)" }
         let capture = self.capture.filter { !$0.passed }.map { "line \($0.line): \($0.expectation) → \($0.observed)" }
-        return (steps + capture + (error.map { [$0] } ?? [])).joined(separator: "\n")
+        let kernel = kernelAgreement.filter { !$0.agrees }.map { "kernel log: \($0.seenBy) \($0.socket) \($0.from) → \($0.to): \($0.verdict)" }
+        return (steps + capture + kernel + (error.map { [$0] } ?? [])).joined(separator: "\n")
     }
 }
 

@@ -39,10 +39,11 @@ struct SyntheticConnection {
 
     /// `side` sends a segment. The sequence number is where the side's last segment ended
     /// unless `seq` is given; with ACK, the acknowledgment is everything the peer has sent
-    /// unless `ack` is given.
+    /// unless `ack` is given. A `lost` segment is sent (its bytes count as sent) but the
+    /// network drops it before the capture point, so the capture does not hold it.
     mutating func send(
         _ side: Side, _ flags: TCPFlags, bytes: Int = 0, window: UInt16 = 65535,
-        seq: UInt32? = nil, ack: UInt32? = nil, options: [SyntheticFrame.Option] = []
+        seq: UInt32? = nil, ack: UInt32? = nil, options: [SyntheticFrame.Option] = [], lost: Bool = false
     ) {
         let sequence = seq ?? next[side]!
         let acknowledgment = flags.contains(.ack) ? (ack ?? next[side.peer]!) : 0
@@ -53,7 +54,9 @@ struct SyntheticConnection {
         // A segment sent again (or a probe below the next number) does not move the side on.
         let end = sequence &+ length
         if end &- next[side]! < 1 << 31 { next[side] = end }
-        packets.append(CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: time), linkType: .ethernet, data: frame[...]))
+        if !lost {
+            packets.append(CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: time), linkType: .ethernet, data: frame[...]))
+        }
         time += 1_000_000
     }
 

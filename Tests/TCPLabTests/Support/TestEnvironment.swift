@@ -29,7 +29,8 @@ enum TestEnvironment {
     ///
     /// Found by walking up from the products (`<root>/.build/<triple>/debug`), so a copy of
     /// the repository with its `.build` (as `.ci/run` makes for its unprivileged run) reads
-    /// its own files; the source path compiled in is the fallback.
+    /// its own files; the source path compiled in is the fallback. Tests find the package's
+    /// files through this, never through `#filePath` (``SuiteShapeTests`` checks).
     static var packageRoot: URL {
         var directory = productsDirectory.standardizedFileURL
         while directory.path != "/" {
@@ -85,6 +86,22 @@ enum TestEnvironment {
         if found { return }
         if isCI { throw EnvironmentFailure("\(tool) is not installed, but CI installs it (bash .ci/setup)") }
         throw XCTSkip("\(tool) is not installed (bash .ci/setup installs it)")
+    }
+
+    /// The directory `relativePath` (such as "shared/captures") beside the package or beside
+    /// a directory above it, holding `marker`; a skip naming `what` where there is none.
+    ///
+    /// For data kept outside the repository, which neither `.ci/setup` nor a clone brings:
+    /// it skips even as root and on CI. The ordinary user's run on CI works on a copy in
+    /// /tmp, so there it finds nothing and skips.
+    static func requireDirectoryNearPackage(_ relativePath: String, holding marker: String, _ what: String) throws -> URL {
+        var directory = packageRoot
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let candidate = directory.appendingPathComponent(relativePath)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(marker).path) { return candidate }
+        }
+        throw XCTSkip("\(what) is not here: no \(relativePath)/\(marker) beside \(packageRoot.path) or above it")
     }
 
     /// The skip for a privilege the kernel refused although the test's `require…` passed:

@@ -1,0 +1,229 @@
+import TCPLabAnalysis
+import TCPLabKernelLog
+import TCPLabPacket
+
+/// The wire's state transitions checked against the kernel's own.
+///
+/// For each connection of the capture and each of its two ends, the analysis gives the
+/// end's state after every segment; where it changes, the wire shows a transition. The
+/// kernel log gives the transitions of the socket with the same two ends, in the order the
+/// kernel made them. Each wire transition A → B is confirmed when the kernel's next
+/// transitions lead from A to B: one segment can move a socket through more than one
+/// state (FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT for a FIN that also acknowledges ours), which
+/// the wire shows as one step. The kernel's order is the test, not its moment: a packet the
+/// kernel dropped after the capture saw it moves the kernel later than the wire thinks,
+/// and the check says so.
+///
+/// Every kernel transition no wire transition used must be one the lab's own calls
+/// explain (listen, connect, close of a listener, a connect that failed), or it is a
+/// disagreement too.
+///
+/// Where function probes are refused (this kernel: fentry/fexit EPERM, no kprobes), the
+/// log sees a timewait socket only through the full socket's move to CLOSED without RST
+/// (tcp_time_wait then tcp_done) and the packets the timewait socket takes
+/// (skb:kfree_skb with the timewait socket as rx_sk, which tells its substate); a
+/// listener's request socket is not seen, and the child's LISTEN → SYN-RECEIVED comes
+/// when the handshake's ACK arrives.
+extension LabSession {
+    /// One kernel transition of one socket: from, to (the states it may stand for), when.
+    struct KernelStep {
+        var from: Set<TCPState>
+        var to: Set<TCPState>
+        var toText: String
+        var time: Int64
+        var fromText: String { from.map(\.rawValue).sorted().joined(separator: " or ") }
+        var text: String
+        var used = false
+    }
+
+    func agreement(segments: [AnnotatedSegment], firstTimestamp: Int64) -> [TransitionCheck] {
+        guard let record = kernelRecord else { return [] }
+        let events = Self.resolvingEnds(record.events)
+        var checks: [TransitionCheck] = []
+        var stepsByEnds: [Ends: [KernelStep]] = [:]
+        var order: [Ends] = []
+        for (index, event) in events.enumerated() {
+            guard let step = kernelStep(event, at: index, in: events) else { continue }
+            let ends = Ends(local: event.source, remote: event.destination)
+            if stepsByEnds[ends] == nil { order.append(ends) }
+            stepsByEnds[ends, default: []].append(step)
+        }
+        func seconds(_ time: Int64) -> String { LabResult.formatSeconds(Double(time - firstTimestamp) / 1e9) }
+
+        // A scripted peer's end is tcplab itself, not a kernel socket: nothing to confirm.
+        let peerEnds = Set(lab.actors.compactMap { $0.peer?.address })
+
+        // The wire's transitions, end by end, in capture order.
+        for (ends, transitions) in wireTransitions(segments) where !peerEnds.contains(ends.local) {
+            var steps = stepsByEnds[ends] ?? []
+            var next = 0
+            let name = socketName(local: ends.local, remote: ends.remote, time: transitions.first?.time ?? 0)
+            for transition in transitions {
+                var confirmed: (first: Int, last: Int)?
+                search: for start in next..<steps.count where steps[start].from.contains(transition.from) && !steps[start].used {
+                    for end in start..<steps.count {
+                        if steps[end].to.contains(transition.to) { confirmed = (start, end); break search }
+                    }
+                }
+                var check = TransitionCheck(
+                    seenBy: "wire", socket: name, ends: "\(ends.local) ↔ \(ends.remote)", from: transition.from.rawValue,
+                    to: transition.to.rawValue, frame: transition.frame, verdict: "", agrees: false, confirmed: false)
+                if transition.time > record.stopTime {
+                    check.agrees = true
+                    check.verdict = "after the kernel log stopped (not checked)"
+                } else if let (first, last) = confirmed {
+                    for index in first...last { steps[index].used = true }
+                    next = last + 1
+                    let path = steps[first...last].map(\.text).joined(separator: ", ")
+                    check.agrees = true
+                    check.confirmed = true
+                    check.verdict = "confirmed by the kernel at \(seconds(steps[last].time)) s: \(path)"
+                } else if transition.from == .listen && transition.to == .synReceived && !record.functionProbes {
+                    check.agrees = true
+                    check.verdict = "a listener's request socket: not visible to the kernel log without function probes (refused on this kernel)"
+                } else {
+                    let kernel = steps.map(\.text).joined(separator: ", ")
+                    check.verdict = "the kernel log has no such transition for this socket; it shows: " + (kernel.isEmpty ? "nothing" : kernel)
+                    // The likeliest cause: the kernel never took the segment the wire's
+                    // inference rests on.
+                    let dropped = events.filter { event in
+                        event.kind == .drop && abs(event.time - transition.time) < 1_000_000
+                            && Set([event.source, event.destination]) == Set([ends.local, ends.remote])
+                    }
+                    for drop in dropped {
+                        check.verdict += "; at \(seconds(drop.time)) s the kernel log shows \(drop.summary) (\(drop.source) → \(drop.destination))"
+                    }
+                }
+                checks.append(check)
+            }
+            stepsByEnds[ends] = steps
+        }
+        // The kernel's transitions no wire transition used.
+        for ends in order {
+            for step in stepsByEnds[ends] ?? [] where !step.used {
+                let explanation = callExplanation(step)
+                checks.append(TransitionCheck(
+                    seenBy: "kernel", socket: socketName(local: ends.local, remote: ends.remote, time: step.time),
+                    ends: "\(ends.local) ↔ \(ends.remote)", from: step.fromText, to: step.toText, frame: nil,
+                    verdict: explanation ?? "at \(seconds(step.time)) s: \(step.text), and the wire shows no such transition",
+                    agrees: explanation != nil, confirmed: explanation != nil))
+            }
+        }
+        return checks
+    }
+
+    /// A socket's two ends, local first.
+    struct Ends: Hashable {
+        var local: Endpoint
+        var remote: Endpoint
+    }
+
+    /// The state changes the analysis shows for each end of each connection.
+    func wireTransitions(_ segments: [AnnotatedSegment]) -> [(Ends, [(from: TCPState, to: TCPState, frame: Int, time: Int64)])] {
+        var result: [(Ends, [(from: TCPState, to: TCPState, frame: Int, time: Int64)])] = []
+        var indexByKey: [String: Int] = [:]
+        var last: [String: TCPState] = [:]
+        for segment in segments {
+            let client = segment.sender == .client ? segment.segment.source : segment.segment.destination
+            let server = segment.sender == .client ? segment.segment.destination : segment.segment.source
+            for (local, remote, state, side) in [(client, server, segment.clientState, "c"), (server, client, segment.serverState, "s")] {
+                let key = "\(segment.stream)\(side)"
+                if indexByKey[key] == nil {
+                    indexByKey[key] = result.count
+                    result.append((Ends(local: local, remote: remote), []))
+                }
+                if let previous = last[key], previous != state {
+                    result[indexByKey[key]!].1.append((previous, state, segment.frame, segment.timestamp))
+                }
+                last[key] = state
+            }
+        }
+        return result
+    }
+
+    /// The kernel transition an event stands for, if it is one.
+    func kernelStep(_ event: KernelEvent, at index: Int, in events: [KernelEvent]) -> KernelStep? {
+        let from = event.oldState?.state ?? .closed
+        switch event.kind {
+        case .state:
+            guard let to = event.newState?.state else { return nil }
+            // A closing socket handed to a timewait socket goes to CLOSED with no RST sent
+            // or received and no error: its connection lives on as TIME-WAIT (or, closed by
+            // the application in FIN-WAIT-2, as FIN-WAIT-2).
+            if to == .closed, [.finWait1, .finWait2, .closing].contains(from), !endedByReset(event, at: index, in: events) {
+                let substates: Set<TCPState> = from == .closing ? [.timeWait] : [.timeWait, .finWait2]
+                let seen = timewaitSubstate(after: event, at: index, in: events)
+                let to = seen.map { [$0] } ?? substates
+                let toText = seen?.rawValue ?? substates.map(\.rawValue).sorted().joined(separator: " or ")
+                return KernelStep(from: [from], to: to, toText: toText + " (timewait socket)", time: event.time,
+                                  text: "\(from) → \(toText) (the full socket went to CLOSED without RST: a timewait socket took over)")
+            }
+            return KernelStep(from: [from], to: [to], toText: to.rawValue, time: event.time, text: "\(from) → \(to)")
+        case .timewait, .timewaitChange:
+            guard let to = event.newState?.state else { return nil }
+            return KernelStep(from: [from], to: [to], toText: to.rawValue, time: event.time, text: "\(from) → \(to) (timewait socket)")
+        case .resetSent where event.oldState?.state == .timeWait:
+            // A timewait socket that answers with RST ends (tcp_timewait_state_process
+            // returns TCP_TW_RST, the caller deschedules it). Its substate shows in the
+            // packet it took, when the log saw that.
+            let taken = events.first { other in
+                other.kind == .drop && other.oldState?.state == .timeWait && abs(other.time - event.time) < 1_000_000
+                    && other.source == event.destination && other.destination == event.source
+            }
+            let from: Set<TCPState> = taken?.newState?.state.map { [$0] } ?? [.timeWait, .finWait2]
+            let fromText = from.map(\.rawValue).sorted().joined(separator: " or ")
+            return KernelStep(from: from, to: [.closed], toText: "CLOSED", time: event.time,
+                              text: "\(fromText) → CLOSED (the timewait socket answered with RST and ended)")
+        case .request:
+            return KernelStep(from: [.listen], to: [.synReceived], toText: "SYN-RECEIVED", time: event.time, text: "LISTEN → SYN-RECEIVED (request socket)")
+        default:
+            return nil
+        }
+    }
+
+    /// Whether an RST the same socket sent or received within the same moment ended it
+    /// (tcp_reset and an abort both end in tcp_done; the kernel's address tells the full
+    /// socket from the timewait socket that may follow it).
+    func endedByReset(_ event: KernelEvent, at index: Int, in events: [KernelEvent]) -> Bool {
+        let window: Int64 = 1_000_000
+        return events.contains { other in
+            (other.kind == .resetSent || other.kind == .resetReceived) && other.socket == event.socket
+                && abs(other.time - event.time) < window
+        }
+    }
+
+    /// The substate of the timewait socket that followed `event`, if the log saw it take a
+    /// packet (skb:kfree_skb with the timewait socket as the receiver) before another
+    /// socket had these ends.
+    func timewaitSubstate(after event: KernelEvent, at index: Int, in events: [KernelEvent]) -> TCPState? {
+        for other in events[(index + 1)...] {
+            let same = other.destination == event.source && other.source == event.destination
+            if other.kind == .drop, same, other.oldState?.state == .timeWait, let substate = other.newState?.state { return substate }
+            if other.kind == .state, other.source == event.source, other.destination == event.destination { return nil }
+        }
+        return nil
+    }
+
+    /// The lab's own call that explains a kernel transition the wire does not show.
+    func callExplanation(_ step: KernelStep) -> String? {
+        guard step.from.count == 1, let from = step.from.first else { return nil }
+        switch (from, step.toText) {
+        case (.closed, "LISTEN"): return "explained by the lab's listen()"
+        case (.listen, "CLOSED"): return "explained by the lab's close() of the listener"
+        case (.closed, "SYN-SENT"): return "explained by the lab's connect() (the SYN on the wire)"
+        case (.synSent, "CLOSED"): return "explained by the lab's connect() failing (refused, timed out or interrupted)"
+        default:
+            // close() in FIN-WAIT-2 hands the connection to a FIN-WAIT-2 timewait socket:
+            // the state does not change, so the wire shows nothing.
+            if from == .finWait2 && step.to.contains(.finWait2) {
+                return "explained by the lab's close() in FIN-WAIT-2: a FIN-WAIT-2 timewait socket took over, the state did not change"
+            }
+            return nil
+        }
+    }
+
+    /// The lab's name for the socket with these ends.
+    func socketName(local: Endpoint, remote: Endpoint, time: Int64) -> String {
+        socketName(for: KernelEvent(kind: .state, time: time, source: local, destination: remote, oldState: nil, newState: nil, reason: nil, flags: nil, socket: 0))
+    }
+}

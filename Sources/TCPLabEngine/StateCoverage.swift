@@ -1,0 +1,100 @@
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+
+/// Which rows of RFC 9293's state table (``TransitionTable``) a set of labs traverses.
+///
+/// The evidence is the wire: each lab's annotated capture, analysed again now, so the rows
+/// are the ones today's analysis infers from the segments (not the ones an old comment
+/// names). Rows no segment can show (a timer, a call that sends nothing) are counted apart:
+/// only the kernel log of a run sees them.
+public struct StateCoverage: Sendable {
+    /// One row and the labs whose captures traverse it.
+    public struct Row: Sendable {
+        /// The row.
+        public var transition: StateTransition
+        /// The labs that traverse it, in the order given.
+        public var labs: [String]
+
+        /// Why no lab reaches it, when none does.
+        public var gap: Gap? {
+            guard labs.isEmpty else { return nil }
+            if !transition.onLinux { return .notOnLinux }
+            switch transition.evidence {
+            case .none: return .kernelOnly
+            case .notInferred: return .notInferred
+            case .arrival, .sending: return .notYet
+            }
+        }
+    }
+
+    /// Why a row is not covered.
+    public enum Gap: String, Sendable {
+        /// Linux cannot take it.
+        case notOnLinux = "not possible on Linux"
+        /// No segment shows it; only the kernel log of a run can.
+        case kernelOnly = "nothing on the wire (a timer or a call that sends nothing): only the kernel log sees it"
+        /// The capture shows it, but the analysis does not tell it apart yet.
+        case notInferred = "on the wire, but the analysis does not tell it apart yet"
+        /// No lab makes it happen yet.
+        case notYet = "no built-in lab reaches it yet"
+    }
+
+    /// Every row of the table, in its order.
+    public var rows: [Row]
+    /// Labs whose capture could not be read, with the reason.
+    public var unreadable: [(lab: String, reason: String)]
+
+    /// The rows some lab traverses.
+    public var covered: Int { rows.count { !$0.labs.isEmpty } }
+
+    /// Reads each lab's capture (`captures`: lab name and path) and records the rows its
+    /// segments take.
+    public static func measure(captures: [(lab: String, path: String)]) -> StateCoverage {
+        var labsByRow: [String: [String]] = [:]
+        var unreadable: [(lab: String, reason: String)] = []
+        for (lab, path) in captures {
+            do {
+                for id in try rowsReached(inCapture: path).keys.sorted() { labsByRow[id, default: []].append(lab) }
+            } catch {
+                unreadable.append((lab, "\(error)"))
+            }
+        }
+        return StateCoverage(
+            rows: TransitionTable.rows.map { Row(transition: $0, labs: labsByRow[$0.id] ?? []) }, unreadable: unreadable)
+    }
+
+    /// The rows the segments of the capture at `path` take, each with the frames that take it.
+    public static func rowsReached(inCapture path: String) throws -> [String: [Int]] {
+        let reader = try CaptureFileReader(path: path)
+        let analyzer = TCPAnalyzer()
+        var segments: [AnnotatedSegment] = []
+        func drain() {
+            while let event = analyzer.nextEvent() {
+                if case .segment(let segment, _) = event { segments.append(segment) }
+            }
+        }
+        var frame = 0
+        while let packet = try reader.next() {
+            frame += 1
+            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            drain()
+        }
+        analyzer.finish()
+        drain()
+        return rowsReached(by: segments)
+    }
+
+    /// The rows `segments` take, each with the frames that take it (a frame once per row).
+    public static func rowsReached(by segments: [AnnotatedSegment]) -> [String: [Int]] {
+        var frames: [String: [Int]] = [:]
+        for segment in segments {
+            for move in [segment.clientTransition, segment.serverTransition].compactMap({ $0 }) {
+                for row in move.rows where frames[row.id]?.last != segment.frame {
+                    frames[row.id, default: []].append(segment.frame)
+                }
+            }
+        }
+        return frames
+    }
+}

@@ -1,0 +1,42 @@
+import TCPLabEngine
+import XCTest
+
+/// A reset in TIME-WAIT, with tcp_rfc1337 off and on (Labs/time-wait-assassination.yaml).
+final class TimeWaitAssassinationLabTests: LabTestCase {
+    override class var labName: String { "time-wait-assassination" }
+
+    /// Every step and expectation of the lab held.
+    func testLabPasses() throws {
+        let result = lab
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// With tcp_rfc1337=0 (the default) an exact reset ends TIME-WAIT at once.
+    func testResetEndsTimeWaitByDefault() throws {
+        let result = lab
+        XCTAssertEqual(result.step("lab", "check conn1 is TIME-WAIT")?.status, .passed)
+        XCTAssertEqual(result.step("lab", "check conn1 is CLOSED")?.status, .passed)
+        XCTAssertEqual(result.step("lab", "check kernel: sockets in TIME-WAIT: 0")?.status, .passed)
+    }
+
+    /// With tcp_rfc1337=1 the same reset is ignored: the end stays in TIME-WAIT with its
+    /// timer running, until the last listing.
+    func testResetIsIgnoredWithRFC1337() throws {
+        let result = lab
+        let record = try XCTUnwrap(result.kernelSockets(named: "conn2").first?.socket)
+        XCTAssertEqual(record.state, .timeWait)
+        XCTAssertEqual(record.timer, .timewait)
+        XCTAssertEqual(Double(record.expiresMilliseconds) / 1000, 59, accuracy: 2)
+        XCTAssertEqual(result.step("second", "expect nothing")?.status, .passed)
+    }
+
+    /// Both resets carried the exact next sequence number, and the kernel answered neither.
+    func testBothResetsWereExactAndUnanswered() throws {
+        let result = lab
+        XCTAssertEqual(result.segments(from: "first", flags: "R").map(\.seq), [2])
+        XCTAssertEqual(result.segments(from: "second", flags: "R").map(\.seq), [2])
+        let last = try XCTUnwrap(result.segments.last)
+        XCTAssertEqual(last.from, "second")
+        XCTAssertEqual(last.flags, "R")
+    }
+}
