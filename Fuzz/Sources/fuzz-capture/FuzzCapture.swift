@@ -1,7 +1,7 @@
 // libFuzzer target: the input bytes are a capture file, taken through what `tcplab inspect`
 // does with one: CaptureFileReader, the link-type check, decoding, TCPAnalyzer, and every
-// output at once (the ladder with its summary, JSON lines, the annotated pcapng, the HTML
-// page); then, read again, through ConnectionTracker and both summary formats.
+// output at once (the ladder with its summary and --explain rows, JSON lines, the annotated
+// pcapng, the HTML page); then, read again, through ConnectionTracker and both summary formats.
 //
 // The steps follow Sources/tcplab/Inspection.swift and SummaryInspection.swift, which live
 // in the executable and so cannot be imported; they are the same public calls in the same
@@ -88,8 +88,12 @@ private func inspect(path: String) {
         }
     }
     func makeRenderers(firstTimestamp: Int64) {
+        // The ladder as --explain draws it: every line of the plain ladder, and the state
+        // table's rows under the segments that move an endpoint.
+        let ladder = LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true))
+        ladder.explain = true
         renderers = [
-            LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true)),
+            ladder,
             JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil),
             HTMLRenderer(path: "/dev/null", title: "fuzz.pcapng", firstTimestamp: firstTimestamp, stream: nil),
         ]
@@ -136,7 +140,7 @@ private func summarize(path: String) {
     guard let reader = openReader(path) else { return }
     defer { reader.close() }
     let output = BufferedWriter(devNull, capacity: 4096)
-    let tracker = ConnectionTracker()
+    var tracker = ConnectionTracker()
     var renderers: [any ConnectionRecordRenderer] = []
     var frame = 0
     var shown = 0
