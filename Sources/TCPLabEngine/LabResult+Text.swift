@@ -54,6 +54,17 @@ extension LabResult {
             }
             try line(text)
             if let note = step.note { try line(style.dim("              " + String(repeating: " ", count: actorWidth) + "  " + note)) }
+            if let prediction = step.prediction {
+                let pad = "              " + String(repeating: " ", count: actorWidth) + "  "
+                try line(pad + "You predicted: " + (prediction.chosen ?? "(no answer)") + " — " + {
+                    switch prediction.held {
+                    case true?: return style.green("right")
+                    case false?: return style.red("not what happened: the answer is \(prediction.answer)")
+                    case nil: return prediction.chosen == nil ? "the answer is \(prediction.answer)" : "this run did not show the answer (the step failed)"
+                    }
+                }())
+                if let why = prediction.why { try line(pad + "Why: " + why) }
+            }
         }
         if !capture.isEmpty {
             try line()

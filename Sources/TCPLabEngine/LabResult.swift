@@ -107,6 +107,24 @@ public struct StepResult: Sendable, Encodable {
     public var duration: Double? = nil
     /// "round 2 of 3" for a repeated step.
     public var round: String? = nil
+    /// The reader's prediction, when the step asked for one and the run asked the reader.
+    public var prediction: PredictionResult? = nil
+}
+
+/// A prediction made before a step, and whether the run bore it out.
+public struct PredictionResult: Sendable, Encodable {
+    /// The question asked.
+    public var question: String
+    /// The reader's choice; nil when no answer came (end of input).
+    public var chosen: String?
+    /// The answer the lab expects, which the step's own expectation checks on this kernel.
+    public var answer: String
+    /// Why that is the answer.
+    public var why: String?
+    /// True when the choice was the answer and the step passed, so this kernel confirmed
+    /// it; false when it was not; nil when no choice was made or the step did not pass
+    /// (the run then proves nothing either way).
+    public var held: Bool?
 }
 
 /// A capture expectation's result.
@@ -181,9 +199,12 @@ public struct SegmentRecord: Sendable, Encodable {
     /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
     /// never processed it, whatever the states above infer.
     public var kernelDrop: String? = nil
+    /// The rows of the state table each endpoint took on this segment (see
+    /// ``TransitionRecord``), nil when neither moved.
+    public var transition: TransitionRecord? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis, transition
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
 }
