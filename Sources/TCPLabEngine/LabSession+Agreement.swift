@@ -101,8 +101,9 @@ extension LabSession {
                     check.agrees = true
                     check.confirmed = true
                     check.verdict = "confirmed by the kernel at \(seconds(steps[last].time)) s: \(path)"
-                } else if !record.functionProbes && steps.isEmpty
-                            && [(TCPState.listen, TCPState.synReceived), (.synReceived, .listen)].contains(where: { $0 == (transition.from, transition.to) }) {
+                } else if !record.functionProbes
+                            && ((transition.from == .listen && transition.to == .synReceived && !steps.contains { $0.from.contains(.listen) })
+                                || (transition.from == .synReceived && transition.to == .listen && steps.isEmpty)) {
                     check.agrees = true
                     check.verdict = "a listener's request socket: not visible to the kernel log without function probes (refused on this kernel)"
                 } else {
@@ -192,6 +193,11 @@ extension LabSession {
         case .timewait, .timewaitChange:
             guard let to = event.newState?.state else { return nil }
             return KernelStep(from: [from], to: [to], toText: to.rawValue, time: event.time, text: "\(from) → \(to) (timewait socket)")
+        case .resetSent where event.oldState?.state == .listen && event.reason == "INVALID_SYN":
+            // tcp_check_req's embryonic reset: the listener answers a segment its request
+            // socket cannot take with RST, for that socket, and drops the request socket.
+            return KernelStep(from: [.synReceived], to: [.closed], toText: "CLOSED", time: event.time,
+                              text: "SYN-RECEIVED → CLOSED (the listener reset its request socket: RST for INVALID_SYN)")
         case .resetSent where event.oldState?.state == .timeWait:
             // A timewait socket that answers with RST ends (tcp_timewait_state_process
             // returns TCP_TW_RST, the caller deschedules it). Its substate shows in the
