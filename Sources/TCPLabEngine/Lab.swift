@@ -311,6 +311,8 @@ public enum Check: Sendable, CustomStringConvertible {
     case statesCount(TCPState, Comparison)
     /// A kernel counter's growth since the lab began.
     case counter(String, Comparison)
+    /// A network sysctl's value in the lab's namespace (/proc/sys/net/...), as read there.
+    case sysctl(String, String)
 
     /// In words.
     public var description: String {
@@ -318,6 +320,7 @@ public enum Check: Sendable, CustomStringConvertible {
         case .socket(let name, let facts): return facts.sentence(about: name)
         case .statesCount(let state, let count): return "kernel: sockets in \(state): \(count)"
         case .counter(let name, let change): return "counter \(name) grew by \(change)"
+        case .sysctl(let name, let value): return "sysctl \(name) is \(value)"
         }
     }
 }

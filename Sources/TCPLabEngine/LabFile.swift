@@ -509,7 +509,7 @@ private struct Parser {
     }
 
     func check(_ node: Node) throws(LabFileError) -> Check {
-        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows"], what: "check")
+        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows", "sysctl", "value"], what: "check")
         if let socket = fields["socket"] {
             return .socket(try socketName(socket.value), try socketFacts(fields))
         }
@@ -521,7 +521,15 @@ private struct Parser {
             guard let grows = fields["grows"] else { throw error(node, "check on a counter needs 'grows'") }
             return .counter(try counterName(counter.value), try comparison(grows.value))
         }
-        throw error(node, "check needs socket (with state, recv-q, send-q, timer, expires), sockets-in and count, or counter and grows")
+        if let sysctl = fields["sysctl"] {
+            let name = try string(sysctl.value, "sysctl")
+            guard name.hasPrefix("net."), Sysctl.isWellFormed(name) else {
+                throw error(sysctl.value, "'\(name)' is not a network sysctl (net.ipv4..., net.core...); labs read only their namespace's")
+            }
+            guard let value = fields["value"] else { throw error(node, "check on a sysctl needs 'value'") }
+            return .sysctl(name, try string(value.value, "value"))
+        }
+        throw error(node, "check needs socket (with state, recv-q, send-q, timer, expires), sockets-in and count, counter and grows, or sysctl and value")
     }
 
     /// The facts a check or wait on a socket names.

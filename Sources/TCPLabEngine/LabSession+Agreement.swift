@@ -194,6 +194,17 @@ extension LabSession {
         case .timewait, .timewaitChange:
             guard let to = event.newState?.state else { return nil }
             return KernelStep(from: [from], to: [to], toText: to.rawValue, time: event.time, text: "\(from) → \(to) (timewait socket)")
+        case .resetSent where event.reason == "NO_SOCKET":
+            // A timewait socket that took over from a closing socket (FIN-WAIT-2 orphan or
+            // TIME-WAIT) ends on its own timer, which the log does not see without function
+            // probes; a segment for its ends afterwards is answered from no socket.
+            let handedOver = events[..<index].contains { other in
+                other.kind == .state && other.source == event.source && other.destination == event.destination
+                    && other.newState?.state == .closed && [.finWait1, .finWait2, .closing].contains(other.oldState?.state ?? .closed)
+            }
+            guard handedOver else { return nil }
+            return KernelStep(from: [.finWait2, .timeWait], to: [.closed], toText: "CLOSED", time: event.time,
+                              text: "FIN-WAIT-2 or TIME-WAIT → CLOSED (the timewait socket's timer had ended it unseen; the kernel answered from no socket)")
         case .resetSent where event.oldState?.state == .listen && event.reason == "INVALID_SYN":
             // tcp_check_req's embryonic reset: the listener answers a segment its request
             // socket cannot take with RST, for that socket, and drops the request socket.
@@ -254,6 +265,13 @@ extension LabSession {
             // the state does not change, so the wire shows nothing.
             if from == .finWait2 && step.to.contains(.finWait2) {
                 return "explained by the lab's close() in FIN-WAIT-2: a FIN-WAIT-2 timewait socket took over, the state did not change"
+            }
+            // The retransmission timer giving up (TCP_USER_TIMEOUT, tcp_retries2) ends the
+            // connection in tcp_write_err without sending anything; the lab's call saw it.
+            let synchronized: Set<TCPState> = [.established, .finWait1, .closeWait, .closing, .lastAck]
+            if synchronized.contains(from) && step.toText == "CLOSED"
+                && result.steps.contains(where: { $0.status == .passed && $0.observed.hasPrefix("ETIMEDOUT") }) {
+                return "explained by the retransmission timer giving up: no segment is sent, and the lab's call failed with ETIMEDOUT"
             }
             return nil
         }

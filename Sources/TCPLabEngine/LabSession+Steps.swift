@@ -431,6 +431,10 @@ extension LabSession {
         case .counter(let name, let change):
             let grown = try counterChange(name)
             return (change.allows(Double(grown)), "\(name) grew by \(grown)")
+        case .sysctl(let name, let value):
+            // Read on the lab's thread, so in the lab's namespace: its own value, not the host's.
+            let read = try Sysctl.read(name)
+            return (read == value, "\(name) = \(read)")
         }
     }
 

@@ -33,10 +33,14 @@ public enum SocketOption: String, CaseIterable, Sendable, Codable {
     case userTimeout = "TCP_USER_TIMEOUT"
     /// SYN retransmissions before connect() gives up.
     case synCount = "TCP_SYNCNT"
+    /// An IPv6 socket takes IPv6 only: 0 lets a listener on [::] accept IPv4 clients as
+    /// v4-mapped addresses (ipv6(7); the default is net.ipv6.bindv6only, 0).
+    case v6Only = "IPV6_V6ONLY"
 
-    /// The option's protocol level: SOL_SOCKET or IPPROTO_TCP.
+    /// The option's protocol level: SOL_SOCKET, IPPROTO_IPV6 or IPPROTO_TCP.
     public var level: Int32 {
-        rawValue.hasPrefix("SO_") ? SOL_SOCKET : Int32(IPPROTO_TCP)
+        if rawValue.hasPrefix("SO_") { return SOL_SOCKET }
+        return rawValue.hasPrefix("IPV6_") ? Int32(IPPROTO_IPV6) : Int32(IPPROTO_TCP)
     }
 
     /// The option number.
@@ -54,6 +58,7 @@ public enum SocketOption: String, CaseIterable, Sendable, Codable {
         case .keepCount: return Int32(TCP_KEEPCNT)
         case .userTimeout: return Int32(TCP_USER_TIMEOUT)
         case .synCount: return Int32(TCP_SYNCNT)
+        case .v6Only: return Int32(IPV6_V6ONLY)
         }
     }
 
