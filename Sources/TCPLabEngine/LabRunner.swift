@@ -83,6 +83,9 @@ final class LabSocket {
     var inode: UInt64?
     /// Every byte this socket's sends handed to the kernel, since its `socket` call.
     var sent = StreamDigest()
+    /// Whether the lab shut down only its reading side (SHUT_RD): then recv's 0
+    /// is that shutdown, not a FIN from the peer.
+    var readShutDown = false
 
     init(name: String, actor: String) {
         self.name = name

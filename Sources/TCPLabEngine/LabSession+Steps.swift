@@ -266,9 +266,13 @@ extension LabSession {
                 }
                 return raised ? .signalled(outcome, "SIGPIPE") : outcome
             case .recv(let amount):
-                return try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
+                let outcome = try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
+                // After SHUT_RD recv returns 0 with no FIN from the peer: say "0 bytes", not "the peer's FIN".
+                if labSocket.readShutDown, case .bytes(let data, true) = outcome, data.isEmpty { return .bytes(data, endOfStream: false) }
+                return outcome
             case .shutdown(let how):
                 try socket.shutdown(how)
+                if how == .read { labSocket.readShutDown = true }
             case .close:
                 try socket.close()
             case .poll:
