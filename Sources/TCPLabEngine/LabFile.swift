@@ -636,7 +636,7 @@ private struct Parser {
     func counterName(_ node: Node) throws(LabFileError) -> String {
         let name = try string(node, "counter")
         let parts = name.split(separator: ".")
-        guard parts.count == 2, ["TcpExt", "Tcp", "IpExt", "Ip", "MPTcpExt", "Udp"].contains(String(parts[0])) else {
+        guard parts.count == 2, ["TcpExt", "Tcp", "IpExt", "Ip", "Icmp", "MPTcpExt", "Udp"].contains(String(parts[0])) else {
             throw error(node, "a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows, Tcp.AttemptFails), not '\(name)'")
         }
         return name
