@@ -56,7 +56,13 @@ extension KernelEvent {
     /// An address from its 16 bytes in network order (IPv4 in the first four).
     private static func address(_ bytes: UnsafeRawBufferPointer, family: UInt16) -> IPAddress {
         func number(_ range: Range<Int>) -> UInt64 { bytes[range].reduce(0) { $0 << 8 | UInt64($1) } }
-        if family == 10 { return .v6(high: number(0..<8), low: number(8..<16)) }
+        if family == 10 {
+            let high = number(0..<8), low = number(8..<16)
+            // An IPv6 socket's IPv4 connection (v4-mapped, ::ffff:a.b.c.d) is IPv4 on the
+            // wire; name its ends as the capture does.
+            if high == 0 && low >> 32 == 0xffff { return .v4(UInt32(truncatingIfNeeded: low)) }
+            return .v6(high: high, low: low)
+        }
         return .v4(UInt32(number(0..<4)))
     }
 }
