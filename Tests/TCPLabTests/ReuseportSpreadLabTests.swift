@@ -1,0 +1,47 @@
+import TCPLabEngine
+import TCPLabReport
+import XCTest
+
+/// SO_REUSEPORT listeners and what happens to a closing listener's queue
+/// (Labs/reuseport-spread.yaml).
+final class ReuseportSpreadLabTests: LabTestCase {
+    override class var labName: String { "reuseport-spread" }
+
+    /// Every step and expectation of the lab held.
+    func testLabPasses() throws {
+        let result = lab
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// The kernel spreads connections across the group: both listeners' queues hold some,
+    /// and together they hold all ten.
+    func testConnectionsSpreadAcrossBothListeners() throws {
+        let result = lab
+        let one = try XCTUnwrap(result.kernelSockets(named: "one").first?.socket.receiveQueue)
+        let two = try XCTUnwrap(result.kernelSockets(named: "two").last?.socket.receiveQueue)
+        XCTAssertGreaterThan(one, 0)
+        XCTAssertGreaterThan(two, 0)
+        XCTAssertEqual(one + two, 10)
+    }
+
+    /// By default, closing a listener resets exactly the connections in its own queue
+    /// (one RST to each of those clients), and none move to the other listener.
+    func testClosingAListenerResetsItsQueueByDefault() throws {
+        let result = lab
+        let one = try XCTUnwrap(result.kernelSockets(named: "one").first?.socket.receiveQueue)
+        let resets = result.segments(flags: "R")
+        XCTAssertEqual(resets.count, Int(one))
+        XCTAssertTrue(resets.allSatisfy { $0.to.hasPrefix("c") }, "\(resets.map(\.to))")
+        XCTAssertEqual(Set(resets.map(\.to)).count, resets.count)
+    }
+
+    /// With tcp_migrate_req 1 the closing listener's queue moves to the other: it holds all
+    /// ten, TCPMigrateReqSuccess counts the moved ones, and no client of 8081 is reset.
+    func testMigrateReqMovesTheQueueInstead() throws {
+        let result = lab
+        let three = try XCTUnwrap(result.kernelSockets(named: "three").first?.socket.receiveQueue)
+        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPMigrateReqSuccess" }?.change, Int64(three))
+        XCTAssertEqual(result.step("lab", "check four is LISTEN, Recv-Q 10")?.status, .passed)
+        XCTAssertTrue(result.segments(flags: "R").allSatisfy { !$0.to.hasPrefix("d") })
+    }
+}
