@@ -93,6 +93,7 @@ extension LabSession {
                     for drop in dropped {
                         check.verdict += "; at \(seconds(drop.time)) s the kernel log shows \(drop.summary) (\(drop.source) → \(drop.destination))"
                     }
+                    check.withScriptedPeer = peerEnds.contains(ends.remote)
                 }
                 checks.append(check)
             }
@@ -102,11 +103,13 @@ extension LabSession {
         for ends in order {
             for step in stepsByEnds[ends] ?? [] where !step.used {
                 let explanation = callExplanation(step)
-                checks.append(TransitionCheck(
+                var check = TransitionCheck(
                     seenBy: "kernel", socket: socketName(local: ends.local, remote: ends.remote, time: step.time),
                     ends: "\(ends.local) ↔ \(ends.remote)", from: step.fromText, to: step.toText, frame: nil,
                     verdict: explanation ?? "at \(seconds(step.time)) s: \(step.text), and the wire shows no such transition",
-                    agrees: explanation != nil, confirmed: explanation != nil))
+                    agrees: explanation != nil, confirmed: explanation != nil)
+                check.withScriptedPeer = explanation == nil && peerEnds.contains(ends.remote)
+                checks.append(check)
             }
         }
         return checks

@@ -86,13 +86,16 @@ final class KernelLogTests: XCTestCase {
     /// explained by the wire or the lab's own calls. One known exception: in
     /// backlog-overflow the firewall drops the late client's handshake ACK after the
     /// capture saw it, so the wire believes server2's connection ESTABLISHED while the
-    /// kernel never made it; the analysis does not know about kernel drops yet.
+    /// kernel never made it; the analysis does not know about kernel drops yet. Labs with a
+    /// scripted peer are held to it on every connection without one.
     func testEveryBuiltInLabAgreesWithTheKernelLog() throws {
         let runs = Int(ProcessInfo.processInfo.environment["TCPLAB_KERNEL_LOG_RUNS"] ?? "") ?? 1
         for round in 1...max(runs, 1) {
             for name in LabCatalog.names {
                 let result = round == 1 ? try logged(name) : LabRunner().run(try LabCatalog.lab(name), capturePath: nil)
-                var disagreements = result.kernelAgreement.filter { !$0.agrees }
+                // A scripted peer's segments are often ones the kernel refuses, which the wire
+                // cannot tell: those rows are reported, not failures (the lab asks sock_diag).
+                var disagreements = result.kernelAgreement.filter { !$0.agrees && !$0.withScriptedPeer }
                 if name == "backlog-overflow" {
                     let known = disagreements.filter { $0.socket == "(server2 queue)" && $0.seenBy == "wire" }
                     XCTAssertEqual(known.map { "\($0.from) → \($0.to)" }, ["SYN-RECEIVED → ESTABLISHED", "ESTABLISHED → CLOSED"])
