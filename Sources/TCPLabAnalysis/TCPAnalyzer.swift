@@ -25,6 +25,10 @@ public final class TCPAnalyzer {
     public let retirementDelay: Int64
     /// How many events may wait for an open question before it is settled.
     public let holdBackLimit: Int
+    /// Frames the receiving kernel dropped before TCP processed them (a firewall, a full
+    /// accept queue: the kernel log's drop reasons, see ``TCPStateMachine``): the capture
+    /// saw them, but they move no receiver. Empty unless the caller knows.
+    public var unprocessedFrames: Set<Int> = []
 
     struct Record {
         var event: AnalysisEvent

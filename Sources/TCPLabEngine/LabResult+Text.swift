@@ -54,6 +54,17 @@ extension LabResult {
             }
             try line(text)
             if let note = step.note { try line(style.dim("              " + String(repeating: " ", count: actorWidth) + "  " + note)) }
+            if let prediction = step.prediction {
+                let pad = "              " + String(repeating: " ", count: actorWidth) + "  "
+                try line(pad + "You predicted: " + (prediction.chosen ?? "(no answer)") + " — " + {
+                    switch prediction.held {
+                    case true?: return style.green("right")
+                    case false?: return style.red("not what happened: the answer is \(prediction.answer)")
+                    case nil: return prediction.chosen == nil ? "the answer is \(prediction.answer)" : "this run did not show the answer (the step failed)"
+                    }
+                }())
+                if let why = prediction.why { try line(pad + "Why: " + why) }
+            }
         }
         if !capture.isEmpty {
             try line()
@@ -125,6 +136,7 @@ extension LabResult {
         guard let clock = kernelClock else { return }
         try line(style.bold("Kernel log") + style.dim(
             " (eBPF, \(kernelLog.count) events, shown among the segments above; kernel time + \(clock.offset) ns ± \(clock.uncertainty) ns = capture time)"))
+        if let kernelLogNote { try line(style.dim("  " + kernelLogNote)) }
         let loose = kernelLog.filter { $0.stream == nil }
         for entry in loose {
             try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")

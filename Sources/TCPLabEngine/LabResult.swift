@@ -51,6 +51,9 @@ public struct LabResult: Sendable, Encodable {
     public var kernelLogOff: String? = nil
     /// How kernel times were put on the capture's clock.
     public var kernelClock: KernelClockRecord? = nil
+    /// What the kernel log could not see, when something was refused ("function probes
+    /// refused: ...; timewait sockets seen through their packets, request sockets not").
+    public var kernelLogNote: String? = nil
     /// Each state transition the wire shows for the lab's sockets, and whether the kernel
     /// log confirms it; then each kernel transition the wire does not explain.
     public var kernelAgreement: [TransitionCheck] = []
@@ -67,7 +70,7 @@ public struct LabResult: Sendable, Encodable {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
         case segments, error, interrupted, skipped
-        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
+        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock", kernelLogNote = "kernel_log_note"
         case kernelAgreement = "transitions"
     }
 }
@@ -104,6 +107,24 @@ public struct StepResult: Sendable, Encodable {
     public var duration: Double? = nil
     /// "round 2 of 3" for a repeated step.
     public var round: String? = nil
+    /// The reader's prediction, when the step asked for one and the run asked the reader.
+    public var prediction: PredictionResult? = nil
+}
+
+/// A prediction made before a step, and whether the run bore it out.
+public struct PredictionResult: Sendable, Encodable {
+    /// The question asked.
+    public var question: String
+    /// The reader's choice; nil when no answer came (end of input).
+    public var chosen: String?
+    /// The answer the lab expects, which the step's own expectation checks on this kernel.
+    public var answer: String
+    /// Why that is the answer.
+    public var why: String?
+    /// True when the choice was the answer and the step passed, so this kernel confirmed
+    /// it; false when it was not; nil when no choice was made or the step did not pass
+    /// (the run then proves nothing either way).
+    public var held: Bool?
 }
 
 /// A capture expectation's result.
@@ -178,9 +199,12 @@ public struct SegmentRecord: Sendable, Encodable {
     /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
     /// never processed it, whatever the states above infer.
     public var kernelDrop: String? = nil
+    /// The rows of the state table each endpoint took on this segment (see
+    /// ``TransitionRecord``), nil when neither moved.
+    public var transition: TransitionRecord? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis, transition
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
     }
 }

@@ -48,6 +48,9 @@ struct RunCommand: ParsableCommand {
         valueName: "DIR"))
     var html: String?
 
+    @Flag(help: "Before each step that asks a question (predict: in the lab file), ask it on the terminal, then say whether the run bore the answer out.")
+    var predict = false
+
     @Option(help: ArgumentHelp(
         "How many labs run at once, each in its own network namespace; the report stays in lab order.",
         valueName: "N"))
@@ -57,6 +60,7 @@ struct RunCommand: ParsableCommand {
         if labs.isEmpty && !all { throw ValidationError("Name at least one lab, or use --all (tcplab list shows them).") }
         if !labs.isEmpty && all { throw ValidationError("Give lab names or --all, not both.") }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs takes a number from 1 to 64.") }
+        if predict && jobs > 1 { throw ValidationError("--predict asks before each step, one lab at a time: leave out --jobs.") }
     }
 
     func run() throws {
@@ -98,7 +102,8 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
         }
-        let runner = LabRunner(interruption: interruption, kernelLog: !noKernelLog)
+        var runner = LabRunner(interruption: interruption, kernelLog: !noKernelLog)
+        if predict { runner.predictor = PredictionPrompt.ask }
         var saidKernelLogOff = false
         let writer = BufferedWriter(.standardOutput)
         let style = TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)

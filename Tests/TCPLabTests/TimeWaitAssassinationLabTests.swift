@@ -50,6 +50,8 @@ final class TimeWaitAssassinationLabTests: LabTestCase {
         XCTAssertNil(result.kernelLogOff, "the kernel log is off: \(result.kernelLogOff ?? "")")
         let unconfirmed = result.kernelAgreement.filter { !$0.agrees }
         XCTAssertTrue(unconfirmed.allSatisfy(\.withScriptedPeer), "\(unconfirmed.map(\.verdict))")
+        XCTAssertEqual(unconfirmed.map { "\($0.seenBy) \($0.socket) \($0.from) → \($0.to)" },
+                       ["wire conn1 TIME-WAIT → CLOSED", "wire conn2 TIME-WAIT → CLOSED"])
         XCTAssertEqual(result.step("lab", "check conn1 is CLOSED")?.status, .passed)
         XCTAssertEqual(result.steps("lab", "check conn2 is TIME-WAIT").count, 2)
     }
