@@ -196,6 +196,7 @@ extension TCPAnalyzer {
             && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
             labels.insert(.pureACK)
         }
+        if segment.headerCut { labels.insert(.headerCut) }
         let senderPreviousLabels = forward.lastLabels
         forward.lastLabels = labels
         let moves = moveStates(

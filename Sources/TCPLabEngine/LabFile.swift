@@ -34,8 +34,24 @@ private struct Parser {
     var unborn: [String: Int] = [:]
     /// The actors that are scripted peers: their steps are segments, not socket calls.
     var peers: Set<String> = []
+    /// Values read so far, every use of a YAML alias counted again.
+    let budget = Budget()
+
+    /// A count shared by the parser's copies: aliases let a small file name the same list
+    /// thousands of times over, each read a full walk, so reads are capped.
+    final class Budget {
+        var spent = 0
+    }
 
     init(file: String) { self.file = file }
+
+    /// Counts `count` values read at `node`; past ``LabFileLimits/values``, an error.
+    func spend(_ count: Int, at node: Node) throws(LabFileError) {
+        budget.spent += count
+        if budget.spent > LabFileLimits.values {
+            throw error(node, "the lab is too large: more than \(LabFileLimits.values) values, each use of a YAML alias (*name) counted again")
+        }
+    }
 
     func error(_ node: Node?, _ message: String) -> LabFileError {
         LabFileError(file: file, line: node?.mark?.line ?? 0, message: message)
@@ -81,12 +97,26 @@ private struct Parser {
         }
         self.actors = actors.map(\.name)
         peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        // Segments go to the peer they are addressed to, so no two peers share an end.
+        var peerEnds: [Endpoint: String] = [:]
+        for actor in actors {
+            guard let end = actor.peer?.address else { continue }
+            if let other = peerEnds[end] {
+                throw error(actorFields[actor.name]?.key, "peers '\(other)' and '\(actor.name)' both have \(end): give each its own port")
+            }
+            peerEnds[end] = actor.name
+        }
         sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
         }
         var steps: [Step] = []
-        for node in stepNodes { steps += try self.steps(node) }
+        for node in stepNodes {
+            steps += try self.steps(node)
+            if steps.count > LabFileLimits.steps {
+                throw error(node, "a lab has at most \(LabFileLimits.steps) steps, each round of a repeat counted; this one has more by here")
+            }
+        }
         var capture: [CaptureExpectation] = []
         if let node = top["capture"] {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
@@ -175,6 +205,9 @@ private struct Parser {
         }
         var once: [Step] = []
         for item in items { once.append(try step(item)) }
+        guard rounds * once.count <= LabFileLimits.steps else {
+            throw error(count.value, "\(rounds) rounds of \(once.count) steps are more than the \(LabFileLimits.steps) steps a lab may have")
+        }
         var steps: [Step] = []
         for round in 1...rounds {
             for var step in once {
@@ -726,6 +759,7 @@ private struct Parser {
 
     func mapping(_ node: Node, allowed: Set<String>?, what: String) throws(LabFileError) -> Fields {
         guard case .mapping(let mapping) = node else { throw error(node, "\(what) must be a mapping of keys to values") }
+        try spend(1 + mapping.count, at: node)
         var fields = Fields()
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else { throw error(key, "keys in \(what) must be plain words") }
@@ -741,45 +775,17 @@ private struct Parser {
 
     func string(_ node: Node, _ what: String) throws(LabFileError) -> String {
         guard case .scalar(let scalar) = node else { throw error(node, "\(what) must be a single value, not a list or mapping") }
+        try spend(1, at: node)
         return scalar.string
     }
 
     /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
     func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
-        var words: [(String, Bool)] = []
-        var characters = Array(text)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw error(node, "quoted text is not closed") }
-                words.append((word, true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append((word, false))
-            }
+        do throws(PeerSyntaxError) {
+            return try QuotedWords.split(text).map { ($0.text, $0.quoted) }
+        } catch let problem {
+            throw error(node, problem.description)
         }
-        return words
     }
 
     static func line(of error: YamlError) -> Int {

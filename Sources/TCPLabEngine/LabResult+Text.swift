@@ -136,6 +136,7 @@ extension LabResult {
         guard let clock = kernelClock else { return }
         try line(style.bold("Kernel log") + style.dim(
             " (eBPF, \(kernelLog.count) events, shown among the segments above; kernel time + \(clock.offset) ns ± \(clock.uncertainty) ns = capture time)"))
+        if let kernelLogNote { try line(style.dim("  " + kernelLogNote)) }
         let loose = kernelLog.filter { $0.stream == nil }
         for entry in loose {
             try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")

@@ -51,6 +51,9 @@ public struct LabResult: Sendable, Encodable {
     public var kernelLogOff: String? = nil
     /// How kernel times were put on the capture's clock.
     public var kernelClock: KernelClockRecord? = nil
+    /// What the kernel log could not see, when something was refused ("function probes
+    /// refused: ...; timewait sockets seen through their packets, request sockets not").
+    public var kernelLogNote: String? = nil
     /// Each state transition the wire shows for the lab's sockets, and whether the kernel
     /// log confirms it; then each kernel transition the wire does not explain.
     public var kernelAgreement: [TransitionCheck] = []
@@ -67,7 +70,7 @@ public struct LabResult: Sendable, Encodable {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
         case segments, error, interrupted, skipped
-        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
+        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock", kernelLogNote = "kernel_log_note"
         case kernelAgreement = "transitions"
     }
 }

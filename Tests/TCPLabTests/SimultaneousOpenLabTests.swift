@@ -31,4 +31,11 @@ final class SimultaneousOpenLabTests: LabTestCase {
         XCTAssertEqual(result.counters.first { $0.name == "Tcp.ActiveOpens" }?.change, 1)
         XCTAssertNil(result.counters.first { $0.name == "Tcp.PassiveOpens" })
     }
+
+    /// The kernel answers the peer's SYN-ACK, whose SYN it already had, with an ACK whose
+    /// D-SACK block names the duplicate: the peer's sequence numbers 0 to 1.
+    func testDuplicateSYNIsReportedWithDSACK() throws {
+        let observed = try XCTUnwrap(lab.step("peer", "expect A seq=1 ack=1 sack")).observed
+        XCTAssertTrue(observed.contains(" sack=0-1 "), observed)
+    }
 }
