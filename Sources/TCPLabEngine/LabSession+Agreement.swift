@@ -101,7 +101,7 @@ extension LabSession {
                     check.confirmed = true
                     check.verdict = "confirmed by the kernel at \(seconds(steps[last].time)) s: \(path)"
                 } else if !record.functionProbes && steps.isEmpty
-                            && [(TCPState.listen, TCPState.synReceived), (.synReceived, .listen)].contains(where: { $0 == (transition.from, transition.to) }) {
+                            && [(TCPState.listen, TCPState.synReceived), (.synReceived, .listen), (.synReceived, .closed)].contains(where: { $0 == (transition.from, transition.to) }) {
                     check.agrees = true
                     check.verdict = "a listener's request socket: not visible to the kernel log without function probes (refused on this kernel)"
                 } else {

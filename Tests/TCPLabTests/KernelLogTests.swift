@@ -95,34 +95,16 @@ final class KernelLogTests: XCTestCase {
 
     /// Every state transition the wire shows for every built-in lab is confirmed by the
     /// kernel or one the log cannot see (a request socket), and every kernel transition is
-    /// explained by the wire or the lab's own calls. Known exceptions, where the kernel log
-    /// shows the annotation wrong: in backlog-overflow the firewall drops the late client's
-    /// handshake ACK after the capture saw it, so the annotation has server2's connection
-    /// ESTABLISHED while the kernel never made that socket; in why-three-way
-    /// the client's kernel refuses the peer's stale SYN-ACK (its ACK acknowledges data
-    /// never sent), answers RST and stays SYN-SENT, while the annotation has the client
-    /// ESTABLISHED, then CLOSED; the kernel log is right and the analysis must learn that
-    /// an unacceptable ACK in SYN-SENT moves nothing (RFC 9293 §3.10.7.3).
+    /// explained by the wire or the lab's own calls, with no exception: the analysis takes a
+    /// SYN-ACK in SYN-SENT only if its ACK is acceptable (why-three-way's stale SYN-ACK moves
+    /// nothing, RFC 9293 §3.10.7.3), and a segment the kernel log shows dropped before TCP
+    /// processed it moves no receiver (backlog-overflow's firewalled handshake ACK).
     func testEveryBuiltInLabAgreesWithTheKernelLog() throws {
         let runs = Int(ProcessInfo.processInfo.environment["TCPLAB_KERNEL_LOG_RUNS"] ?? "") ?? 1
         for round in 1...max(runs, 1) {
             for name in LabCatalog.names {
                 let result = round == 1 ? try logged(name) : LabRunner().run(try LabCatalog.lab(name), capturePath: nil)
-                var disagreements = result.kernelAgreement.filter { !$0.agrees }
-                if name == "backlog-overflow" {
-                    // The firewall drops the late client's handshake ACK after the capture
-                    // saw it: the annotation has server2's connection ESTABLISHED, the
-                    // kernel never made that socket.
-                    let known = disagreements.filter { $0.socket == "(server2 queue)" && $0.seenBy == "wire" }
-                    XCTAssertTrue(known.allSatisfy { ["SYN-RECEIVED → ESTABLISHED", "ESTABLISHED → CLOSED"].contains("\($0.from) → \($0.to)") })
-                    XCTAssertTrue(known.allSatisfy { $0.verdict.contains("dropped") }, "\(known.map(\.verdict))")
-                    disagreements.removeAll { $0.socket == "(server2 queue)" && $0.seenBy == "wire" }
-                }
-                if name == "why-three-way" {
-                    let known = disagreements.filter { $0.socket == "client" && $0.seenBy == "wire" }
-                    XCTAssertEqual(known.map { "\($0.from) → \($0.to)" }, ["SYN-SENT → ESTABLISHED", "ESTABLISHED → CLOSED"])
-                    disagreements.removeAll { $0.socket == "client" && $0.seenBy == "wire" && ($0.frame ?? 0) <= 3 }
-                }
+                let disagreements = result.kernelAgreement.filter { !$0.agrees }
                 let described = disagreements.map { "\($0.seenBy) \($0.socket) \($0.from) → \($0.to): \($0.verdict)" }
                 XCTAssertEqual(described, [], "\(name), run \(round)")
                 XCTAssertTrue(result.kernelAgreement.contains { $0.confirmed } || result.segments.isEmpty || name == "connect-timeout",
