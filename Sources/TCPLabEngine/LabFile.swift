@@ -3,6 +3,7 @@ import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 import Yams
@@ -32,6 +33,8 @@ private struct Parser {
     /// Names given by an accept expected to fail or block, which returns no socket: the
     /// accept's line, for the error when a later step uses the name.
     var unborn: [String: Int] = [:]
+    /// The actors that are scripted peers: their steps are segments, not socket calls.
+    var peers: Set<String> = []
     /// Values read so far, every use of a YAML alias counted again.
     let budget = Budget()
 
@@ -40,8 +43,6 @@ private struct Parser {
     final class Budget {
         var spent = 0
     }
-    /// The actors that are scripted peers: their steps are segments, not socket calls.
-    var peers: Set<String> = []
 
     init(file: String) { self.file = file }
 
@@ -97,6 +98,15 @@ private struct Parser {
         }
         self.actors = actors.map(\.name)
         peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        // Segments go to the peer they are addressed to, so no two peers share an end.
+        var peerEnds: [Endpoint: String] = [:]
+        for actor in actors {
+            guard let end = actor.peer?.address else { continue }
+            if let other = peerEnds[end] {
+                throw error(actorFields[actor.name]?.key, "peers '\(other)' and '\(actor.name)' both have \(end): give each its own port")
+            }
+            peerEnds[end] = actor.name
+        }
         sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
@@ -126,7 +136,7 @@ private struct Parser {
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took"]
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
 
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
@@ -210,10 +220,40 @@ private struct Parser {
     }
 
     mutating func step(_ node: Node) throws(LabFileError) -> Step {
+        var step = try stepWithoutPrediction(node)
+        let fields = try mapping(node, allowed: nil, what: "a step")
+        if let entry = fields["predict"] { step.predict = try prediction(entry.value) }
+        return step
+    }
+
+    /// `predict: {question: …, choices: [...], answer: …, why: …}`.
+    func prediction(_ node: Node) throws(LabFileError) -> Step.Prediction {
+        let fields = try mapping(node, allowed: ["question", "choices", "answer", "why"], what: "predict")
+        guard let question = fields["question"] else { throw error(node, "predict needs a question") }
+        guard let choicesEntry = fields["choices"], case .sequence(let items) = choicesEntry.value else {
+            throw error(node, "predict needs choices: a list of 2 to 8 answers")
+        }
+        guard (2...8).contains(items.count) else { throw error(choicesEntry.value, "predict takes 2 to 8 choices, not \(items.count)") }
+        var choices: [String] = []
+        for item in items {
+            let choice = try string(item, "a choice")
+            if choices.contains(choice) { throw error(item, "the choice '\(choice)' appears twice") }
+            choices.append(choice)
+        }
+        guard let answerEntry = fields["answer"] else { throw error(node, "predict needs the answer, one of its choices") }
+        let answer = try string(answerEntry.value, "answer")
+        guard let index = choices.firstIndex(of: answer) else {
+            throw error(answerEntry.value, "the answer '\(answer)' is not one of the choices (\(choices.joined(separator: ", ")))")
+        }
+        let why = try fields["why"].map { entry throws(LabFileError) in try string(entry.value, "why") }
+        return Step.Prediction(question: try string(question.value, "question"), choices: choices, answer: index, why: why)
+    }
+
+    mutating func stepWithoutPrediction(_ node: Node) throws(LabFileError) -> Step {
         let fields = try mapping(node, allowed: nil, what: "a step")
         // steps(_:) takes a repeat before it gets here, so this one is inside another.
         if fields["repeat"] != nil { throw error(node, "a repeat cannot hold another repeat") }
-        let modifiers: Set<String> = ["expect", "within", "as", "note", "took"]
+        let modifiers: Set<String> = ["expect", "within", "as", "note", "took", "predict"]
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
@@ -742,40 +782,11 @@ private struct Parser {
 
     /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
     func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
-        var words: [(String, Bool)] = []
-        var characters = Array(text)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw error(node, "quoted text is not closed") }
-                words.append((word, true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append((word, false))
-            }
+        do throws(PeerSyntaxError) {
+            return try QuotedWords.split(text).map { ($0.text, $0.quoted) }
+        } catch let problem {
+            throw error(node, problem.description)
         }
-        return words
     }
 
     static func line(of error: YamlError) -> Int {

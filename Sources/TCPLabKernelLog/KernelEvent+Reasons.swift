@@ -54,7 +54,9 @@ enum KernelReasons {
         "TCP_INVALID_SEQUENCE": "its sequence number lies outside the window",
         "TCP_INVALID_END_SEQUENCE": "its end lies outside the window",
         "TCP_INVALID_ACK_SEQUENCE": "it acknowledges data never sent",
-        "TCP_RESET": "it is an RST, which ends the connection",
+        // The kernel frees every RST it processes with this reason, whether the RST ended
+        // the connection or only drew a challenge ACK (tcp_validate_incoming, RFC 5961).
+        "TCP_RESET": "an RST, freed once processed (it ended the connection or drew a challenge ACK)",
         "TCP_INVALID_SYN": "an unexpected SYN",
         "TCP_CLOSE": "the socket is closed",
         "TCP_FASTOPEN": "TCP Fast Open refused it",
@@ -70,6 +72,7 @@ extension KernelEvent {
     /// The reason in plain words ("close() with unread data", "accept queue full").
     public var reasonText: String? {
         guard let reason else { return nil }
+        if kind == .synOverflow { return reason }
         let table = kind == .drop ? KernelReasons.drop : KernelReasons.reset
         return table[reason] ?? reason
     }
@@ -79,6 +82,7 @@ extension KernelEvent {
     public var explanation: String? {
         switch kind {
         case .resetSent: return "RST: " + (reasonText ?? "")
+        case .synOverflow: return "SYN dropped: " + (reasonText ?? "accept queue full")
         case .drop:
             let segment = flags.map(Self.segmentName) ?? "packet"
             if oldState?.state == .timeWait {
@@ -113,7 +117,7 @@ extension KernelEvent {
         case .resetReceived: return "RST received in \(oldState?.description ?? "?")"
         case .retransmission: return "retransmission in \(oldState?.description ?? "?")"
         case .synAckRetransmission: return "SYN-ACK retransmission"
-        case .drop: return explanation ?? "dropped"
+        case .drop, .synOverflow: return explanation ?? "dropped"
         }
     }
 }

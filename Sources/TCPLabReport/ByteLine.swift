@@ -5,6 +5,9 @@ struct ByteLine {
 
     init() { bytes.reserveCapacity(512) }
 
+    /// A line with room for `capacity` bytes reserved (none: no allocation).
+    init(reserving capacity: Int) { bytes.reserveCapacity(capacity) }
+
     mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 
     mutating func append(_ text: StaticString) {

@@ -9,11 +9,14 @@ import TCPLabSystem
 /// `tcp.analysis.*` fields tshark would set) and the teaching view (`labels`,
 /// `client_state`, `server_state`, and `transition`: the rows of RFC 9293's state table
 /// each endpoint took, see ``TransitionTable``), so a line can be diffed against tshark's fields.
+/// A segment whose TCP header the snap length cut has `"cut":true` (and the label).
 public final class JSONLinesRenderer: AnalysisRenderer {
     private let output: BufferedWriter
     private let firstTimestamp: Int64
     private let stream: Int?
     private var line = ByteLine()
+    /// The JSON object of each state-table row met so far, by row id.
+    private var rowJSON: [String: [UInt8]] = [:]
     /// Each label as a JSON string literal, quoted once.
     private static let quotedLabels: [String] = SegmentLabel.allCases.map { "\"\($0.description)\"" }
 
@@ -26,13 +29,18 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
+        // The line is built in a local variable: appending to a class's property checks
+        // exclusive access on every call, a large part of the cost of a line.
+        var line = ByteLine(reserving: 0)
+        swap(&line, &self.line)
+        defer { swap(&line, &self.line) }
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            writeSegment(segment)
+            writeSegment(segment, into: &line)
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            writeConnection(summary)
+            writeConnection(summary, into: &line)
         case .skipped:
             return
         }
@@ -59,7 +67,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         try output.flush()
     }
 
-    private func writeSegment(_ s: AnnotatedSegment) {
+    private func writeSegment(_ s: AnnotatedSegment, into line: inout ByteLine) {
         line.clear()
         line.append("{\"type\":\"segment\",\"frame\":")
         line.append(s.frame)
@@ -79,6 +87,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(s.relativeAcknowledgment)
         line.append(",\"len\":")
         line.append(s.segment.payloadLength)
+        // Only on a segment whose header the snap length cut (what the bytes allowed is shown).
+        if s.segment.headerCut { line.append(",\"cut\":true") }
         line.append(",\"window\":")
         line.append(s.window)
         line.append(",\"labels\":[")
@@ -100,46 +110,56 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\",\"server_state\":\"")
         line.append(s.serverState.rawValue)
         line.append("\",\"transition\":")
-        appendTransitions(client: s.clientTransition, server: s.serverTransition)
+        appendTransitions(client: s.clientTransition, server: s.serverTransition, into: &line)
         line.append("}\n")
     }
 
     /// `{"client":{"from":..,"to":..,"rows":[{"id":..,"event":..,"section":..}]},"server":...}`,
     /// with only the endpoints that took a row of the state table; null when neither did.
-    private func appendTransitions(client: EndpointTransition?, server: EndpointTransition?) {
+    private func appendTransitions(client: EndpointTransition?, server: EndpointTransition?, into line: inout ByteLine) {
         guard client != nil || server != nil else {
             line.append("null")
             return
         }
         line.append("{")
-        var first = true
-        for (name, move) in [("client", client), ("server", server)] {
-            guard let move else { continue }
-            if !first { line.append(",") }
-            first = false
-            line.append("\"\(name)\":{\"from\":\"")
-            line.append(move.from.rawValue)
-            line.append("\",\"to\":\"")
-            line.append(move.to.rawValue)
-            line.append("\",\"rows\":[")
-            for (index, row) in move.rows.enumerated() {
-                if index > 0 { line.append(",") }
-                line.append("{\"id\":")
-                line.appendJSONString(row.id)
-                line.append(",\"event\":")
-                line.appendJSONString(row.event.description)
-                line.append(",\"action\":")
-                line.appendJSONString(row.action.description)
-                line.append(",\"section\":\"")
-                line.append(row.section.number)
-                line.append("\"}")
-            }
-            line.append("]}")
+        if let client { appendMove("\"client\":{\"from\":\"", client, into: &line) }
+        if let server {
+            if client != nil { line.append(",") }
+            appendMove("\"server\":{\"from\":\"", server, into: &line)
         }
         line.append("}")
     }
 
-    private func writeConnection(_ c: ConnectionSummary) {
+    /// One endpoint's move; each row's JSON is made once and kept (the table has few rows,
+    /// and escaping their texts for every segment is most of the cost of the line).
+    private func appendMove(_ opening: StaticString, _ move: EndpointTransition, into line: inout ByteLine) {
+        line.append(opening)
+        line.append(move.from.rawValue)
+        line.append("\",\"to\":\"")
+        line.append(move.to.rawValue)
+        line.append("\",\"rows\":[")
+        for (index, row) in move.rows.enumerated() {
+            if index > 0 { line.append(",") }
+            if let known = rowJSON[row.id] {
+                line.bytes.append(contentsOf: known)
+                continue
+            }
+            let start = line.bytes.count
+            line.append("{\"id\":")
+            line.appendJSONString(row.id)
+            line.append(",\"event\":")
+            line.appendJSONString(row.event.description)
+            line.append(",\"action\":")
+            line.appendJSONString(row.action.description)
+            line.append(",\"section\":\"")
+            line.append(row.section.number)
+            line.append("\"}")
+            rowJSON[row.id] = Array(line.bytes[start...])
+        }
+        line.append("]}")
+    }
+
+    private func writeConnection(_ c: ConnectionSummary, into line: inout ByteLine) {
         line.clear()
         line.append("{\"type\":\"connection\",\"stream\":")
         line.append(c.stream)

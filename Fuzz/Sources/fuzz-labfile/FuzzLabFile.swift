@@ -20,7 +20,7 @@ private func describe(_ lab: Lab) -> Int {
         case .check(let check): words.append(check.description)
         case .sysctl(let settings): words += settings.map { "\($0.name) = \($0.value)" }
         case .firewall(let rules): words.append(rules)
-        case .peer(let actor, let segment): words += [actor, String(describing: segment)]
+        case .peer(let actor, let line): words += [actor, line.text]
         }
         length += words.reduce(0) { $0 + $1.utf8.count }
     }
