@@ -92,10 +92,12 @@ enum TCPStateMachine {
             side == .client || simultaneousOpen ? .active : .passive
         }
         let (senderStart, senderEvents, showSender) = senderEvents(facts, state: senderState)
-        let sent = walk(from: senderStart, senderEvents, opening: opening(sender), firstSeenBy: .sending)
+        let sent = walk(from: senderStart, senderEvents, opening: opening(sender), firstSeenBy: .sending, else: senderState)
         let (receiverStart, receiverEvent) = facts.arrived
             ? receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server) : (receiverState, nil)
-        let received = walk(from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival)
+        let received = walk(
+            from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival,
+            else: receiverState)
         return (sent.state, received.state, showSender ? sent.move : nil, received.move)
     }
 
@@ -105,10 +107,11 @@ enum TCPStateMachine {
     /// Takes `events` one after the other from `start`, as far as the table has rows. The
     /// first row must be one the capture shows the way this segment shows it (`evidence`):
     /// a FIN sent in SYN-SENT is not SYN-SENT's CLOSE, which sends nothing. Later rows are
-    /// what the segment reveals happened before it.
+    /// what the segment reveals happened before it. Without a row the endpoint stays in
+    /// `current`: no state changes but by a row.
     private static func walk(
         from start: TCPState, _ events: [TransitionEvent], opening: StateTransition.Opening,
-        firstSeenBy evidence: StateTransition.Evidence
+        firstSeenBy evidence: StateTransition.Evidence, else current: TCPState
     ) -> (state: TCPState, move: EndpointTransition?) {
         var state = start
         var rows: [StateTransition] = []
@@ -119,7 +122,8 @@ enum TCPStateMachine {
             rows.append(row)
             state = row.to
         }
-        return (state, rows.isEmpty ? nil : EndpointTransition(from: start, to: state, rows: rows))
+        guard !rows.isEmpty else { return (current, nil) }
+        return (state, EndpointTransition(from: start, to: state, rows: rows))
     }
 
     /// The events whose action the sender's segment is, and the state they start from

@@ -60,7 +60,13 @@ extension LabSession {
         // With net.ipv4.tcp_rfc1337=1 a timewait socket ignores RST (RFC 1337); by default
         // the RST ends it.
         let rfc1337 = lab.sysctls.contains { $0.name == "net.ipv4.tcp_rfc1337" && $0.value == "1" }
-        for ends in order where !rfc1337 {
+        // A lab that changes the setting between its steps has timewait sockets under
+        // either rule, and the log cannot tell which RST ended one: none is assumed.
+        let rfc1337Changes = lab.steps.contains { step in
+            if case .sysctl(let settings) = step.action { return settings.contains { $0.name == "net.ipv4.tcp_rfc1337" } }
+            return false
+        }
+        for ends in order where !rfc1337 && !rfc1337Changes {
             for event in events where event.kind == .drop && event.oldState?.state == .timeWait
                 && event.flags?.contains(.rst) == true && event.destination == ends.local && event.source == ends.remote {
                 let from = event.newState?.state ?? .timeWait
@@ -119,6 +125,7 @@ extension LabSession {
                     for drop in dropped {
                         check.verdict += "; at \(seconds(drop.time)) s the kernel log shows \(drop.summary) (\(drop.source) → \(drop.destination))"
                     }
+                    check.withScriptedPeer = peers.contains(ends.remote)
                 }
                 checks.append(check)
             }
@@ -128,11 +135,13 @@ extension LabSession {
         for ends in order {
             for step in stepsByEnds[ends] ?? [] where !step.used {
                 let explanation = callExplanation(step)
-                checks.append(TransitionCheck(
+                var check = TransitionCheck(
                     seenBy: "kernel", socket: socketName(local: ends.local, remote: ends.remote, time: step.time),
                     ends: "\(ends.local) ↔ \(ends.remote)", from: step.fromText, to: step.toText, frame: nil,
                     verdict: explanation ?? "at \(seconds(step.time)) s: \(step.text), and the wire shows no such transition",
-                    agrees: explanation != nil, confirmed: explanation != nil))
+                    agrees: explanation != nil, confirmed: explanation != nil)
+                check.withScriptedPeer = explanation == nil && peers.contains(ends.remote)
+                checks.append(check)
             }
         }
         return checks

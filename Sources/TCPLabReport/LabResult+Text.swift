@@ -114,7 +114,16 @@ extension LabResult {
         if counters.isEmpty { try line(style.dim("  (none)")) }
         for counter in counters { try line("  " + counter.name.rightPadded(to: 32) + "+\(counter.change)") }
         try line()
-        try line(style.bold("Lesson"))
+        if passed || skipped != nil {
+            try line(style.bold("Lesson"))
+        } else {
+            // The lesson states what a passing run shows; this run did not show all of it.
+            let missed = steps.filter { $0.status == .failed }.map { "line \($0.line): \($0.actor) \($0.action)" }
+                + capture.filter { !$0.passed }.map { "line \($0.line): \($0.expectation)" }
+            try line(style.bold("Lesson") + style.red(" (not borne out by this run: what follows is what a passing run shows)"))
+            for claim in missed { try line(style.red("  did not hold: ") + claim) }
+            if let error { try line(style.red("  the lab could not finish: ") + error) }
+        }
         try line(indent(lesson.trimmingTrailingNewlines))
         try line()
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
@@ -140,7 +149,8 @@ extension LabResult {
         for entry in loose {
             try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")
         }
-        let disagreements = kernelAgreement.filter { !$0.agrees }
+        let disagreements = kernelAgreement.filter { !$0.agrees && !$0.withScriptedPeer }
+        let unconfirmedWithPeer = kernelAgreement.filter { !$0.agrees && $0.withScriptedPeer }
         if !kernelAgreement.isEmpty {
             let wire = kernelAgreement.filter { $0.seenBy == "wire" }
             let confirmed = wire.filter(\.confirmed).count
@@ -149,10 +159,15 @@ extension LabResult {
             if !unseen.isEmpty { text += "; \(unseen.count) it cannot see" }
             let kernelOnly = kernelAgreement.filter { $0.seenBy == "kernel" && $0.agrees }.count
             if kernelOnly > 0 { text += "; \(kernelOnly) kernel transitions explained by the lab's calls" }
+            if !unconfirmedWithPeer.isEmpty { text += "; \(unconfirmedWithPeer.count) on a scripted peer's connection that the kernel log does not confirm (the kernel may have refused the peer's segment, or the log not seen the change; the lab's checks ask the kernel itself)" }
             try line(text)
             for check in unseen {
                 try line(style.dim("  · \(check.socket) \(check.from) → \(check.to) (frame \(check.frame ?? 0)): \(check.verdict)"))
             }
+        }
+        for check in unconfirmedWithPeer {
+            let frame = check.frame.map { " (frame \($0))" } ?? ""
+            try line(style.yellow("  · \(check.seenBy): \(check.socket) \(check.from) → \(check.to)\(frame): \(check.verdict)"))
         }
         for check in disagreements {
             let frame = check.frame.map { " (frame \($0))" } ?? ""

@@ -374,9 +374,16 @@ public struct TransitionCheck: Sendable, Encodable {
     /// Whether the kernel log saw it (for a wire transition) or the wire or a call explains
     /// it (for a kernel transition).
     public var confirmed: Bool
+    /// An unconfirmed transition on a connection with a scripted peer. The peer sends
+    /// segments the kernel may refuse or ignore (an in-window reset, an old SYN-ACK), which
+    /// the wire cannot tell, and some changes the log cannot see (a timewait socket ended
+    /// by a reset). Reported with the kernel log's side, not counted as a failure: the
+    /// lab's own checks ask the kernel (sock_diag).
+    public var withScriptedPeer = false
 
     enum CodingKeys: String, CodingKey {
         case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
+        case withScriptedPeer = "with_scripted_peer"
     }
 
     /// A value with every field given.

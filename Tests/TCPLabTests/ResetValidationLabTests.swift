@@ -48,4 +48,15 @@ final class ResetValidationLabTests: LabTestCase {
                       "every listing of conn before the exact reset showed it ESTABLISHED")
         XCTAssertTrue(result.segments(from: "server", flags: "R").isEmpty)
     }
+
+    /// The wire takes the in-window reset as the end of the connection; the kernel log
+    /// shows it dropped, and the lab does not fail for it: the kernel's listing decides.
+    /// Every transition the log does not confirm lies on the peer's connection.
+    func testWireInferenceTheKernelLogContradictsIsReportedNotFailed() throws {
+        let result = lab
+        XCTAssertNil(result.kernelLogOff, "the kernel log is off: \(result.kernelLogOff ?? "")")
+        let unconfirmed = result.kernelAgreement.filter { !$0.agrees }
+        XCTAssertTrue(unconfirmed.allSatisfy(\.withScriptedPeer), "\(unconfirmed.map(\.verdict))")
+        XCTAssertTrue(result.passed, result.failures)
+    }
 }
