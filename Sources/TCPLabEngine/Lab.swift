@@ -34,6 +34,8 @@ public struct Lab: Sendable {
     /// Rows of RFC 9293's state table (``TransitionTable``) the lab means to reach; the
     /// run fails when its capture does not traverse one.
     public var reaches: [Reach] = []
+    /// What the kernel must offer (`requires:`); a kernel without it skips the lab.
+    public var requires: Requirements? = nil
     /// The lesson, shown with the results.
     public var lesson: String
 

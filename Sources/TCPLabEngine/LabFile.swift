@@ -72,7 +72,7 @@ private struct Parser {
         } catch {
             throw LabFileError(file: file, line: 0, message: "not valid YAML: \(error)")
         }
-        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "lesson"], what: "a lab")
+        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "requires", "lesson"], what: "a lab")
         for required in ["title", "summary", "teaches", "actors", "steps", "lesson"] where top[required] == nil {
             throw error(root, "missing '\(required)' (a lab needs title, summary, teaches, actors, steps and lesson)")
         }
@@ -131,6 +131,7 @@ private struct Parser {
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
+        if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
         return lab
     }
 
