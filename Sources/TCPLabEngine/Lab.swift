@@ -366,12 +366,23 @@ public struct SegmentPattern: Sendable, CustomStringConvertible {
     public var withoutFlags: TCPFlags?
     /// A label the segment must carry ("SYN retransmission").
     public var label: SegmentLabel?
+    /// The window in bytes, scaled as the analysis shows it.
+    public var window: Comparison?
+    /// Payload bytes.
+    public var length: Comparison?
+    /// Sequence number relative to the sender's initial one.
+    public var sequence: Comparison?
+    /// Acknowledgment number relative to the receiver's initial one.
+    public var acknowledgment: Comparison?
+    /// Options that must be present.
+    public var options: [SegmentOption] = []
 
     /// In words: "client → server F [FIN (half-close)]".
     public var description: String {
         var text = "\(from ?? "any") → \(to ?? "any")"
         if let flags { text += " \(flags.letters)" }
         if let withoutFlags { text += " without \(withoutFlags.letters)" }
+        text += fieldsDescription
         if let label { text += " [\(label.description)]" }
         return text
     }

@@ -568,7 +568,7 @@ private struct Parser {
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
-        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label"], what: "a segment")
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options"], what: "a segment")
         var pattern = SegmentPattern()
         if let node = fields["from"] { pattern.from = try actorName(node.value) }
         if let node = fields["to"] { pattern.to = try actorName(node.value) }
@@ -589,7 +589,27 @@ private struct Parser {
             }
             pattern.label = label
         }
+        if let node = fields["window"] { pattern.window = try comparison(node.value) }
+        if let node = fields["len"] { pattern.length = try comparison(node.value) }
+        if let node = fields["seq"] { pattern.sequence = try comparison(node.value) }
+        if let node = fields["ack"] { pattern.acknowledgment = try comparison(node.value) }
+        if let node = fields["options"] { pattern.options = try segmentOptions(node.value) }
         return pattern
+    }
+
+    /// `options: [mss, wscale, sack-permitted, timestamps]` (or one name): all present.
+    func segmentOptions(_ node: Node) throws(LabFileError) -> [SegmentOption] {
+        var items: [Node] = [node]
+        if case .sequence(let sequence) = node { items = Array(sequence) }
+        var options: [SegmentOption] = []
+        for item in items {
+            let text = try string(item, "an option")
+            guard let option = SegmentOption(rawValue: text) else {
+                throw error(item, "unknown option '\(text)'; options: \(SegmentOption.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.append(option)
+        }
+        return options
     }
 
     // MARK: Values

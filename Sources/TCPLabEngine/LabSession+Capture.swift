@@ -35,7 +35,7 @@ extension LabSession {
         if let flags = pattern.flags, !segment.segment.flags.isSuperset(of: flags) { return false }
         if let without = pattern.withoutFlags, !segment.segment.flags.isDisjoint(with: without) { return false }
         if let label = pattern.label, !segment.labels.contains(label) { return false }
-        return true
+        return pattern.matchesFields(segment)
     }
 
     /// Stops the capture, analyses it, checks the capture expectations, and writes the
