@@ -401,6 +401,11 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
         case count(SegmentPattern, Comparison)
         /// Matching segments appear in this order (others may come between).
         case order([SegmentPattern])
+        /// Seconds from the first segment matching the first pattern to the next one
+        /// matching the second.
+        case gap(from: SegmentPattern, to: SegmentPattern, seconds: Comparison)
+        /// Consecutive matching segments: each gap divided by the one before (a backoff).
+        case gaps(SegmentPattern, ratio: Comparison)
     }
 
     /// In words.
@@ -408,6 +413,8 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
         switch kind {
         case .count(let pattern, let count): return "capture: \(count) × \(pattern)"
         case .order(let patterns): return "capture, in order: " + patterns.map(\.description).joined(separator: ", then ")
+        case .gap(let from, let to, let seconds): return "capture: \(seconds) s from \(from) to \(to)"
+        case .gaps(let pattern, let ratio): return "capture: each gap between \(pattern) is \(ratio) × the one before"
         }
     }
 }

@@ -550,7 +550,24 @@ private struct Parser {
     func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
         let line = node.mark?.line ?? 0
         if case .mapping = node {
-            let fields = try mapping(node, allowed: ["segment", "count", "order"], what: "a capture expectation")
+            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps"], what: "a capture expectation")
+            if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.count > 1 {
+                throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+            }
+            if let gap = fields["gap"] {
+                let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
+                guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
+                    throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
+                }
+                return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+            }
+            if let gaps = fields["gaps"] {
+                let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
+                guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
+                    throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
+                }
+                return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+            }
             if let order = fields["order"] {
                 guard case .sequence(let items) = order.value, items.count >= 2 else {
                     throw error(order.value, "'order' takes a list of two or more segments")
@@ -564,7 +581,7 @@ private struct Parser {
                 return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
             }
         }
-        throw error(node, "a capture expectation is {segment: ..., count: N} or {order: [...]}")
+        throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {

@@ -103,6 +103,12 @@ extension LabSession {
                 observed += "; missing after them: \(patterns[found.count])"
             }
             return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+        case .gap(let from, let to, let seconds):
+            let (observed, passed) = evaluateGap(from: from, to: to, seconds: seconds, segments)
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+        case .gaps(let pattern, let ratio):
+            let (observed, passed) = evaluateGaps(pattern, ratio: ratio, segments)
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
         }
     }
 }
