@@ -1,4 +1,5 @@
 import TCPLabAnalysis
+import TCPLabReport
 
 extension LabSession {
     /// `gap`: seconds from the first segment matching `from` to the first segment after it
@@ -43,21 +44,17 @@ extension LabSession {
         return overflow ? .infinity : Double(difference) / 1e9
     }
 
-    /// "1.024": milliseconds shown.
+    /// "1.024", as the report prints times; beyond any real gap (or not finite), "∞".
     static func secondsText(_ value: Double) -> String {
-        guard value.isFinite else { return "∞" }
-        let milliseconds = (value * 1000).rounded()
-        let whole = Int64(exactly: (milliseconds / 1000).rounded(.towardZero)) ?? 0
-        let fraction = Int64(exactly: abs(milliseconds.truncatingRemainder(dividingBy: 1000))) ?? 0
-        let sign = value < 0 && whole == 0 ? "-" : ""
-        return sign + "\(whole)." + String(repeating: "0", count: 3 - String(fraction).count) + String(fraction)
+        // formatSeconds converts to Int: keep to values that fit with room to spare.
+        value.isFinite && abs(value) < 1e9 ? LabResult.formatSeconds(value) : "∞"
     }
 
     /// "2.00": hundredths shown.
     static func ratioText(_ value: Double) -> String {
         guard value.isFinite else { return "∞" }
-        let hundredths = Int64(exactly: (value * 100).rounded()) ?? 0
+        let hundredths = Int64(exactly: (abs(value) * 100).rounded()) ?? 0
         let fraction = hundredths % 100
-        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+        return (value < 0 ? "-" : "") + "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
     }
 }
