@@ -214,7 +214,6 @@ extension TCPAnalyzer {
             relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
             labels: labels, analysis: analysis,
             clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
-            clientText: connection.clientText, serverText: connection.serverText,
             clientTransition: sender == .client ? moves.sender : moves.receiver,
             serverTransition: sender == .client ? moves.receiver : moves.sender)
     }

@@ -15,7 +15,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private let stream: Int?
     private var line = ByteLine()
     /// Each label as a JSON string literal, quoted once.
-    private static let quotedLabels: [String] = SegmentLabel.allCases.map { "\"\($0.description)\"" }
+    private static let quotedLabels: [[UInt8]] = SegmentLabel.allCases.map { Array("\"\($0.description)\"".utf8) }
 
     /// A renderer writing to `output`; times are relative to `firstTimestamp`;
     /// with `stream`, only that connection is printed.
@@ -26,13 +26,19 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
+        // The line is built in a local: appending to a class's stored property would cost an
+        // exclusivity check per piece, more than the piece itself.
+        var line = ByteLine(bytes: [])
+        swap(&line, &self.line)
+        defer { swap(&line, &self.line) }
+        line.clear()
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            writeSegment(segment)
+            JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            writeConnection(summary)
+            JSONLinesRenderer.writeConnection(summary, to: &line)
         case .skipped:
             return
         }
@@ -59,20 +65,21 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         try output.flush()
     }
 
-    private func writeSegment(_ s: AnnotatedSegment) {
-        line.clear()
+    private static func writeSegment(_ s: AnnotatedSegment, firstTimestamp: Int64, to line: inout ByteLine) {
         line.append("{\"type\":\"segment\",\"frame\":")
         line.append(s.frame)
         line.append(",\"stream\":")
         line.append(s.stream)
         line.append(",\"time\":")
         line.appendSeconds(nanoseconds: s.timestamp.saturatingDifference(firstTimestamp))
+        // The segment's own endpoints are the connection's, as ``AnnotatedSegment/sourceText``
+        // writes them; digit by digit rather than through a String.
         line.append(",\"src\":\"")
-        line.append(s.sourceText)
+        line.append(endpoint: s.segment.source)
         line.append("\",\"dst\":\"")
-        line.append(s.destinationText)
+        line.append(endpoint: s.segment.destination)
         line.append("\",\"flags\":\"")
-        line.append(s.segment.flags.letters)
+        line.append(flags: s.segment.flags)
         line.append("\",\"seq\":")
         line.append(s.relativeSequence)
         line.append(",\"ack\":")
@@ -86,7 +93,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.append(JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
+            line.bytes.append(contentsOf: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
         }
         line.append("],\"analysis\":[")
         if !s.analysis.isEmpty {
@@ -96,57 +103,84 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             }
         }
         line.append("],\"client_state\":\"")
-        line.append(s.clientState.rawValue)
+        line.append(state: s.clientState)
         line.append("\",\"server_state\":\"")
-        line.append(s.serverState.rawValue)
+        line.append(state: s.serverState)
         line.append("\",\"transition\":")
-        appendTransitions(client: s.clientTransition, server: s.serverTransition)
+        appendTransitions(client: s.clientTransition, server: s.serverTransition, to: &line)
         line.append("}\n")
     }
 
     /// `{"client":{"from":..,"to":..,"rows":[{"id":..,"event":..,"section":..}]},"server":...}`,
     /// with only the endpoints that took a row of the state table; null when neither did.
-    private func appendTransitions(client: EndpointTransition?, server: EndpointTransition?) {
+    private static func appendTransitions(client: EndpointTransition?, server: EndpointTransition?, to line: inout ByteLine) {
         guard client != nil || server != nil else {
             line.append("null")
             return
         }
         line.append("{")
-        var first = true
-        for (name, move) in [("client", client), ("server", server)] {
-            guard let move else { continue }
-            if !first { line.append(",") }
-            first = false
-            line.append("\"\(name)\":{\"from\":\"")
-            line.append(move.from.rawValue)
-            line.append("\",\"to\":\"")
-            line.append(move.to.rawValue)
-            line.append("\",\"rows\":[")
-            for (index, row) in move.rows.enumerated() {
-                if index > 0 { line.append(",") }
-                line.append("{\"id\":")
-                line.appendJSONString(row.id)
-                line.append(",\"event\":")
-                line.appendJSONString(row.event.description)
-                line.append(",\"action\":")
-                line.appendJSONString(row.action.description)
-                line.append(",\"section\":\"")
-                line.append(row.section.number)
-                line.append("\"}")
-            }
-            line.append("]}")
+        if let client { appendMove(client, name: "client", to: &line) }
+        if let server {
+            if client != nil { line.append(",") }
+            appendMove(server, name: "server", to: &line)
         }
         line.append("}")
     }
 
-    private func writeConnection(_ c: ConnectionSummary) {
-        line.clear()
+    private static func appendMove(_ move: EndpointTransition, name: StaticString, to line: inout ByteLine) {
+        line.append("\"")
+        line.append(name)
+        line.append("\":{\"from\":\"")
+        line.append(state: move.from)
+        line.append("\",\"to\":\"")
+        line.append(state: move.to)
+        line.append("\",\"rows\":[")
+        for (index, row) in move.rows.enumerated() {
+            if index > 0 { line.append(",") }
+            if let json = rowObjects[row.id] {
+                line.bytes.append(contentsOf: json)
+            } else {
+                appendRow(row, to: &line)
+            }
+        }
+        line.append("]}")
+    }
+
+    /// `{"id":..,"event":..,"action":..,"section":..}` for one row of the state table.
+    private static func appendRow(_ row: StateTransition, to line: inout ByteLine) {
+        line.append("{\"id\":")
+        line.appendJSONString(row.id)
+        line.append(",\"event\":")
+        line.appendJSONString(row.event.description)
+        line.append(",\"action\":")
+        line.appendJSONString(row.action.description)
+        line.append(",\"section\":\"")
+        line.append(row.section.number)
+        line.append("\"}")
+    }
+
+    /// Each row of ``TransitionTable`` as its JSON object, by id (which names one row), made
+    /// once: most segments name a row, and escaping its strings on every line cost a quarter
+    /// of the whole run.
+    private static let rowObjects: [String: [UInt8]] = {
+        var objects: [String: [UInt8]] = [:]
+        for row in TransitionTable.rows where objects[row.id] == nil {
+            var line = ByteLine()
+            appendRow(row, to: &line)
+            objects[row.id] = line.bytes
+        }
+        return objects
+    }()
+
+    private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
         line.append("{\"type\":\"connection\",\"stream\":")
         line.append(c.stream)
-        line.append(",\"client\":")
-        line.appendJSONString(c.client.description)
-        line.append(",\"server\":")
-        line.appendJSONString(c.server.description)
+        // An endpoint's text has nothing to escape.
+        line.append(",\"client\":\"")
+        line.append(endpoint: c.client)
+        line.append("\",\"server\":\"")
+        line.append(endpoint: c.server)
+        line.append("\"")
         line.append(",\"roles_guessed\":")
         line.append(c.rolesGuessed ? "true" : "false")
         line.append(",\"opening\":")
@@ -174,9 +208,9 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"last_frame\":")
         line.append(c.frames.upperBound)
         line.append(",\"client_state\":\"")
-        line.append(c.clientState.rawValue)
+        line.append(state: c.clientState)
         line.append("\",\"server_state\":\"")
-        line.append(c.serverState.rawValue)
+        line.append(state: c.serverState)
         line.append("\"}\n")
     }
 }

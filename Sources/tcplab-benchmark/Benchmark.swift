@@ -5,8 +5,9 @@ import TCPLabCapture
 import TCPLabPacket
 import TCPLabSystem
 
-/// `tcplab-benchmark`: times `tcplab inspect --format jsonl` against tshark on one large
-/// generated capture, and compares their peak memory.
+/// `tcplab-benchmark`: times `tcplab inspect --format jsonl` and `--format text` against
+/// tshark on one large generated capture, compares their peak memory, then runs tcplab
+/// alone on a capture of at least 1 GB to show that memory stays flat and time grows linearly.
 ///
 /// Build it in release mode with the tool it measures: `swift build -c release`, then
 /// `.build/release/tcplab-benchmark`. It looks for `tcplab` beside itself.
@@ -22,12 +23,22 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Connections open at the same time (their segments interleave).")
     var concurrent = 16
 
+    @Option(help: "Milliseconds between one group of concurrent connections and the next. With the default, 50,000 connections span about 10 minutes (80 new connections a second), so finished connections leave memory as they would on a busy server; 0 packs them into 3.5 s, all remembered to the end.")
+    var gap = 190
+
     @Option(help: "Where to write the capture (kept afterwards).")
     var output = "/tmp/tcplab-benchmark.pcap"
 
+    @Option(help: "Connections in the large capture (0: skip that run). The default makes about 1.1 GB.")
+    var largeConnections = 680_000
+
+    @Option(help: "Where to write the large capture (removed afterwards).")
+    var largeOutput = "/tmp/tcplab-benchmark-large.pcap"
+
     mutating func run() throws {
-        let generated = try CaptureGenerator(connections: connections, concurrent: concurrent).write(to: output)
-        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        let generator = CaptureGenerator(connections: connections, concurrent: concurrent, groupGap: Int64(gap) * 1_000_000)
+        let generated = try generator.write(to: output)
+        let size = Benchmark.fileSize(output)
         print("capture: \(output), \(generated) segments in \(connections) connections, \(size / 1_048_576) MiB")
 
         let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -37,14 +48,29 @@ struct Benchmark: ParsableCommand {
         }
         let fields = ["frame.number", "tcp.stream", "frame.time_relative", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport",
                       "tcp.flags", "tcp.seq", "tcp.ack", "tcp.len", "tcp.window_size", "tcp.analysis.flags"]
-        let ours = try Measurement.run([tool, "inspect", output, "--format", "jsonl"])
+        let jsonl = try Measurement.run([tool, "inspect", output, "--format", "jsonl"])
+        let text = try Measurement.run([tool, "inspect", output, "--format", "text"])
         let theirs = try Measurement.run(["tshark", "-r", output, "-T", "fields"] + fields.flatMap { ["-e", $0] })
-        print("tcplab inspect --format jsonl: \(ours)")
+        print("tcplab inspect --format jsonl: \(jsonl)")
+        print("tcplab inspect --format text: \(text)")
         print("tshark -T fields (same fields): \(theirs)")
-        print(String(format: "tcplab is %.1f times faster and uses %.1f times less memory (peak RSS)",
-                     theirs.seconds / ours.seconds, Double(theirs.peakKiB) / Double(ours.peakKiB)))
+        var held = jsonl.status == 0 && text.status == 0 && theirs.status == 0
+        for (name, ours) in [("jsonl", jsonl), ("text", text)] {
+            let faster = theirs.seconds / ours.seconds
+            let leaner = Double(theirs.peakKiB) / Double(ours.peakKiB)
+            let met = faster >= 30 && leaner >= 15
+            print(String(format: "%@: tcplab is %.1f times faster (goal: 30) and uses %.1f times less memory (peak RSS; goal: 15)%@",
+                         name, faster, leaner, met ? "" : " (GOAL MISSED)"))
+        }
+        if largeConnections > 0 {
+            held = try measureLargeCapture(tool: tool, small: (generated, jsonl: jsonl, text: text)) && held
+        }
         let summariesHeld = try measureSummaries(tool: tool, capture: output)
-        if ours.status != 0 || theirs.status != 0 || !summariesHeld { throw ExitCode(1) }
+        if !held || !summariesHeld { throw ExitCode(1) }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 }
 
