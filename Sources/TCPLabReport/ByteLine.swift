@@ -17,6 +17,9 @@ struct ByteLine {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Text; a literal goes to the StaticString overload, which copies its bytes without
+    /// String's checks (the literals of a JSON line cost more than its numbers otherwise).
+    @_disfavoredOverload
     mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
