@@ -37,15 +37,16 @@ struct ByteLine {
             bytes.append(UInt8(truncatingIfNeeded: number) + 48)
             return
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // Room for 20 digits, on the stack.
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        // Room for 20 digits, on the stack, typed: appending a raw buffer's slice goes byte
+        // by byte through an iterator.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var index = buffer.count
             while number > 0 {
                 index -= 1
                 buffer[index] = UInt8(truncatingIfNeeded: number % 10) + 48
                 number /= 10
             }
-            bytes.append(contentsOf: buffer[index...])
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
         }
     }
 

@@ -26,23 +26,30 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
-        // The line is built in a local: appending to a class's stored property would cost an
-        // exclusivity check per piece, more than the piece itself.
-        var line = ByteLine(bytes: [])
-        swap(&line, &self.line)
-        defer { swap(&line, &self.line) }
-        line.clear()
+        // The line is built in place in the writer's buffer, as a local: appending to a
+        // class's stored property would cost an exclusivity check per piece, more than the
+        // piece itself.
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
+            let firstTimestamp = self.firstTimestamp
+            try output.append { buffer in
+                var line = ByteLine(bytes: [])
+                swap(&line.bytes, &buffer)
+                JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
+                swap(&line.bytes, &buffer)
+            }
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            JSONLinesRenderer.writeConnection(summary, to: &line)
+            try output.append { buffer in
+                var line = ByteLine(bytes: [])
+                swap(&line.bytes, &buffer)
+                JSONLinesRenderer.writeConnection(summary, to: &line)
+                swap(&line.bytes, &buffer)
+            }
         case .skipped:
             return
         }
-        try output.write(bytes: line.bytes)
     }
 
     public func finish(_ totals: AnalysisTotals) throws {
