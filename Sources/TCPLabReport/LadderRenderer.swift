@@ -45,10 +45,8 @@ public final class LadderRenderer: AnalysisRenderer {
             if let stream, stream != segment.stream { return }
             // The line is made now and kept as bytes: a few dozen bytes per segment until its
             // connection ends, rather than the annotated segment with its strings.
-            var ladder = pending.removeValue(forKey: segment.stream) ?? PendingLadder(notes: sortedNotes(segment.stream))
-            appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
-            appendSegment(segment, to: &ladder.lines)
-            pending[segment.stream] = ladder
+            let sorted = pending[segment.stream] == nil ? sortedNotes(segment.stream) : []
+            appendSegment(segment, to: &pending[segment.stream, default: PendingLadder(notes: sorted)])
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
             let ladder = pending.removeValue(forKey: summary.stream) ?? PendingLadder(notes: sortedNotes(summary.stream))
@@ -75,16 +73,32 @@ public final class LadderRenderer: AnalysisRenderer {
     private static let arrowWidth = 46
 
     private func printConnection(_ summary: ConnectionSummary, _ ladder: PendingLadder) throws {
-        var text = printedAny ? "\n" : ""
+        var line = ByteLine()
+        if printedAny { line.append("\n") }
         printedAny = true
-        text += style.bold("Stream \(summary.stream)") + ": client \(summary.client) \u{2192} server \(summary.server)\n"
-        text += style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n"
-        try output.write(text)
+        line.openColour("1", enabled: style.isEnabled)
+        line.append("Stream ")
+        line.append(summary.stream)
+        line.closeColour("1", enabled: style.isEnabled)
+        line.append(": client ")
+        line.append(endpoint: summary.client)
+        line.append(" \u{2192} server ")
+        line.append(endpoint: summary.server)
+        line.append("\n")
+        line.bytes.append(contentsOf: columnHeadings)
+        try output.write(bytes: line.bytes)
         var ladder = ladder
         appendNotes(before: .max, from: &ladder.notes, to: &ladder.lines)
         try output.write(bytes: ladder.lines)
-        try output.write(Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined())
+        for text in Self.summaryLines(summary) {
+            try output.write("  ")
+            try output.write(text)
+            try output.write("\n")
+        }
     }
+
+    /// The line naming the ladder's columns, made once.
+    private lazy var columnHeadings: [UInt8] = Array((style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n").utf8)
 
     /// The kernel's notes on `stream`, oldest first.
     private func sortedNotes(_ stream: Int) -> ArraySlice<(timestamp: Int64, text: String)> {
@@ -109,9 +123,11 @@ public final class LadderRenderer: AnalysisRenderer {
     }
 
     /// One segment's line: frame, time, client state, the arrow, server state, labels.
-    private func appendSegment(_ segment: AnnotatedSegment, to lines: inout [UInt8]) {
-        var line = ByteLine(bytes: lines)
-        lines = []
+    private func appendSegment(_ segment: AnnotatedSegment, to ladder: inout PendingLadder) {
+        appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
+        var line = ByteLine(bytes: [])
+        swap(&line.bytes, &ladder.lines)
+        defer { swap(&line.bytes, &ladder.lines) }
         line.appendPadded(segment.frame, width: 6)
         line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
         line.append("  ")
@@ -156,7 +172,6 @@ public final class LadderRenderer: AnalysisRenderer {
         line.closeColour(colour, enabled: style.isEnabled)
         line.append("\n")
         if explain { line.append(explanation(of: segment)) }
-        lines = line.bytes
     }
 
     /// A connection's summary in four lines: how it opened, how it ended, what it carried,
