@@ -12,7 +12,8 @@
 //   TCPLabPacket    decoding link, IP and TCP headers into value types.
 //   TCPLabCapture   capture files (pcap, pcapng; read and write) and live libpcap capture.
 //   TCPLabAnalysis  connections, relative numbers, labels, per-endpoint TCP states, summaries.
-//   TCPLabReport    rendering an analysis as a ladder diagram or JSON lines; annotated pcapng.
+//   TCPLabReport    every output: an inspection (ladder, JSON lines, summaries, HTML) and a
+//                   run of labs (LabResult: text, JSON, HTML), as sibling renderers; annotated pcapng.
 //   TCPLabKernel    what the kernel says: sock_diag sockets, netstat/snmp counters, sysctls.
 //   CBPF            libbpf, as a system library (pkg-config "libbpf").
 //   CTCPLabKernelLog the kernel log's BPF program, compiled by BPF/generate and embedded,
@@ -66,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "TCPLabReport",
-            dependencies: ["TCPLabAnalysis", "TCPLabCapture", "TCPLabPacket"]
+            dependencies: ["TCPLabAnalysis", "TCPLabCapture", "TCPLabPacket", "TCPLabKernel", "TCPLabKernelLog"]
         ),
         .target(
             name: "TCPLabKernel",

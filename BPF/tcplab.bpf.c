@@ -29,6 +29,15 @@ struct {
     __type(value, __u8);
 } timewait_substate SEC(".maps");
 
+// The lab's listeners by local port, kept by set_state, so that a SYN the kernel consumes
+// can be checked against its listener's accept queue.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 256);
+    __type(key, __u16);
+    __type(value, __u64);
+} listeners SEC(".maps");
+
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
@@ -118,6 +127,15 @@ int BPF_PROG(set_state, const struct sock *sk, const int old_state, const int ne
     fill_from_sock(event, &sk->__sk_common);
     event->old_state = old_state;
     event->new_state = new_state;
+    __u16 port = event->source_port;
+    __u64 address = (__u64)sk;
+    if (new_state == 10) // TCP_LISTEN
+        bpf_map_update_elem(&listeners, &port, &address, BPF_ANY);
+    else if (old_state == 10) {
+        __u64 *known = bpf_map_lookup_elem(&listeners, &port);
+        if (known && *known == address)
+            bpf_map_delete_elem(&listeners, &port);
+    }
     bpf_ringbuf_submit(event, 0);
     return 0;
 }
@@ -331,6 +349,41 @@ int BPF_PROG(drop, struct sk_buff *skb, void *location, enum skb_drop_reason rea
         if (event->old_state == 6) // TCP_TIME_WAIT
             event->new_state = BPF_CORE_READ((struct inet_timewait_sock *)sk, tw_substate);
     }
+    bpf_ringbuf_submit(event, 0);
+    return 0;
+}
+
+// A SYN that finds its listener's accept queue full is refused by tcp_conn_request (it
+// counts ListenOverflows and ListenDrops) and then consumed, not freed with a drop reason:
+// kfree_skb never sees it. The listener's queue, read here, tells it apart from a SYN that
+// got a request socket.
+SEC("tp_btf/consume_skb")
+int BPF_PROG(consume, struct sk_buff *skb)
+{
+    if (BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != tcplab_config.netns_inode)
+        return 0;
+    struct tcplab_event packet = {};
+    if (!fill_from_skb(&packet, skb) || (packet.tcp_flags & 0x12) != 0x02) // SYN without ACK
+        return 0;
+    __u16 port = packet.destination_port;
+    __u64 *listener = bpf_map_lookup_elem(&listeners, &port);
+    if (!listener)
+        return 0;
+    struct sock *sk = (struct sock *)*listener;
+    __u32 queued = BPF_CORE_READ(sk, sk_ack_backlog);
+    __u32 backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+    if (queued <= backlog) // sk_acceptq_is_full: queued > backlog
+        return 0;
+    struct tcplab_event *event = reserve(TCPLAB_SYN_OVERFLOW);
+    if (!event)
+        return 0;
+    __u64 time = event->time_ns;
+    __builtin_memcpy(event, &packet, sizeof(packet));
+    event->time_ns = time;
+    event->kind = TCPLAB_SYN_OVERFLOW;
+    event->socket = *listener;
+    event->old_state = 10;
+    event->reason = (queued > 0xffff ? 0xffff : queued) << 16 | (backlog > 0xffff ? 0xffff : backlog);
     bpf_ringbuf_submit(event, 0);
     return 0;
 }

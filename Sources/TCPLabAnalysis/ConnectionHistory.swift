@@ -104,7 +104,7 @@ public struct ConnectionHistory: Sendable {
         let peerState = fromOriginator ? responder.state : originator.state
         if segment.window == 0 && !flags.contains(.rst) && peerState != .closed && sender.state != .reset {
             let added = fromOriginator ? originator.zeroWindows.count() : responder.zeroWindows.count()
-            if added { letters.append(fromOriginator ? "W" : "w") }
+            if added { append(UInt8(ascii: "W"), fromOriginator) }
         }
         if flags.contains(.ack) {
             if fromOriginator { responder.initializeFromPeerACK(segment.acknowledgmentNumber) } else { originator.initializeFromPeerACK(segment.acknowledgmentNumber) }
@@ -112,7 +112,7 @@ public struct ConnectionHistory: Sendable {
         let resent = fromOriginator
             ? originator.updateLastSequence(onePast, flags: flags, length: length)
             : responder.updateLastSequence(onePast, flags: flags, length: length)
-        if resent { letters.append(fromOriginator ? "T" : "t") }
+        if resent { append(UInt8(ascii: "T"), fromOriginator) }
         if fromOriginator {
             ConnectionHistory.updateStates(&originator, &responder, flags: flags, length: length, fromOriginator: true)
         } else {
@@ -125,13 +125,13 @@ public struct ConnectionHistory: Sendable {
         let controlBits = (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0) + (flags.contains(.rst) ? 1 : 0)
         if controlBits > 1 {
             if flags.contains(.fin) && flags.contains(.rst) {
-                once(.finRST, "I", fromOriginator)
+                once(.finRST, UInt8(ascii: "I"), fromOriginator)
             } else {
-                once(.multiFlag, "Q", fromOriginator)
+                once(.multiFlag, UInt8(ascii: "Q"), fromOriginator)
             }
         } else if controlBits == 1 {
             if flags.contains(.syn) {
-                let letter: Character = flags.contains(.ack) ? "H" : "S"
+                let letter = flags.contains(.ack) ? UInt8(ascii: "H") : UInt8(ascii: "S")
                 let last = fromOriginator ? originator.lastSYN : responder.lastSYN
                 if once(.syn, letter, fromOriginator) && relativeSequence != last { append(letter, fromOriginator) }
                 if fromOriginator { originator.lastSYN = relativeSequence } else { responder.lastSYN = relativeSequence }
@@ -140,25 +140,25 @@ public struct ConnectionHistory: Sendable {
                 // A FIN's sequence number is the one after its payload.
                 let position = relativeSequence &+ length
                 let last = fromOriginator ? originator.lastFIN : responder.lastFIN
-                if once(.fin, "F", fromOriginator) && position != last { append("F", fromOriginator) }
+                if once(.fin, UInt8(ascii: "F"), fromOriginator) && position != last { append(UInt8(ascii: "F"), fromOriginator) }
                 if fromOriginator { originator.lastFIN = position } else { responder.lastFIN = position }
             }
             if flags.contains(.rst) {
                 let last = fromOriginator ? originator.lastRST : responder.lastRST
-                if once(.rst, "R", fromOriginator) && relativeSequence != last { append("R", fromOriginator) }
+                if once(.rst, UInt8(ascii: "R"), fromOriginator) && relativeSequence != last { append(UInt8(ascii: "R"), fromOriginator) }
                 if fromOriginator { originator.lastRST = relativeSequence } else { responder.lastRST = relativeSequence }
             }
         } else if length > 0 {
-            once(.data, "D", fromOriginator)
+            once(.data, UInt8(ascii: "D"), fromOriginator)
         } else if flags.contains(.ack) {
-            once(.ack, "A", fromOriginator)
+            once(.ack, UInt8(ascii: "A"), fromOriginator)
         }
     }
 
     /// Records `letter` the first time `mark` is seen in this direction; returns whether it
     /// had been seen before (Zeek's `CheckHistory`).
     @discardableResult
-    private mutating func once(_ mark: Mark, _ letter: Character, _ fromOriginator: Bool) -> Bool {
+    private mutating func once(_ mark: Mark, _ letter: UInt8, _ fromOriginator: Bool) -> Bool {
         let bit = fromOriginator ? mark.rawValue : mark.rawValue << 8
         if recorded & bit != 0 { return true }
         recorded |= bit
@@ -166,10 +166,9 @@ public struct ConnectionHistory: Sendable {
         return false
     }
 
-    private mutating func append(_ letter: Character, _ fromOriginator: Bool) {
-        // Every letter is ASCII: lower case is one bit away, with no String made for it.
-        guard let ascii = letter.asciiValue else { return }
-        letters.unicodeScalars.append(Unicode.Scalar(fromOriginator ? ascii : ascii | 0x20))
+    /// Appends an upper-case ASCII `letter`, lower case (one bit away) for the responder.
+    private mutating func append(_ letter: UInt8, _ fromOriginator: Bool) {
+        letters.unicodeScalars.append(Unicode.Scalar(fromOriginator ? letter : letter | 0x20))
     }
 
     /// Zeek's `UpdateStateMachine`, reduced to the transitions that decide `conn_state`.

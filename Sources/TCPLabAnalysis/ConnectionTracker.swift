@@ -89,10 +89,11 @@ public struct ConnectionTracker {
 
     /// Ends the input: every connection still remembered becomes ready.
     public mutating func finish() {
-        // Sort slot numbers, not the connections: they are large values.
-        let left = connections.values.sorted { (slots[$0].lastTime, slots[$0].stream) < (slots[$1].lastTime, slots[$1].stream) }
+        // Sort small keys, not the connections: they are large values.
+        let left = connections.values.map { (time: slots[$0].lastTime, stream: slots[$0].stream, slot: $0) }
+            .sorted { ($0.time, $0.stream) < ($1.time, $1.stream) }
         ready.reserveCapacity(ready.count + left.count)
-        for slot in left { ready.append(slots[slot].record()) }
+        for entry in left { ready.append(slots[entry.slot].record()) }
         connections.removeAll()
         slots.removeAll()
         freeSlots.removeAll()
@@ -229,8 +230,10 @@ struct TrackedConnection {
         }
         if reverse.sentSYN && !reverse.synAcknowledged && acks(reverse.initialSequence &+ 1) {
             reverse.synAcknowledged = true
-            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 {
-                e.handshakeRoundTrip = time &- e.clientSYNTime
+            let roundTrip = time &- e.clientSYNTime
+            // A file's clock may run backwards: no round trip then.
+            if sender == .client && !flags.contains(.syn) && e.handshakeRoundTrip == nil && e.clientSYNTime != 0 && roundTrip >= 0 {
+                e.handshakeRoundTrip = roundTrip
             }
         }
 

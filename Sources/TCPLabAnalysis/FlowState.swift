@@ -46,6 +46,10 @@ struct FlowState {
 
     /// The side's RFC 9293 state, as ``TransitionTable`` moved it; nil before the first move.
     var tableState: TCPState?
+    /// Where the side's SYN, data and FIN seen so far end (its SND.NXT, and the peer's
+    /// RCV.NXT once they arrive); RSTs do not count, as a forged one may lie anywhere.
+    var sentEnd: UInt32 = 0
+    var hasSentEnd = false
 
     /// The RFC 9293 state the table's rows put the side in (``TCPStateMachine``). Before
     /// any row, a client has no connection (CLOSED) and a server is its listener (LISTEN).
@@ -66,6 +70,7 @@ struct FlowState {
         receivedFIN = false
         closedFirst = false
         aborted = false
+        tableState = nil
     }
 
     /// Marks the handshake as already done, for a connection first seen after it.

@@ -102,7 +102,8 @@ public struct LifecycleEventDetector {
         if labels.contains(.synRetransmission) { kinds.append(.synResent) }
         if labels.contains(.synACKRetransmission) { kinds.append(.synACKResent) }
         if labels.contains(.handshakeACK) {
-            kinds.append(.handshakeCompleted(roundTrip: remembered.synTime == 0 ? nil : s.timestamp - remembered.synTime))
+            let roundTrip = s.timestamp &- remembered.synTime
+            kinds.append(.handshakeCompleted(roundTrip: remembered.synTime == 0 || roundTrip < 0 ? nil : roundTrip))
         }
         if labels.contains(.rstRefused) { kinds.append(.refused) }
         if labels.contains(.rstAbort) { kinds.append(.reset(by: s.sender)) }

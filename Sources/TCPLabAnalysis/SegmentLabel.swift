@@ -54,6 +54,9 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
     case noFlags
     /// SYN together with FIN or RST, which no endpoint following RFC 9293 sends.
     case contradictoryFlags
+    /// The capture's snap length cut the TCP header: ports, numbers and flags are shown,
+    /// options (and perhaps the window) are partly missing.
+    case headerCut
 
     /// The label's text, as printed.
     public var description: String {
@@ -85,6 +88,7 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
         case .pureACK: return "pure ACK"
         case .noFlags: return "no flags"
         case .contradictoryFlags: return "SYN with FIN or RST"
+        case .headerCut: return "header cut by the snap length"
         }
     }
 }

@@ -196,9 +196,12 @@ extension TCPAnalyzer {
             && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
             labels.insert(.pureACK)
         }
+        if segment.headerCut { labels.insert(.headerCut) }
         let senderPreviousLabels = forward.lastLabels
         forward.lastLabels = labels
-        let moves = moveStates(segment, sender: sender, labels: labels, after: senderPreviousLabels, connection, &forward, &reverse)
+        let moves = moveStates(
+            segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: !unprocessedFrames.contains(frame),
+            connection, &forward, &reverse)
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
         if !contradictory {

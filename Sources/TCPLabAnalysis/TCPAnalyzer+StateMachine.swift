@@ -2,14 +2,31 @@ import TCPLabPacket
 
 extension TCPAnalyzer {
     /// Moves both endpoints of `connection` by ``TransitionTable`` for `segment`, from what
-    /// the flows recorded before it; returns the sender's and the receiver's moves.
+    /// the flows recorded before it; returns the sender's and the receiver's moves. A
+    /// segment that did not `arrive` (its receiver's kernel dropped it unprocessed) moves
+    /// only its sender.
     func moveStates(
         _ segment: TCPSegment, sender: Side, labels: SegmentLabels, after senderPreviousLabels: SegmentLabels,
-        _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
+        arrived: Bool, _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
     ) -> (sender: EndpointTransition?, receiver: EndpointTransition?) {
         let flags = segment.flags
         let ack = segment.acknowledgmentNumber
         let acknowledges: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
+        // Where an RST falls against the receiver's RCV.NXT: exact (where the sender's
+        // other segments end, or what the receiver last acknowledged), elsewhere in the
+        // window the receiver advertised, or outside it (RFC 5961 section 3).
+        var rstPlace = TCPStateMachine.Facts.ResetPlace.exact
+        let seq = segment.sequenceNumber
+        if flags.contains(.rst), forward.hasSentEnd, seq != forward.sentEnd, !(flags.contains(.ack) && seq == reverse.lastAcknowledgment) {
+            let scale = reverse.windowScale > 0 ? UInt64(reverse.windowScale) : 0
+            let window = UInt64(reverse.window) << scale
+            rstPlace = UInt64(seq &- forward.sentEnd) < window ? .inWindow : .outsideWindow
+        }
+        if !flags.contains(.rst) {
+            let end = seq &+ segment.sequenceLength
+            if !forward.hasSentEnd || end.isAfter(forward.sentEnd) { forward.sentEnd = end }
+            forward.hasSentEnd = true
+        }
         var crossingRewrites = false
         if case .finRole(let closer, _)? = connection.question, closer == sender.peer { crossingRewrites = true }
         let facts = TCPStateMachine.Facts(
@@ -17,6 +34,8 @@ extension TCPAnalyzer {
             firstSYN: flags.contains(.syn) && !forward.sentSYN,
             firstFIN: flags.contains(.fin) && !forward.sentFIN,
             acknowledgesSYN: reverse.sentSYN && acknowledges(reverse.initialSequence &+ 1),
+            acknowledgesSYNExactly: reverse.sentSYN && flags.contains(.ack) && ack.isAfter(reverse.initialSequence)
+                && (!reverse.hasSentEnd || ack.isAtOrBefore(reverse.sentEnd)),
             acknowledgesFIN: reverse.sentFIN && acknowledges(reverse.finSequence &+ 1),
             receiverSentFIN: reverse.sentFIN,
             refusal: labels.contains(.rstRefused),
@@ -25,7 +44,9 @@ extension TCPAnalyzer {
             afterReceiverData: !reverse.lastLabels.isDisjoint(with: [.data, .retransmission]),
             receiverSentSYN: reverse.sentSYN,
             receiverAborted: reverse.aborted,
-            crossingRewritesEarlierRecords: crossingRewrites)
+            crossingRewritesEarlierRecords: crossingRewrites,
+            resetPlace: rstPlace,
+            arrived: arrived)
         let moved = TCPStateMachine.advance(
             facts, sender: sender, senderState: forward.state(as: sender), receiverState: reverse.state(as: sender.peer),
             simultaneousOpen: connection.simultaneousOpen)

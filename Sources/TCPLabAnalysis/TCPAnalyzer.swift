@@ -25,6 +25,10 @@ public final class TCPAnalyzer {
     public let retirementDelay: Int64
     /// How many events may wait for an open question before it is settled.
     public let holdBackLimit: Int
+    /// Frames the receiving kernel dropped before TCP processed them (a firewall, a full
+    /// accept queue: the kernel log's drop reasons, see ``TCPStateMachine``): the capture
+    /// saw them, but they move no receiver. Empty unless the caller knows.
+    public var unprocessedFrames: Set<Int> = []
 
     struct Record {
         var event: AnalysisEvent
@@ -91,13 +95,13 @@ public final class TCPAnalyzer {
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
-        guard let front = queue.first else {
+        guard !queue.isEmpty else {
             return unsummarised.popLast().map { .connection($0.summary()) }
         }
-        guard front.isFinal else { return nil }
-        queue.removeFirst()
+        // Look at the flag in place and move the record out, rather than copy it first.
+        guard queue[queue.startIndex].isFinal else { return nil }
         queueStart += 1
-        return front.event
+        return queue.removeFirst().event
     }
 
     // MARK: Connections

@@ -39,6 +39,9 @@ enum TCPStateMachine {
         var firstFIN: Bool
         /// The segment acknowledges the receiver's SYN.
         var acknowledgesSYN: Bool
+        /// The segment acknowledges the receiver's SYN and nothing it has not sent
+        /// (SND.UNA < SEG.ACK =< SND.NXT, RFC 9293 section 3.10.7.3).
+        var acknowledgesSYNExactly: Bool
         /// The segment acknowledges the receiver's FIN.
         var acknowledgesFIN: Bool
         /// The receiver had sent a FIN.
@@ -57,6 +60,21 @@ enum TCPStateMachine {
         /// The earlier records wait on this segment to learn that FINs crossed, and will
         /// show the crossing themselves (``TCPAnalyzer`` rewrites them).
         var crossingRewritesEarlierRecords: Bool
+        /// For an RST: where its sequence number falls against the receiver's RCV.NXT.
+        var resetPlace: ResetPlace = .exact
+        /// Whether the receiver's TCP processed the segment (false: its kernel dropped it
+        /// first, as the kernel log tells).
+        var arrived = true
+
+        /// Where an RST's sequence number falls (RFC 5961 section 3).
+        enum ResetPlace {
+            /// At RCV.NXT (or not known otherwise): the RST is acceptable.
+            case exact
+            /// In the window, not at RCV.NXT: answered by a challenge ACK.
+            case inWindow
+            /// Outside the window: dropped.
+            case outsideWindow
+        }
     }
 
     /// Moves the sender (`senderState`) and the receiver (`receiverState`) by the table;
@@ -74,19 +92,26 @@ enum TCPStateMachine {
             side == .client || simultaneousOpen ? .active : .passive
         }
         let (senderStart, senderEvents, showSender) = senderEvents(facts, state: senderState)
-        let sent = walk(from: senderStart, senderEvents, opening: opening(sender), firstSeenBy: .sending)
-        let (receiverStart, receiverEvent) = receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server)
-        let received = walk(from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival)
+        let sent = walk(from: senderStart, senderEvents, opening: opening(sender), firstSeenBy: .sending, else: senderState)
+        let (receiverStart, receiverEvent) = facts.arrived
+            ? receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server) : (receiverState, nil)
+        let received = walk(
+            from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival,
+            else: receiverState)
         return (sent.state, received.state, showSender ? sent.move : nil, received.move)
     }
+
+    /// The states in which both ends' sequence numbers are known (RFC 9293 section 3.5.3).
+    static let synchronized: Set<TCPState> = [.established, .finWait1, .finWait2, .closeWait, .closing, .lastAck, .timeWait]
 
     /// Takes `events` one after the other from `start`, as far as the table has rows. The
     /// first row must be one the capture shows the way this segment shows it (`evidence`):
     /// a FIN sent in SYN-SENT is not SYN-SENT's CLOSE, which sends nothing. Later rows are
-    /// what the segment reveals happened before it.
+    /// what the segment reveals happened before it. Without a row the endpoint stays in
+    /// `current`: no state changes but by a row.
     private static func walk(
         from start: TCPState, _ events: [TransitionEvent], opening: StateTransition.Opening,
-        firstSeenBy evidence: StateTransition.Evidence
+        firstSeenBy evidence: StateTransition.Evidence, else current: TCPState
     ) -> (state: TCPState, move: EndpointTransition?) {
         var state = start
         var rows: [StateTransition] = []
@@ -97,7 +122,8 @@ enum TCPStateMachine {
             rows.append(row)
             state = row.to
         }
-        return (state, rows.isEmpty ? nil : EndpointTransition(from: start, to: state, rows: rows))
+        guard !rows.isEmpty else { return (current, nil) }
+        return (state, EndpointTransition(from: start, to: state, rows: rows))
     }
 
     /// The events whose action the sender's segment is, and the state they start from
@@ -107,6 +133,9 @@ enum TCPStateMachine {
         if flags.contains(.rst) {
             // An RST that answers a SYN: nothing listened, so the "server" was CLOSED.
             if facts.refusal || state == .closed { return (.closed, [.segment], true) }
+            // An endpoint's own RST carries its SND.NXT; one elsewhere was not its abort
+            // (someone else's, forged, as in the reset-validation lab).
+            if Self.synchronized.contains(state) && facts.resetPlace != .exact { return (state, [], true) }
             switch state {
             case .listen: return (state, [.ack], true)
             case .synSent: return (state, [.unacceptableACK], true)
@@ -149,6 +178,15 @@ enum TCPStateMachine {
         if flags.contains(.rst) {
             // In SYN-SENT only an RST that acknowledges the SYN is acceptable.
             if state == .synSent { return (state, flags.contains(.ack) && facts.acknowledgesSYN ? .rst : nil) }
+            // In synchronized states only an RST at RCV.NXT is: one elsewhere in the window
+            // draws a challenge ACK, one outside it is dropped (RFC 5961 section 3).
+            if Self.synchronized.contains(state) {
+                switch facts.resetPlace {
+                case .exact: return (state, .rst)
+                case .inWindow: return (state, .rstInWindow)
+                case .outsideWindow: return (state, nil)
+                }
+            }
             return (state, .rst)
         }
         if flags.contains(.syn) {
@@ -161,8 +199,9 @@ enum TCPStateMachine {
             }
             switch state {
             case .synSent:
-                // An unacceptable ACK is answered with RST, which shows as the client's row.
-                return (state, facts.acknowledgesSYN || !facts.receiverSentSYN ? .synACK : nil)
+                // Acceptable only if it acknowledges the SYN and nothing unsent (SND.UNA <
+                // SEG.ACK =< SND.NXT); otherwise it is answered with RST, which shows as the client's row.
+                return (state, facts.acknowledgesSYNExactly || !facts.receiverSentSYN ? .synACK : nil)
             case .synReceived:
                 return (state, facts.acknowledgesSYN ? .ackOfSYN : nil)
             default:

@@ -78,8 +78,8 @@ public enum TransitionTable {
             "established/abort", .established, .abort, .closed, send: .rst, .abortCall, seen: .sending,
             linux: "close() with SO_LINGER {1, 0}, and also close() with unread data (RFC 2525)"),
         StateTransition(
-            "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
-            linux: "a challenge ACK (RFC 5961 section 3), rate-limited by tcp_challenge_ack_limit; the analysis takes every RST as exact and does not tell this row from established/rst"),
+            "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
+            linux: "a challenge ACK (RFC 5961 section 3, which RFC 9293 recommends), rate-limited by tcp_challenge_ack_limit; the analysis takes RCV.NXT to be the sender's next sequence number as the capture saw it"),
         StateTransition(
             "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
             linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST; the analysis takes such a SYN for a new connection on the same ports, as tshark does"),

@@ -68,8 +68,13 @@ final class ByteSource {
     /// A view of the next `count` unread bytes, without consuming them; nil when fewer are
     /// available (call ``require(_:)`` first).
     func peek(_ count: Int) -> ByteReader? {
-        ByteReader(chunk[position...]).getSlice(at: 0, length: count)
+        guard count <= available else { return nil }
+        return ByteReader(chunk).getSlice(at: position, length: count)
     }
+
+    /// The unread bytes as one view, offset 0 at the read position: read a record's fields
+    /// through it, then ``skip(_:)`` past them.
+    var unread: ByteReader { ByteReader(chunk[position...]) }
 
     /// The next `count` bytes, consumed; nil (and nothing consumed) when fewer are available.
     func take(_ count: Int) -> ByteReader? {

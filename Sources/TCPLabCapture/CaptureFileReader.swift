@@ -3,8 +3,12 @@ import TCPLabSystem
 
 /// Reads packets from a pcap or pcapng file, one at a time, front to back.
 ///
-/// Memory stays at about two 1 MiB chunks, whatever the file's size: packets are slices of
-/// the current chunk. Formats: classic pcap in microseconds or nanoseconds and either byte
+/// Memory stays at about two 1 MiB chunks, whatever the file's size or claims: packets are
+/// slices of the current chunk, a pcap record longer than 256 KiB or a pcapng packet or
+/// interface block longer than 16 MiB is a corrupt length, and other pcapng blocks are
+/// streamed past. Every field is read through ``ByteReader`` and every number from the file
+/// is used with checked arithmetic (pcapng timestamps outside Int64 nanoseconds are an
+/// error). Formats: classic pcap in microseconds or nanoseconds and either byte
 /// order; pcapng with any number of sections and interfaces, Enhanced, Simple and the
 /// obsolete Packet Blocks, per-interface timestamp resolution and offset, and packet comments.
 ///
@@ -127,14 +131,15 @@ public final class CaptureFileReader {
     }
 
     private func nextPcapRecord() throws -> CapturedPacket? {
-        guard try source.require(16), let header = source.peek(16) else {
+        guard try source.require(16) else {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
-        guard let seconds = header.getInteger(at: 0, endianness: endianness, as: UInt32.self),
-            let fraction = header.getInteger(at: 4, endianness: endianness, as: UInt32.self),
-            let capturedLength = header.getInteger(at: 8, endianness: endianness, as: UInt32.self),
-            let originalLength = header.getInteger(at: 12, endianness: endianness, as: UInt32.self)
+        var record = source.unread
+        guard let seconds = record.getInteger(at: 0, endianness: endianness, as: UInt32.self),
+            let fraction = record.getInteger(at: 4, endianness: endianness, as: UInt32.self),
+            let capturedLength = record.getInteger(at: 8, endianness: endianness, as: UInt32.self),
+            let originalLength = record.getInteger(at: 12, endianness: endianness, as: UInt32.self)
         else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset) }
         let interface = interfaces[0]
         guard capturedLength <= Self.largestPacket else {
@@ -143,7 +148,13 @@ public final class CaptureFileReader {
                 detail: "a record of \(capturedLength) bytes; no packet is longer than \(Self.largestPacket)")
         }
         let recordOffset = source.offset
-        guard try source.require(16 + Int(capturedLength)), source.skip(16), let data = source.take(Int(capturedLength)) else {
+        if record.readableBytes < 16 + Int(capturedLength) {
+            guard try source.require(16 + Int(capturedLength)) else {
+                throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
+            }
+            record = source.unread  // The refill moved the bytes to a new chunk.
+        }
+        guard let data = record.getBytes(at: 16, length: Int(capturedLength)), source.skip(16 + Int(capturedLength)) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
@@ -151,6 +162,6 @@ public final class CaptureFileReader {
         return CapturedPacket(
             timestamp: CaptureTimestamp(nanoseconds: Int64(seconds) * 1_000_000_000 + nanoseconds),
             linkType: interface.linkType, interfaceIndex: 0,
-            originalLength: max(Int(originalLength), Int(capturedLength)), data: data.readableBytesView)
+            originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
     }
 }

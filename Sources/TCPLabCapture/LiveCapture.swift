@@ -257,4 +257,11 @@ extension LiveCapture {
         captured.removeAll(keepingCapacity: true)
         return taken
     }
+
+    /// The error that stopped the reading thread, if one did (``stop()`` throws it too).
+    public var failure: CaptureError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return loopError
+    }
 }

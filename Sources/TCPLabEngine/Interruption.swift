@@ -1,3 +1,4 @@
+import TCPLabReport
 import TCPLabSystem
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import TCPLabAnalysis
 import TCPLabIsolation
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 
@@ -100,6 +101,21 @@ public struct Step: Sendable {
     public var took: Comparison?
     /// The round, for a step repeated by `repeat`.
     public var round: Round?
+    /// A question the reader answers before the step runs (`tcplab run --predict`).
+    public var predict: Prediction?
+
+    /// A question about a step's outcome, asked before it runs, with the answer the lab
+    /// expects and why; the run then shows whether the kernel agreed.
+    public struct Prediction: Sendable {
+        /// "What does connect() return?"
+        public var question: String
+        /// The choices offered, in order.
+        public var choices: [String]
+        /// Index in `choices` of the answer the lab's expectation stands for.
+        public var answer: Int
+        /// Why that is the answer, told after the step.
+        public var why: String?
+    }
 
     /// Which round of a repeated step this is.
     public struct Round: Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import TCPLabAnalysis
+import TCPLabReport
 import Yams
 
 extension Lab {

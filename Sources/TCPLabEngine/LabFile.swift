@@ -3,6 +3,7 @@ import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 import Yams
@@ -34,8 +35,24 @@ private struct Parser {
     var unborn: [String: Int] = [:]
     /// The actors that are scripted peers: their steps are segments, not socket calls.
     var peers: Set<String> = []
+    /// Values read so far, every use of a YAML alias counted again.
+    let budget = Budget()
+
+    /// A count shared by the parser's copies: aliases let a small file name the same list
+    /// thousands of times over, each read a full walk, so reads are capped.
+    final class Budget {
+        var spent = 0
+    }
 
     init(file: String) { self.file = file }
+
+    /// Counts `count` values read at `node`; past ``LabFileLimits/values``, an error.
+    func spend(_ count: Int, at node: Node) throws(LabFileError) {
+        budget.spent += count
+        if budget.spent > LabFileLimits.values {
+            throw error(node, "the lab is too large: more than \(LabFileLimits.values) values, each use of a YAML alias (*name) counted again")
+        }
+    }
 
     func error(_ node: Node?, _ message: String) -> LabFileError {
         LabFileError(file: file, line: node?.mark?.line ?? 0, message: message)
@@ -81,12 +98,26 @@ private struct Parser {
         }
         self.actors = actors.map(\.name)
         peers = Set(actors.filter { $0.peer != nil }.map(\.name))
+        // Segments go to the peer they are addressed to, so no two peers share an end.
+        var peerEnds: [Endpoint: String] = [:]
+        for actor in actors {
+            guard let end = actor.peer?.address else { continue }
+            if let other = peerEnds[end] {
+                throw error(actorFields[actor.name]?.key, "peers '\(other)' and '\(actor.name)' both have \(end): give each its own port")
+            }
+            peerEnds[end] = actor.name
+        }
         sockets = Set(self.actors).subtracting(peers)
         guard case .sequence(let stepNodes) = top["steps"]!.value else {
             throw error(top["steps"]!.value, "'steps' must be a list")
         }
         var steps: [Step] = []
-        for node in stepNodes { steps += try self.steps(node) }
+        for node in stepNodes {
+            steps += try self.steps(node)
+            if steps.count > LabFileLimits.steps {
+                throw error(node, "a lab has at most \(LabFileLimits.steps) steps, each round of a repeat counted; this one has more by here")
+            }
+        }
         var capture: [CaptureExpectation] = []
         if let node = top["capture"] {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
@@ -105,7 +136,7 @@ private struct Parser {
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took"]
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
 
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
@@ -175,6 +206,9 @@ private struct Parser {
         }
         var once: [Step] = []
         for item in items { once.append(try step(item)) }
+        guard rounds * once.count <= LabFileLimits.steps else {
+            throw error(count.value, "\(rounds) rounds of \(once.count) steps are more than the \(LabFileLimits.steps) steps a lab may have")
+        }
         var steps: [Step] = []
         for round in 1...rounds {
             for var step in once {
@@ -186,10 +220,40 @@ private struct Parser {
     }
 
     mutating func step(_ node: Node) throws(LabFileError) -> Step {
+        var step = try stepWithoutPrediction(node)
+        let fields = try mapping(node, allowed: nil, what: "a step")
+        if let entry = fields["predict"] { step.predict = try prediction(entry.value) }
+        return step
+    }
+
+    /// `predict: {question: …, choices: [...], answer: …, why: …}`.
+    func prediction(_ node: Node) throws(LabFileError) -> Step.Prediction {
+        let fields = try mapping(node, allowed: ["question", "choices", "answer", "why"], what: "predict")
+        guard let question = fields["question"] else { throw error(node, "predict needs a question") }
+        guard let choicesEntry = fields["choices"], case .sequence(let items) = choicesEntry.value else {
+            throw error(node, "predict needs choices: a list of 2 to 8 answers")
+        }
+        guard (2...8).contains(items.count) else { throw error(choicesEntry.value, "predict takes 2 to 8 choices, not \(items.count)") }
+        var choices: [String] = []
+        for item in items {
+            let choice = try string(item, "a choice")
+            if choices.contains(choice) { throw error(item, "the choice '\(choice)' appears twice") }
+            choices.append(choice)
+        }
+        guard let answerEntry = fields["answer"] else { throw error(node, "predict needs the answer, one of its choices") }
+        let answer = try string(answerEntry.value, "answer")
+        guard let index = choices.firstIndex(of: answer) else {
+            throw error(answerEntry.value, "the answer '\(answer)' is not one of the choices (\(choices.joined(separator: ", ")))")
+        }
+        let why = try fields["why"].map { entry throws(LabFileError) in try string(entry.value, "why") }
+        return Step.Prediction(question: try string(question.value, "question"), choices: choices, answer: index, why: why)
+    }
+
+    mutating func stepWithoutPrediction(_ node: Node) throws(LabFileError) -> Step {
         let fields = try mapping(node, allowed: nil, what: "a step")
         // steps(_:) takes a repeat before it gets here, so this one is inside another.
         if fields["repeat"] != nil { throw error(node, "a repeat cannot hold another repeat") }
-        let modifiers: Set<String> = ["expect", "within", "as", "note", "took"]
+        let modifiers: Set<String> = ["expect", "within", "as", "note", "took", "predict"]
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
@@ -696,6 +760,7 @@ private struct Parser {
 
     func mapping(_ node: Node, allowed: Set<String>?, what: String) throws(LabFileError) -> Fields {
         guard case .mapping(let mapping) = node else { throw error(node, "\(what) must be a mapping of keys to values") }
+        try spend(1 + mapping.count, at: node)
         var fields = Fields()
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else { throw error(key, "keys in \(what) must be plain words") }
@@ -711,45 +776,17 @@ private struct Parser {
 
     func string(_ node: Node, _ what: String) throws(LabFileError) -> String {
         guard case .scalar(let scalar) = node else { throw error(node, "\(what) must be a single value, not a list or mapping") }
+        try spend(1, at: node)
         return scalar.string
     }
 
     /// Splits a call into words; double-quoted words may hold spaces and \n \r \t \" \\.
     func tokens(_ text: String, _ node: Node) throws(LabFileError) -> [(text: String, quoted: Bool)] {
-        var words: [(String, Bool)] = []
-        var characters = Array(text)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw error(node, "unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw error(node, "quoted text is not closed") }
-                words.append((word, true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append((word, false))
-            }
+        do throws(PeerSyntaxError) {
+            return try QuotedWords.split(text).map { ($0.text, $0.quoted) }
+        } catch let problem {
+            throw error(node, problem.description)
         }
-        return words
     }
 
     static func line(of error: YamlError) -> Int {

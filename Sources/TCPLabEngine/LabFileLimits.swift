@@ -13,4 +13,10 @@ enum LabFileLimits {
     /// A shaping rate's number, before its unit (bit, kbit, mbit): tc takes 64-bit rates in
     /// bytes per second, far above this.
     static let rate = 100_000_000
+    /// Steps in a lab, each round of a repeat counted: a run prints each, and a file of a
+    /// few kilobytes with YAML aliases could otherwise repeat itself into millions.
+    static let steps = 1000
+    /// Values (keys, scalars, mappings) the parser reads in one lab file. The largest
+    /// built-in lab reads about 400; YAML aliases could make a 10 KB file read millions.
+    static let values = 50_000
 }

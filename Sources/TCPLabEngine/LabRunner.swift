@@ -24,6 +24,10 @@ import Musl
 public struct LabRunner {
     /// The interruption to honour, from ``Interruption/install()``.
     public var interruption: Interruption?
+    /// Asks the reader a step's question before it runs (`tcplab run --predict`): gets the
+    /// prediction and the step as written, returns the index of the choice made, or nil.
+    /// Called on the lab's own thread.
+    public var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
     /// Whether to record the kernel's own log of each lab (eBPF; needs root).
     public var recordsKernelLog: Bool
     /// Why the kernel log is off, once a lab found out (shared by the runner's copies).
@@ -49,6 +53,7 @@ public struct LabRunner {
         do {
             result = try NetworkNamespace.run { [recordsKernelLog, kernelLogAvailability] in
                 let session = LabSession(lab: lab, interruption: interruption, started: started, result: result)
+                session.predictor = predictor
                 session.kernelLogAvailability = recordsKernelLog ? kernelLogAvailability : nil
                 defer { session.closeEverything() }
                 session.run(capturePath: capturePath)
@@ -60,7 +65,7 @@ public struct LabRunner {
         result.seconds = started.duration(to: .now).inSeconds
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
-            && result.kernelAgreement.allSatisfy(\.agrees)
+            && result.kernelAgreement.allSatisfy { $0.agrees || $0.withScriptedPeer }
         return result
     }
 }
@@ -97,6 +102,18 @@ final class LabSession {
     var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
     var countersAtStart: KernelCounters?
+    /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
+    var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
+
+    /// A prediction against the run: held when the choice is the lab's answer and the step
+    /// passed, so this kernel confirmed the answer.
+    static func judge(_ prediction: Step.Prediction, chosen: Int?, stepPassed: Bool) -> PredictionResult {
+        let choice = chosen.flatMap { prediction.choices.indices.contains($0) ? prediction.choices[$0] : nil }
+        return PredictionResult(
+            question: prediction.question, chosen: choice, answer: prediction.choices[prediction.answer], why: prediction.why,
+            held: choice == nil || !stepPassed ? nil : choice == prediction.choices[prediction.answer])
+    }
+
     /// The scripted peer and its TUN device, for a lab with a peer actor.
     var peer: ScriptedPeer?
     /// Where to learn and record whether the kernel log may run; nil: not recorded.
@@ -138,9 +155,13 @@ final class LabSession {
                     markNotRun([step])
                     continue
                 }
-                let outcome: StepResult
+                var outcome: StepResult
+                let chosen = step.predict.flatMap { prediction in predictor?(prediction, actionText(step)) }
                 do {
                     outcome = try perform(step)
+                    if let prediction = step.predict, predictor != nil {
+                        outcome.prediction = Self.judge(prediction, chosen: chosen, stepPassed: outcome.status == .passed)
+                    }
                 } catch let error where error is Interrupted || error is Socket.Interrupted {
                     markNotRun(lab.steps[index...])
                     throw error

@@ -1,6 +1,7 @@
 import TCPLabAnalysis
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabReport
 
 /// The wire's state transitions checked against the kernel's own.
 ///
@@ -50,27 +51,56 @@ extension LabSession {
         }
         func seconds(_ time: Int64) -> String { LabResult.formatSeconds(Double(time - firstTimestamp) / 1e9) }
 
-        // A scripted peer's end is tcplab itself, not a kernel socket: nothing to confirm.
-        let peerEnds = Set(lab.actors.compactMap { $0.peer?.address })
+        // A scripted peer's end is tcplab itself, through a TUN device: no kernel socket.
+        let peers = Set(lab.actors.compactMap { $0.peer?.address })
+        // The last segments may be captured before the kernel has processed them when the
+        // log stops (the capture's tap comes first on lo): a segment captured after the
+        // log's last event is not checked.
+        let lastKernelTime = events.last?.time ?? .min
+        // With net.ipv4.tcp_rfc1337=1 a timewait socket ignores RST (RFC 1337); by default
+        // the RST ends it.
+        let rfc1337 = lab.sysctls.contains { $0.name == "net.ipv4.tcp_rfc1337" && $0.value == "1" }
+        // A lab that changes the setting between its steps has timewait sockets under
+        // either rule, and the log cannot tell which RST ended one: none is assumed.
+        let rfc1337Changes = lab.steps.contains { step in
+            if case .sysctl(let settings) = step.action { return settings.contains { $0.name == "net.ipv4.tcp_rfc1337" } }
+            return false
+        }
+        for ends in order where !rfc1337 && !rfc1337Changes {
+            for event in events where event.kind == .drop && event.oldState?.state == .timeWait
+                && event.flags?.contains(.rst) == true && event.destination == ends.local && event.source == ends.remote {
+                let from = event.newState?.state ?? .timeWait
+                stepsByEnds[ends, default: []].append(KernelStep(
+                    from: [from], to: [.closed], toText: "CLOSED", time: event.time,
+                    text: "\(from) → CLOSED (the timewait socket took an RST and ended, RFC 1337 off)"))
+            }
+            stepsByEnds[ends]?.sort { $0.time < $1.time }
+        }
 
         // The wire's transitions, end by end, in capture order.
-        for (ends, transitions) in wireTransitions(segments) where !peerEnds.contains(ends.local) {
+        for (ends, transitions) in wireTransitions(segments) where !peers.contains(ends.local) {
             var steps = stepsByEnds[ends] ?? []
             var next = 0
             let name = socketName(local: ends.local, remote: ends.remote, time: transitions.first?.time ?? 0)
-            for transition in transitions {
+            for (position, transition) in transitions.enumerated() {
+                // The kernel must have made the move before the wire shows this end's next
+                // one (1 ms for the capture's tap running ahead of the kernel's processing).
+                // Without function probes a listener's child shows LISTEN → SYN-RECEIVED only
+                // when the handshake's ACK arrives, after the wire's SYN-ACK moved it.
+                let childLate = !record.functionProbes && transition.from == .listen && transition.to == .synReceived
+                let before = position + 1 < transitions.count && !childLate ? transitions[position + 1].time + 1_000_000 : Int64.max
                 var confirmed: (first: Int, last: Int)?
                 search: for start in next..<steps.count where steps[start].from.contains(transition.from) && !steps[start].used {
-                    for end in start..<steps.count {
+                    for end in start..<steps.count where steps[end].time <= before {
                         if steps[end].to.contains(transition.to) { confirmed = (start, end); break search }
                     }
                 }
                 var check = TransitionCheck(
                     seenBy: "wire", socket: name, ends: "\(ends.local) ↔ \(ends.remote)", from: transition.from.rawValue,
                     to: transition.to.rawValue, frame: transition.frame, verdict: "", agrees: false, confirmed: false)
-                if transition.time > record.stopTime {
+                if transition.time > lastKernelTime && confirmed == nil {
                     check.agrees = true
-                    check.verdict = "after the kernel log stopped (not checked)"
+                    check.verdict = "captured after the kernel log's last event, maybe not yet processed when it stopped (not checked)"
                 } else if let (first, last) = confirmed {
                     for index in first...last { steps[index].used = true }
                     next = last + 1
@@ -78,7 +108,9 @@ extension LabSession {
                     check.agrees = true
                     check.confirmed = true
                     check.verdict = "confirmed by the kernel at \(seconds(steps[last].time)) s: \(path)"
-                } else if transition.from == .listen && transition.to == .synReceived && !record.functionProbes {
+                } else if !record.functionProbes
+                            && ((transition.from == .listen && transition.to == .synReceived && !steps.contains { $0.from.contains(.listen) })
+                                || (transition.from == .synReceived && transition.to == .listen && steps.isEmpty)) {
                     check.agrees = true
                     check.verdict = "a listener's request socket: not visible to the kernel log without function probes (refused on this kernel)"
                 } else {
@@ -87,12 +119,13 @@ extension LabSession {
                     // The likeliest cause: the kernel never took the segment the wire's
                     // inference rests on.
                     let dropped = events.filter { event in
-                        event.kind == .drop && abs(event.time - transition.time) < 1_000_000
+                        event.isPacket && abs(event.time - transition.time) < 1_000_000
                             && Set([event.source, event.destination]) == Set([ends.local, ends.remote])
                     }
                     for drop in dropped {
                         check.verdict += "; at \(seconds(drop.time)) s the kernel log shows \(drop.summary) (\(drop.source) → \(drop.destination))"
                     }
+                    check.withScriptedPeer = peers.contains(ends.remote)
                 }
                 checks.append(check)
             }
@@ -102,11 +135,13 @@ extension LabSession {
         for ends in order {
             for step in stepsByEnds[ends] ?? [] where !step.used {
                 let explanation = callExplanation(step)
-                checks.append(TransitionCheck(
+                var check = TransitionCheck(
                     seenBy: "kernel", socket: socketName(local: ends.local, remote: ends.remote, time: step.time),
                     ends: "\(ends.local) ↔ \(ends.remote)", from: step.fromText, to: step.toText, frame: nil,
                     verdict: explanation ?? "at \(seconds(step.time)) s: \(step.text), and the wire shows no such transition",
-                    agrees: explanation != nil, confirmed: explanation != nil))
+                    agrees: explanation != nil, confirmed: explanation != nil)
+                check.withScriptedPeer = explanation == nil && peers.contains(ends.remote)
+                checks.append(check)
             }
         }
         return checks
@@ -147,6 +182,12 @@ extension LabSession {
         switch event.kind {
         case .state:
             guard let to = event.newState?.state else { return nil }
+            // Where the function probes run, the timewait socket's making and the request
+            // socket are logged themselves; the full socket's CLOSE after the first and the
+            // child's LISTEN → SYN-RECEIVED after the second are the same transitions.
+            let sameEnds = { (other: KernelEvent) in other.source == event.source && other.destination == event.destination }
+            if to == .closed, events[..<index].last(where: sameEnds)?.kind == .timewait { return nil }
+            if from == .listen, to == .synReceived, events[..<index].contains(where: { $0.kind == .request && sameEnds($0) }) { return nil }
             // A closing socket handed to a timewait socket goes to CLOSED with no RST sent
             // or received and no error: its connection lives on as TIME-WAIT (or, closed by
             // the application in FIN-WAIT-2, as FIN-WAIT-2).
@@ -162,6 +203,11 @@ extension LabSession {
         case .timewait, .timewaitChange:
             guard let to = event.newState?.state else { return nil }
             return KernelStep(from: [from], to: [to], toText: to.rawValue, time: event.time, text: "\(from) → \(to) (timewait socket)")
+        case .resetSent where event.oldState?.state == .listen && event.reason == "INVALID_SYN":
+            // tcp_check_req's embryonic reset: the listener answers a segment its request
+            // socket cannot take with RST, for that socket, and drops the request socket.
+            return KernelStep(from: [.synReceived], to: [.closed], toText: "CLOSED", time: event.time,
+                              text: "SYN-RECEIVED → CLOSED (the listener reset its request socket: RST for INVALID_SYN)")
         case .resetSent where event.oldState?.state == .timeWait:
             // A timewait socket that answers with RST ends (tcp_timewait_state_process
             // returns TCP_TW_RST, the caller deschedules it). Its substate shows in the

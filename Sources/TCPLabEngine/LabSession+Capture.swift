@@ -14,6 +14,7 @@ extension LabSession {
     /// The analysis of `packets`: every event, and the annotated segments among them.
     func analyse(_ packets: [CapturedPacket], finish: Bool) -> (events: [AnalysisEvent], segments: [AnnotatedSegment]) {
         let analyzer = TCPAnalyzer()
+        analyzer.unprocessedFrames = framesTheKernelRefused(packets)
         var events: [AnalysisEvent] = []
         for (index, packet) in packets.enumerated() {
             analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(), context: packet)
@@ -59,7 +60,8 @@ extension LabSession {
                 flags: segment.segment.flags.letters, seq: segment.relativeSequence, ack: segment.relativeAcknowledgment,
                 len: segment.segment.payloadLength, window: segment.window, labels: segment.labels.map(\.description),
                 clientState: segment.clientState.rawValue, serverState: segment.serverState.rawValue,
-                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names)
+                sender: segment.sender == .client ? "client" : "server", analysis: segment.analysis.names,
+                transition: TransitionRecord(segment))
         }
         if result.error == nil {
             for expectation in lab.capture { result.capture.append(evaluate(expectation, segments)) }

@@ -1,7 +1,8 @@
+import Synchronization
 import TCPLabAnalysis
 import TCPLabKernelLog
 import TCPLabPacket
-import Synchronization
+import TCPLabReport
 
 /// Whether labs may record the kernel log, learned by the first lab that tries; shared by
 /// the runs of one runner so an unprivileged run tries once and says why once.
@@ -37,6 +38,9 @@ extension LabSession {
         let record = kernelLog.stop()
         kernelRecord = record
         result.kernelLogObjects = (record.programIDs, record.linkIDs)
+        if !record.released {
+            result.error = (result.error.map { $0 + "; " } ?? "") + "the kernel log's BPF programs were still loaded 2 s after it closed them"
+        }
         self.kernelLog = nil
     }
 
@@ -50,6 +54,10 @@ extension LabSession {
         result.kernelClock = KernelClockRecord(
             offset: record.clockAtStart.offset, uncertainty: record.clockAtStart.uncertainty,
             drift: record.clockAtStop.offset - record.clockAtStart.offset)
+        if !record.functionProbes {
+            let refusal = record.functionProbesRefusal.map { " (\($0.call) failed with \($0.errno.name))" } ?? ""
+            result.kernelLogNote = "function probes (fentry/fexit) refused by this kernel\(refusal): timewait sockets are seen through the packets they take, request sockets not at all"
+        }
         let streams = Self.streamSpans(segments)
         result.kernelLog = Self.resolvingEnds(record.events).map { event in
             KernelLogEntry(
@@ -64,7 +72,7 @@ extension LabSession {
     /// ends and flags, within a millisecond after the capture's timestamp, each drop given
     /// to one segment.
     func markDroppedSegments(_ segments: [AnnotatedSegment]) {
-        var drops = (kernelRecord?.events ?? []).filter { $0.kind == .drop && $0.oldState?.state != .timeWait }
+        var drops = (kernelRecord?.events ?? []).filter { $0.isPacket && $0.oldState?.state != .timeWait }
         for (index, segment) in segments.enumerated() where index < result.segments.count {
             let found = drops.firstIndex { drop in
                 drop.source == segment.segment.source && drop.destination == segment.segment.destination
@@ -117,7 +125,7 @@ extension LabSession {
     static func resolvingEnds(_ events: [KernelEvent]) -> [KernelEvent] {
         var resolved = events
         func donates(_ event: KernelEvent, to other: KernelEvent) -> Bool {
-            event.socket == other.socket && event.kind != .drop && event.source.port != 0 && event.destination.port != 0
+            event.socket == other.socket && !event.isPacket && event.source.port != 0 && event.destination.port != 0
         }
         // A socket's life starts when it leaves CLOSED (or is made as a listener's child)
         // and ends when it reaches CLOSED; its kernel address may be reused after that.
@@ -125,7 +133,7 @@ extension LabSession {
             event.kind == .state && (event.oldState == .close || (event.oldState?.state == .listen && event.newState?.state == .synReceived))
         }
         func ends(_ event: KernelEvent) -> Bool { event.kind == .state && event.newState == .close }
-        for index in resolved.indices where resolved[index].source.port == 0 && resolved[index].socket != 0 && resolved[index].kind != .drop {
+        for index in resolved.indices where resolved[index].source.port == 0 && resolved[index].socket != 0 && !resolved[index].isPacket {
             let event = resolved[index]
             var donor: KernelEvent?
             if event.kind == .state && event.newState?.state == .synSent {
@@ -154,8 +162,8 @@ extension LabSession {
     /// the listener for its request sockets and unaccepted connections, else the actor
     /// that held the local end (or the end itself).
     func socketName(for event: KernelEvent) -> String {
-        let local = event.kind == .drop ? event.destination : event.source
-        let remote = event.kind == .drop ? event.source : event.destination
+        let local = event.isPacket ? event.destination : event.source
+        let remote = event.isPacket ? event.source : event.destination
         let owners = sockets.values.filter { $0.local == local || ($0.isListener && $0.local?.port == local.port) }
         if event.kind != .request && event.kind != .synAckRetransmission,
            let exact = owners.first(where: { !$0.isListener && $0.remote == remote }) {

@@ -1,5 +1,6 @@
 import TCPLabPacket
 import TCPLabPeer
+import TCPLabReport
 import TCPLabSystem
 
 extension LabSession {
@@ -46,10 +47,17 @@ extension LabSession {
     }
 
     private func expect(_ pattern: PeerPattern?, of actor: String, within: Duration, peer: ScriptedPeer) throws -> (Bool, String) {
+        let outcome: ScriptedPeer.Expectation
         do {
-            return try peer.expect(pattern, actor: actor, until: .now + within, interrupt: interruption?.descriptor)
+            outcome = try peer.expect(pattern, actor: actor, until: .now + within, interrupt: interruption?.descriptor)
         } catch is ScriptedPeer.Interrupted {
             throw Interrupted()
         }
+        let waited = LabResult.formatSeconds(outcome.waited.inSeconds)
+        guard let segment = outcome.segment else {
+            return (outcome.passed, outcome.passed ? "nothing came in \(waited) s" : "nothing came within \(waited) s")
+        }
+        // The segment that came is shown either way; on a mismatch, as what came instead.
+        return (outcome.passed, (outcome.passed ? "" : "came instead: ") + segment + " after \(waited) s")
     }
 }

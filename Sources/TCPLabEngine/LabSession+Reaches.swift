@@ -1,4 +1,5 @@
 import TCPLabAnalysis
+import TCPLabReport
 
 extension LabSession {
     /// Whether the capture traverses each row the lab means to reach (`reaches:`): one

@@ -3,6 +3,7 @@ import TCPLabCapture
 import TCPLabIsolation
 import TCPLabKernel
 import TCPLabPacket
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 

@@ -1,6 +1,7 @@
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
+import TCPLabReport
 
 /// Which rows of RFC 9293's state table (``TransitionTable``) a set of labs traverses.
 ///
@@ -15,6 +16,8 @@ public struct StateCoverage: Sendable {
         public var transition: StateTransition
         /// The labs that traverse it, in the order given.
         public var labs: [String]
+        /// The labs whose run's kernel log confirmed the move (``measure(results:)`` only).
+        public var confirmedIn: [String] = []
 
         /// Why no lab reaches it, when none does.
         public var gap: Gap? {
@@ -47,6 +50,39 @@ public struct StateCoverage: Sendable {
 
     /// The rows some lab traverses.
     public var covered: Int { rows.count { !$0.labs.isEmpty } }
+    /// The rows whose move some lab's kernel log confirmed.
+    public var confirmed: Int { rows.count { !$0.confirmedIn.isEmpty } }
+
+    /// The rows the labs' runs traverse, each marked with the labs whose kernel log
+    /// confirmed it: a row is confirmed in a lab when the run's check of a wire transition
+    /// (``LabResult/kernelAgreement``) at the same frame, to the same state, found the
+    /// kernel's own move. Rows that keep the state have no move to confirm.
+    public static func measure(results: [LabResult]) -> StateCoverage {
+        var labsByRow: [String: [String]] = [:]
+        var confirmedByRow: [String: [String]] = [:]
+        for result in results {
+            let segments = result.events.compactMap { event -> AnnotatedSegment? in
+                if case .segment(let segment, _) = event { return segment }
+                return nil
+            }
+            for id in rowsReached(by: segments).keys { labsByRow[id, default: []].append(result.name) }
+            var confirmedRows: Set<String> = []
+            for segment in segments {
+                for move in [segment.clientTransition, segment.serverTransition].compactMap({ $0 }) where move.from != move.to {
+                    let confirmed = result.kernelAgreement.contains {
+                        $0.seenBy == "wire" && $0.frame == segment.frame && $0.to == move.to.rawValue && $0.confirmed
+                    }
+                    if confirmed { confirmedRows.formUnion(move.rows.filter(\.movesState).map(\.id)) }
+                }
+            }
+            for id in confirmedRows { confirmedByRow[id, default: []].append(result.name) }
+        }
+        return StateCoverage(
+            rows: TransitionTable.rows.map {
+                Row(transition: $0, labs: labsByRow[$0.id] ?? [], confirmedIn: confirmedByRow[$0.id] ?? [])
+            },
+            unreadable: [])
+    }
 
     /// Reads each lab's capture (`captures`: lab name and path) and records the rows its
     /// segments take.

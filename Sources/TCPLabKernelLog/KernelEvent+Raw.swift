@@ -16,13 +16,15 @@ extension KernelEvent {
             reason = KernelEnumNames.name(of: raw.reason, in: "sk_rst_reason", prefix: "SK_RST_REASON_")
         case .drop:
             reason = KernelEnumNames.name(of: raw.reason, in: "skb_drop_reason", prefix: "SKB_DROP_REASON_")
+        case .synOverflow:
+            reason = "accept queue full (\(raw.reason >> 16) waiting for accept(), backlog \(raw.reason & 0xffff))"
         case .retransmission where raw.reason != 0:
             // The tracepoint's err: what the send returned, a negative errno.
             reason = "the send failed: " + Errno(rawValue: -Int32(bitPattern: raw.reason)).name
         default:
             break
         }
-        let carriesFlags = kind == .drop || (kind == .resetSent && raw.tcp_flags != 0)
+        let carriesFlags = kind == .drop || kind == .synOverflow || (kind == .resetSent && raw.tcp_flags != 0)
         self.init(
             kind: kind,
             time: Int64(bitPattern: raw.time_ns) &+ clock.offset,
@@ -48,6 +50,7 @@ extension KernelEvent {
         Int(TCPLAB_RETRANSMIT.rawValue): .retransmission,
         Int(TCPLAB_RETRANSMIT_SYNACK.rawValue): .synAckRetransmission,
         Int(TCPLAB_DROP.rawValue): .drop,
+        Int(TCPLAB_SYN_OVERFLOW.rawValue): .synOverflow,
     ]
 
     /// An address from its 16 bytes in network order (IPv4 in the first four).

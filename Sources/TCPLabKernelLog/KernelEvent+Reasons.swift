@@ -70,6 +70,7 @@ extension KernelEvent {
     /// The reason in plain words ("close() with unread data", "accept queue full").
     public var reasonText: String? {
         guard let reason else { return nil }
+        if kind == .synOverflow { return reason }
         let table = kind == .drop ? KernelReasons.drop : KernelReasons.reset
         return table[reason] ?? reason
     }
@@ -79,6 +80,7 @@ extension KernelEvent {
     public var explanation: String? {
         switch kind {
         case .resetSent: return "RST: " + (reasonText ?? "")
+        case .synOverflow: return "SYN dropped: " + (reasonText ?? "accept queue full")
         case .drop:
             let segment = flags.map(Self.segmentName) ?? "packet"
             if oldState?.state == .timeWait {
@@ -113,7 +115,7 @@ extension KernelEvent {
         case .resetReceived: return "RST received in \(oldState?.description ?? "?")"
         case .retransmission: return "retransmission in \(oldState?.description ?? "?")"
         case .synAckRetransmission: return "SYN-ACK retransmission"
-        case .drop: return explanation ?? "dropped"
+        case .drop, .synOverflow: return explanation ?? "dropped"
         }
     }
 }

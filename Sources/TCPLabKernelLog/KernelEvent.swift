@@ -32,7 +32,13 @@ public struct KernelEvent: Sendable, Encodable, Equatable {
         case synAckRetransmission = "synack-retransmission"
         /// A TCP packet was dropped (skb:kfree_skb).
         case drop
+        /// A SYN was refused because its listener's accept queue was full, and consumed
+        /// (skb:consume_skb, with the listener's queue read at that moment).
+        case synOverflow = "syn-overflow"
     }
+
+    /// Whether the event is about a packet (its source is the sender) rather than a socket.
+    public var isPacket: Bool { kind == .drop || kind == .synOverflow }
 
     /// What happened.
     public var kind: Kind

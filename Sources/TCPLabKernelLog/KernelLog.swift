@@ -44,11 +44,15 @@ public final class KernelLog {
         public var stopTime: Int64
         /// Whether the function probes ran (timewait and request sockets seen directly).
         public var functionProbes: Bool
+        /// Why they did not, when the kernel refused them.
+        public var functionProbesRefusal: SystemCallError?
         /// The kernel's IDs of the log's programs and links while it ran, to check that
         /// none is left (``KernelLog/programExists(id:)``, ``KernelLog/linkExists(id:)``).
         public var programIDs: [UInt32]
         /// The links' IDs.
         public var linkIDs: [UInt32]
+        /// Whether the kernel had let go of every program and link when stop() returned.
+        public var released: Bool
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -59,7 +63,7 @@ public final class KernelLog {
     }
 
     /// Loads and attaches the programs, recording the sockets of the namespace whose
-    /// inode is `networkNamespaceInode` (``NetworkNamespaceIdentity/current()``).
+    /// inode is `networkNamespaceInode` (``currentNetworkNamespaceInode()``).
     public static func start(networkNamespaceInode: UInt64) throws(KernelLogError) -> KernelLog {
         silenceLibbpf()
         let withProbes = functionProbesAllowed.withLock { $0 } ?? true
@@ -175,6 +179,21 @@ public final class KernelLog {
         return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
     }
 
+    /// Waits, at most two seconds, until the kernel has freed the programs and links: it
+    /// frees them after the last descriptor closes, once readers of the tracepoints are
+    /// done (an RCU grace period), so for a moment they outlive close(). No event tells
+    /// when; their IDs are looked up again every millisecond.
+    private static func waitUntilGone(programs: [UInt32], links: [UInt32]) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while true {
+            let left = programs.contains(where: programExists) || links.contains(where: linkExists)
+            if !left { return true }
+            if ContinuousClock.now >= deadline { return false }
+            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&pause, nil)
+        }
+    }
+
     /// Whether a BPF program with this ID is loaded (bpf(BPF_PROG_GET_FD_BY_ID)).
     public static func programExists(id: UInt32) -> Bool {
         let fd = bpf_prog_get_fd_by_id(id)
@@ -240,13 +259,14 @@ public final class KernelLog {
             bpf_object__close(object)
             closed = true
         }
+        let released = Self.waitUntilGone(programs: programIDs, links: linkIDs)
         let clockAtStop = KernelClock.measure()
         let raw = collector.events.withLock { events in
             defer { events = [] }
             return events
         }
-        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes,
-            programIDs: programIDs, linkIDs: linkIDs)
+        return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes, functionProbesRefusal: functionProbesRefusal,
+            programIDs: programIDs, linkIDs: linkIDs, released: released)
     }
 
     private var closed = false

@@ -41,6 +41,8 @@ public enum Encapsulation: String, Hashable, Sendable, CaseIterable, CustomStrin
     case llcSNAP = "LLC/SNAP"
     /// An IPsec Authentication Header (RFC 4302) in IPv4, in tunnel or transport mode.
     case authenticationHeader = "IPsec AH"
+    /// IP payload compression (RFC 3173) with DEFLATE (RFC 2394), inflated as tshark does.
+    case ipComp = "IPComp"
 
     /// The layer's name.
     public var description: String { rawValue }
@@ -80,6 +82,7 @@ public enum Encapsulation: String, Hashable, Sendable, CaseIterable, CustomStrin
         (.ipProtocol(47), .gre),
         (.ipProtocol(17), .udp),
         (.ipProtocol(51), .authenticationHeader),
+        (.ipProtocol(108), .ipComp),
         (.udpPort(4789), .vxlan),
         (.udpPort(6081), .geneve),
         (.udpPort(2152), .gtpUser),

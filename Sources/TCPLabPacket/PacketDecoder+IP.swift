@@ -1,14 +1,15 @@
 // IPv4, IPv6 with its extension headers, IPsec AH, and the TCP header at the bottom.
 extension LayerWalk {
     /// IPv4 (RFC 791 section 3.1).
-    mutating func ipv4(_ bytes: ByteReader) -> Step {
+    @inline(__always)
+    mutating func ipv4(_ bytes: Window) -> Step {
         guard bytes.count >= 20,
-            let versionAndLength = bytes.getInteger(at: 0, as: UInt8.self),
-            let declaredTotal = bytes.getInteger(at: 2, as: UInt16.self),
-            let fragment = bytes.getInteger(at: 6, as: UInt16.self),
-            let nextProtocol = bytes.getInteger(at: 9, as: UInt8.self),
-            let source = bytes.getInteger(at: 12, as: UInt32.self),
-            let destination = bytes.getInteger(at: 16, as: UInt32.self)
+            let versionAndLength = get(bytes, 0, as: UInt8.self),
+            let declaredTotal = get(bytes, 2, as: UInt16.self),
+            let fragment = get(bytes, 6, as: UInt16.self),
+            let nextProtocol = get(bytes, 9, as: UInt8.self),
+            let source = get(bytes, 12, as: UInt32.self),
+            let destination = get(bytes, 16, as: UInt32.self)
         else { return .done(short) }
         let headerLength = Int(versionAndLength & 0x0F) &* 4
         guard versionAndLength >> 4 == 4, headerLength >= 20 else { return .done(.skipped(.malformed)) }
@@ -29,49 +30,51 @@ extension LayerWalk {
     }
 
     /// IPv6 (RFC 8200 section 3), walking the extension headers of section 4.
-    mutating func ipv6(_ bytes: ByteReader) -> Step {
+    mutating func ipv6(_ bytes: Window) -> Step {
         guard bytes.count >= 40,
-            let first = bytes.getInteger(at: 0, as: UInt8.self),
-            let payloadLength = bytes.getInteger(at: 4, as: UInt16.self),
-            let firstNextHeader = bytes.getInteger(at: 6, as: UInt8.self),
-            let sourceHigh = bytes.getInteger(at: 8, as: UInt64.self),
-            let sourceLow = bytes.getInteger(at: 16, as: UInt64.self),
-            let destinationHigh = bytes.getInteger(at: 24, as: UInt64.self),
-            let destinationLow = bytes.getInteger(at: 32, as: UInt64.self)
+            let first = get(bytes, 0, as: UInt8.self),
+            let payloadLength = get(bytes, 4, as: UInt16.self),
+            let firstNextHeader = get(bytes, 6, as: UInt8.self),
+            let sourceHigh = get(bytes, 8, as: UInt64.self),
+            let sourceLow = get(bytes, 16, as: UInt64.self),
+            let destinationHigh = get(bytes, 24, as: UInt64.self),
+            let destinationLow = get(bytes, 32, as: UInt64.self)
         else { return .done(short) }
         guard first >> 4 == 6 else { return .done(.skipped(.malformed)) }
         sawIP = true
         var remaining = Int(payloadLength)
         if remaining == 0 && !wasCut { remaining = bytes.count &- 40 }  // Jumbogram or offload.
         remaining = min(remaining, wireLength(bytes) &- 40)
-        guard var payload = payload(of: bytes, from: 40, to: 40 &+ remaining) else { return .done(short) }
+        guard let payload = payload(of: bytes, from: 40, to: 40 &+ remaining) else { return .done(short) }
         var nextHeader = firstNextHeader
-        // Each extension header moves the reader by at least 8 bytes, so the walk ends.
+        var cursor = 0
+        // Each extension header moves the cursor by at least 8 bytes, so the walk ends.
         while true {
             switch nextHeader {
             case 0, 43, 60, 135, 139, 140:  // Hop-by-hop, routing, destination, mobility, HIP, shim6.
-                guard let following = payload.peekInteger(as: UInt8.self),
-                    let units = payload.getInteger(at: payload.readerIndex &+ 1, as: UInt8.self)
+                guard let following = get(payload, cursor, as: UInt8.self), let units = get(payload, cursor &+ 1, as: UInt8.self)
                 else { return .done(short) }
                 let length = (Int(units) &+ 1) &* 8
                 guard remaining >= length else { return .done(.skipped(.malformed)) }
-                guard payload.moveReaderIndex(forwardBy: length) else { return .done(short) }
+                guard payload.dropFirst(cursor &+ length) != nil else { return .done(short) }
                 nextHeader = following
+                cursor &+= length
                 remaining &-= length
             case 44:  // Fragment header (section 4.5).
-                guard let following = payload.peekInteger(as: UInt8.self),
-                    let offsetAndMore = payload.getInteger(at: payload.readerIndex &+ 2, as: UInt16.self)
+                guard let following = get(payload, cursor, as: UInt8.self), let offsetAndMore = get(payload, cursor &+ 2, as: UInt16.self)
                 else { return .done(short) }
                 // Only an atomic fragment (offset 0, no more fragments; RFC 6946) holds a whole
                 // TCP header that belongs to this frame alone.
                 guard offsetAndMore & 0xFFF9 == 0 else { return .done(.skipped(.fragment)) }
                 guard remaining >= 8 else { return .done(.skipped(.malformed)) }
-                guard payload.moveReaderIndex(forwardBy: 8) else { return .done(short) }
+                guard payload.dropFirst(cursor &+ 8) != nil else { return .done(short) }
                 nextHeader = following
+                cursor &+= 8
                 remaining &-= 8
             default:
+                guard let upper = payload.dropFirst(cursor) else { return .done(short) }
                 return ipPayload(
-                    nextHeader, payload.readRemaining(), declaredLength: remaining,
+                    nextHeader, upper, declaredLength: remaining,
                     source: .v6(high: sourceHigh, low: sourceLow), destination: .v6(high: destinationHigh, low: destinationLow))
             }
         }
@@ -81,29 +84,43 @@ extension LayerWalk {
     ///
     /// - Parameter declaredLength: The payload length the IP header declares; the capture
     ///   may hold fewer bytes.
+    @inline(__always)
     mutating func ipPayload(
-        _ nextProtocol: UInt8, _ bytes: ByteReader, declaredLength: Int, source: IPAddress, destination: IPAddress
+        _ nextProtocol: UInt8, _ bytes: Window, declaredLength: Int, source: IPAddress, destination: IPAddress
     ) -> Step {
         var nextProtocol = nextProtocol
-        var bytes = bytes
+        var cursor = 0
         var declaredLength = declaredLength
         // IPsec AH (RFC 4302 section 2): its length is in 4-byte units, minus 2. Transport
         // mode carries TCP under the same addresses; tunnel mode an inner IP header.
         while nextProtocol == 51 {
-            guard let following = bytes.peekInteger(as: UInt8.self),
-                let units = bytes.getInteger(at: bytes.readerIndex &+ 1, as: UInt8.self)
+            guard let following = get(bytes, cursor, as: UInt8.self), let units = get(bytes, cursor &+ 1, as: UInt8.self)
             else { return .done(short) }
             let length = (Int(units) &+ 2) &* 4
             guard declaredLength >= length else { return .done(.skipped(.malformed)) }
-            guard bytes.moveReaderIndex(forwardBy: length) else { return .done(short) }
+            guard bytes.dropFirst(cursor &+ length) != nil else { return .done(short) }
             nextProtocol = following
+            cursor &+= length
             declaredLength &-= length
         }
+        guard let upper = bytes.dropFirst(cursor) else { return .done(short) }
+        if nextProtocol == 108 { return ipComp(upper, source: source, destination: destination) }
         if nextProtocol == 6 {
-            return .done(tcp(bytes.readRemaining(), declaredLength: declaredLength, source: source, destination: destination))
+            return .done(tcp(upper, declaredLength: declaredLength, source: source, destination: destination))
         }
         guard let layer = Encapsulation(announcedBy: .ipProtocol(nextProtocol)) else { return .done(.skipped(.notTCP)) }
-        return .next(layer, bytes.readRemaining())
+        return .next(layer, upper)
+    }
+
+    /// IPComp (RFC 3173): next header, flags, CPI, then the payload compressed with DEFLATE
+    /// (RFC 2394). tshark inflates it whatever the CPI and dissects what comes out, so the
+    /// walk goes on in the inflated bytes. Data that does not inflate cannot be read: "not TCP".
+    func ipComp(_ bytes: Window, source: IPAddress, destination: IPAddress) -> Step {
+        guard let following = get(bytes, 0, as: UInt8.self), let compressed = bytes.dropFirst(4) else { return .done(short) }
+        guard let data = frame.getSlice(at: compressed.start, length: compressed.count),
+            let inflated = Inflate.decompress(data, limit: Int(UInt16.max))
+        else { return .done(.skipped(.notTCP)) }
+        return .inflated(ByteReader(inflated), nextProtocol: following, source: source, destination: destination)
     }
 
     /// The TCP header (RFC 9293 section 3.1).
@@ -111,18 +128,19 @@ extension LayerWalk {
     /// When the capture holds fewer bytes than the header's data offset says, but at least
     /// the ports, numbers and flags (14 bytes), the segment is still decoded, as tshark shows
     /// it, and marked ``TCPSegment/headerCut``.
-    func tcp(_ bytes: ByteReader, declaredLength: Int, source: IPAddress, destination: IPAddress) -> DecodedPacket {
-        guard let sourcePort = bytes.getInteger(at: 0, as: UInt16.self),
-            let destinationPort = bytes.getInteger(at: 2, as: UInt16.self),
-            let sequenceNumber = bytes.getInteger(at: 4, as: UInt32.self),
-            let acknowledgmentNumber = bytes.getInteger(at: 8, as: UInt32.self),
-            let offsetAndFlags = bytes.getInteger(at: 12, as: UInt16.self)
+    @inline(__always)
+    func tcp(_ bytes: Window, declaredLength: Int, source: IPAddress, destination: IPAddress) -> DecodedPacket {
+        guard let sourcePort = get(bytes, 0, as: UInt16.self),
+            let destinationPort = get(bytes, 2, as: UInt16.self),
+            let sequenceNumber = get(bytes, 4, as: UInt32.self),
+            let acknowledgmentNumber = get(bytes, 8, as: UInt32.self),
+            let offsetAndFlags = get(bytes, 12, as: UInt16.self)
         else { return short }
         let headerLength = Int(offsetAndFlags >> 12) &* 4
         guard headerLength >= 20, declaredLength >= headerLength else { return .skipped(.malformed) }
         let captured = min(headerLength, bytes.count)
         let options = captured > 20
-            ? bytes.getSlice(at: 20, length: captured &- 20).map { TCPOptions(parsing: $0, isCut: captured < headerLength) } ?? TCPOptions()
+            ? frame.getSlice(at: bytes.start &+ 20, length: captured &- 20).map { TCPOptions(parsing: $0, isCut: captured < headerLength) } ?? TCPOptions()
             : TCPOptions()
         return .tcp(TCPSegment(
             source: Endpoint(address: source, port: sourcePort),
@@ -130,7 +148,7 @@ extension LayerWalk {
             sequenceNumber: sequenceNumber,
             acknowledgmentNumber: acknowledgmentNumber,
             flags: TCPFlags(rawValue: offsetAndFlags & TCPFlags.headerMask),
-            window: bytes.getInteger(at: 14, as: UInt16.self) ?? 0,
+            window: get(bytes, 14, as: UInt16.self) ?? 0,
             headerLength: headerLength,
             payloadLength: declaredLength &- headerLength,
             options: options,

@@ -21,8 +21,8 @@ public enum PacketDecoder {
     ///     snap length cut it. Used to tell a cut header from a malformed one.
     public static func decode(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
         let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
-        var walk = LayerWalk(wasCut: uncaptured > 0, uncaptured: uncaptured)
-        return walk.decode(ByteReader(frame), linkType: linkType)
+        var walk = LayerWalk(frame: ByteReader(frame), wasCut: uncaptured > 0, uncaptured: uncaptured)
+        return walk.decode(linkType: linkType)
     }
 
     /// The same, for a whole array.
@@ -32,9 +32,15 @@ public enum PacketDecoder {
 }
 
 /// One frame's way down through its layers.
+///
+/// The frame is one ``ByteReader``; each layer is a ``Window`` on it, offsets only, so going
+/// down a layer copies nothing and touches no reference count (decoding is on the hot path
+/// of `tcplab inspect`).
 struct LayerWalk {
+    /// The captured frame, or the payload inflated out of it (IPComp); every read goes through it.
+    var frame: ByteReader
     /// Whether the snap length cut the frame: a header that ends early is then "cut", not "malformed".
-    let wasCut: Bool
+    var wasCut: Bool
     /// Bytes the snap length dropped after the current layer's bytes: 0 once a layer's own
     /// length field ends it inside the captured bytes. With it a layer knows how long its
     /// packet was on the wire, and a length field claiming more is cut to that, as tshark
@@ -45,7 +51,9 @@ struct LayerWalk {
 
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
     enum Step {
-        case next(Encapsulation, ByteReader)
+        case next(Encapsulation, Window)
+        /// An IP payload inflated out of the frame (IPComp), to walk on from as a frame of its own.
+        case inflated(ByteReader, nextProtocol: UInt8, source: IPAddress, destination: IPAddress)
         case done(DecodedPacket)
     }
 
@@ -55,35 +63,50 @@ struct LayerWalk {
     /// The answer for a payload no layer in the table follows.
     var unknown: DecodedPacket { .skipped(sawIP ? .notTCP : .notIP) }
 
-    mutating func decode(_ frame: ByteReader, linkType: LinkType) -> DecodedPacket {
-        var step = link(frame, linkType: linkType)
+    @inline(__always)
+    mutating func decode(linkType: LinkType) -> DecodedPacket {
+        var step = link(Window(start: 0, count: frame.count), linkType: linkType)
         var depth = 0
-        while case .next(let layer, let bytes) = step {
-            depth &+= 1
-            guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
-            step = unwrap(layer, bytes)
+        while true {
+            switch step {
+            case .next(let layer, let bytes):
+                depth &+= 1
+                guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
+                step = unwrap(layer, bytes)
+            case .inflated(let bytes, let nextProtocol, let source, let destination):
+                depth &+= 1
+                guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
+                // The inflated bytes are whole: the walk goes on in them as in a frame.
+                frame = bytes
+                wasCut = false
+                uncaptured = 0
+                step = ipPayload(
+                    nextProtocol, Window(start: 0, count: bytes.count), declaredLength: bytes.count,
+                    source: source, destination: destination)
+            case .done(let packet):
+                return packet
+            }
         }
-        guard case .done(let packet) = step else { return .skipped(.malformed) }
-        return packet
     }
 
     /// The step after a link-layer header.
-    mutating func link(_ bytes: ByteReader, linkType: LinkType) -> Step {
+    @inline(__always)
+    mutating func link(_ bytes: Window, linkType: LinkType) -> Step {
         switch linkType {
         case .ethernet:
             return .next(.ethernet, bytes)
         case .linuxSLL:
             // 16 bytes; the protocol, an EtherType for IP, is the last two.
-            guard let type = bytes.getInteger(at: 14, as: UInt16.self) else { return .done(short) }
+            guard let type = get(bytes, 14, as: UInt16.self) else { return .done(short) }
             return following(etherType: type, bytes, at: 16)
         case .linuxSLL2:
             // 20 bytes; the protocol comes first.
-            guard let type = bytes.getInteger(at: 0, as: UInt16.self), bytes.count >= 20 else { return .done(short) }
+            guard let type = get(bytes, 0, as: UInt16.self), bytes.count >= 20 else { return .done(short) }
             return following(etherType: type, bytes, at: 20)
         case .null, .loop:
             // The family is in the writer's byte order for NULL, network order for LOOP;
             // IPv6 is 24, 28 or 30 depending on the BSD that wrote it.
-            guard let family = bytes.getInteger(at: 0, endianness: .big, as: UInt32.self) else { return .done(short) }
+            guard let family = get(bytes, 0, as: UInt32.self) else { return .done(short) }
             let other = linkType == .loop ? family : family.byteSwapped
             if family == 2 || other == 2 { return following(etherType: 0x0800, bytes, at: 4) }
             if Self.isIPv6Family(family) || Self.isIPv6Family(other) { return following(etherType: 0x86DD, bytes, at: 4) }
@@ -96,7 +119,8 @@ struct LayerWalk {
     }
 
     /// Unwraps one layer.
-    mutating func unwrap(_ layer: Encapsulation, _ bytes: ByteReader) -> Step {
+    @inline(__always)
+    mutating func unwrap(_ layer: Encapsulation, _ bytes: Window) -> Step {
         switch layer {
         case .ethernet: return ethernet(bytes)
         case .vlan: return vlan(bytes)
@@ -115,31 +139,43 @@ struct LayerWalk {
         case .erspanIII: return erspanIII(bytes)
         case .ieee80211: return ieee80211(bytes)
         case .llcSNAP: return llcSNAP(bytes)
-        case .authenticationHeader: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
+        case .authenticationHeader, .ipComp: return .done(.skipped(.malformed))  // Only ever inside IP, handled there.
         }
     }
 
     /// The bytes from `offset` to `end`, where a length field says the layer's packet ends
     /// (both counted from the start of `bytes`), cut where the capture ends; nil when `end`
     /// lies before `offset`.
-    mutating func payload(of bytes: ByteReader, from offset: Int, to end: Int) -> ByteReader? {
-        guard end < bytes.count else { return bytes.getSlice(at: offset, length: bytes.count &- offset) }
+    @inline(__always)
+    mutating func payload(of bytes: Window, from offset: Int, to end: Int) -> Window? {
+        guard end < bytes.count else { return bytes.slice(at: offset, length: bytes.count &- offset) }
         uncaptured = 0
-        return bytes.getSlice(at: offset, length: end &- offset)
+        return bytes.slice(at: offset, length: end &- offset)
     }
 
     /// How long `bytes` were on the wire.
-    func wireLength(_ bytes: ByteReader) -> Int { bytes.count &+ uncaptured }
+    @inline(__always)
+    func wireLength(_ bytes: Window) -> Int { bytes.count &+ uncaptured }
+
+    /// The integer at `offset` in a layer's window, in network byte order; nil unless all its
+    /// bytes lie inside the window (and so inside the frame).
+    @inline(__always)
+    func get<T: FixedWidthInteger>(_ bytes: Window, _ offset: Int, as: T.Type = T.self) -> T? {
+        guard offset >= 0, offset <= bytes.count &- MemoryLayout<T>.size else { return nil }
+        return frame.getInteger(at: bytes.start &+ offset, as: T.self)
+    }
 
     /// The layer an EtherType names, over the bytes from `offset` on.
-    func following(etherType: UInt16, _ bytes: ByteReader, at offset: Int) -> Step {
+    @inline(__always)
+    func following(etherType: UInt16, _ bytes: Window, at offset: Int) -> Step {
         guard let layer = Encapsulation.forEtherType(etherType) else { return .done(unknown) }
         return following(layer, bytes, at: offset)
     }
 
     /// `layer` over the bytes from `offset` on.
-    func following(_ layer: Encapsulation, _ bytes: ByteReader, at offset: Int) -> Step {
-        guard let rest = bytes.getSlice(at: offset, length: bytes.count &- offset) else { return .done(short) }
+    @inline(__always)
+    func following(_ layer: Encapsulation, _ bytes: Window, at offset: Int) -> Step {
+        guard let rest = bytes.slice(at: offset, length: bytes.count &- offset) else { return .done(short) }
         return .next(layer, rest)
     }
 
@@ -149,12 +185,31 @@ struct LayerWalk {
     }
 
     /// IPv4 or IPv6, as the version in the first four bits says (raw IP, GTP-U, MPLS).
-    func ipByVersion(_ bytes: ByteReader) -> Step {
-        guard let first = bytes.getInteger(at: 0, as: UInt8.self) else { return .done(short) }
+    func ipByVersion(_ bytes: Window) -> Step {
+        guard let first = get(bytes, 0, as: UInt8.self) else { return .done(short) }
         switch first >> 4 {
         case 4: return .next(.ipv4, bytes)
         case 6: return .next(.ipv6, bytes)
         default: return .done(.skipped(.malformed))
         }
     }
+}
+
+/// A layer's bytes: where in the frame they start and how many there are.
+struct Window {
+    /// Offset of the layer's first byte in the frame.
+    let start: Int
+    /// How many bytes the layer has (to its end, or the capture's).
+    let count: Int
+
+    /// The `length` bytes from `offset`, as a window; nil unless they lie inside this one.
+    @inline(__always)
+    func slice(at offset: Int, length: Int) -> Window? {
+        guard offset >= 0, length >= 0, offset <= count &- length else { return nil }
+        return Window(start: start &+ offset, count: length)
+    }
+
+    /// The bytes from `offset` to the end; nil when `offset` lies past it.
+    @inline(__always)
+    func dropFirst(_ offset: Int) -> Window? { slice(at: offset, length: count &- offset) }
 }

@@ -7,35 +7,16 @@ import TCPLabPacket
 /// (TCP), with the checksums over the pseudo-header (RFC 9293 3.1, RFC 8200 8.1) the
 /// kernel verifies on every segment it receives.
 public struct CraftedSegment: Sendable {
-    /// The sender (the peer).
-    public var source: Endpoint
-    /// The receiver (a kernel socket).
-    public var destination: Endpoint
-    /// Sequence number on the wire.
-    public var sequenceNumber: UInt32
-    /// Acknowledgment number on the wire.
-    public var acknowledgmentNumber: UInt32
-    /// Control bits.
-    public var flags: TCPFlags
-    /// The window field.
-    public var window: UInt16
-    /// The options.
-    public var options: TCPOptions
+    /// The header fields, as the decoder would read them back (its payload length is the
+    /// payload's).
+    public var header: TCPSegment
     /// The payload.
     public var payload: [UInt8]
 
-    /// A segment with these fields.
-    public init(
-        source: Endpoint, destination: Endpoint, sequenceNumber: UInt32, acknowledgmentNumber: UInt32,
-        flags: TCPFlags, window: UInt16, options: TCPOptions = TCPOptions(), payload: [UInt8] = []
-    ) {
-        self.source = source
-        self.destination = destination
-        self.sequenceNumber = sequenceNumber
-        self.acknowledgmentNumber = acknowledgmentNumber
-        self.flags = flags
-        self.window = window
-        self.options = options
+    /// A segment with these header fields (both ends IPv4, or both IPv6) and payload.
+    public init(header: TCPSegment, payload: [UInt8] = []) {
+        self.header = header
+        self.header.payloadLength = payload.count
         self.payload = payload
     }
 
@@ -43,6 +24,7 @@ public struct CraftedSegment: Sendable {
     /// timestamps, window scale), padded with NOPs to a multiple of four.
     var optionBytes: [UInt8] {
         var bytes: [UInt8] = []
+        let options = header.options
         if let mss = options.maximumSegmentSize { bytes += [2, 4] + Self.bigEndian(mss) }
         switch (options.sackPermitted, options.timestamp) {
         case (true, let ts?): bytes += [4, 2, 8, 10] + Self.bigEndian(ts.value) + Self.bigEndian(ts.echoReply)
@@ -59,10 +41,10 @@ public struct CraftedSegment: Sendable {
     private var tcpBytes: [UInt8] {
         let options = optionBytes
         let headerLength = 20 + options.count
-        var bytes = Self.bigEndian(source.port) + Self.bigEndian(destination.port)
-        bytes += Self.bigEndian(sequenceNumber) + Self.bigEndian(acknowledgmentNumber)
-        bytes += Self.bigEndian(UInt16(headerLength / 4) << 12 | (flags.rawValue & 0x01FF))
-        bytes += Self.bigEndian(window) + [0, 0, 0, 0]  // Checksum, urgent pointer.
+        var bytes = Self.bigEndian(header.source.port) + Self.bigEndian(header.destination.port)
+        bytes += Self.bigEndian(header.sequenceNumber) + Self.bigEndian(header.acknowledgmentNumber)
+        bytes += Self.bigEndian(UInt16(headerLength / 4) << 12 | (header.flags.rawValue & 0x01FF))
+        bytes += Self.bigEndian(header.window) + [0, 0, 0, 0]  // Checksum, urgent pointer.
         return bytes + options + payload
     }
 
@@ -71,26 +53,26 @@ public struct CraftedSegment: Sendable {
         var tcp = tcpBytes
         let length = UInt32(tcp.count)
         var pseudo: [UInt8]
-        var header: [UInt8]
-        switch (source.address, destination.address) {
+        var ip: [UInt8]
+        switch (header.source.address, header.destination.address) {
         case (.v4(let from), .v4(let to)):
             pseudo = Self.bigEndian(from) + Self.bigEndian(to) + [0, 6] + Self.bigEndian(UInt16(truncatingIfNeeded: length))
-            header = [0x45, 0] + Self.bigEndian(UInt16(truncatingIfNeeded: 20 + length)) + Self.bigEndian(identification)
-            header += [0x40, 0, 64, 6, 0, 0] + Self.bigEndian(from) + Self.bigEndian(to)
-            let sum = Self.checksum(header)
-            header[10] = UInt8(sum >> 8)
-            header[11] = UInt8(sum & 0xFF)
+            ip = [0x45, 0] + Self.bigEndian(UInt16(truncatingIfNeeded: 20 + length)) + Self.bigEndian(identification)
+            ip += [0x40, 0, 64, 6, 0, 0] + Self.bigEndian(from) + Self.bigEndian(to)
+            let sum = Self.checksum(ip)
+            ip[10] = UInt8(sum >> 8)
+            ip[11] = UInt8(sum & 0xFF)
         case (.v6(let fromHigh, let fromLow), .v6(let toHigh, let toLow)):
             let addresses = Self.bigEndian(fromHigh) + Self.bigEndian(fromLow) + Self.bigEndian(toHigh) + Self.bigEndian(toLow)
             pseudo = addresses + Self.bigEndian(length) + [0, 0, 0, 6]
-            header = [0x60, 0, 0, 0] + Self.bigEndian(UInt16(truncatingIfNeeded: length)) + [6, 64] + addresses
+            ip = [0x60, 0, 0, 0] + Self.bigEndian(UInt16(truncatingIfNeeded: length)) + [6, 64] + addresses
         default:
             preconditionFailure("a segment's two ends are both IPv4 or both IPv6; the lab file reader checks it")
         }
         let sum = Self.checksum(pseudo + tcp)
         tcp[16] = UInt8(sum >> 8)
         tcp[17] = UInt8(sum & 0xFF)
-        return header + tcp
+        return ip + tcp
     }
 
     /// The Internet checksum (RFC 1071): the one's complement of the one's complement sum

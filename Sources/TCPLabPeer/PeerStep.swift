@@ -28,7 +28,7 @@ public struct PeerStep: Sendable, CustomStringConvertible {
     /// Parses one line.
     public init(parsing line: String) throws(PeerSyntaxError) {
         text = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
-        var words = try Self.tokens(line)
+        var words = try QuotedWords.split(line)
         guard let verb = words.first, !verb.quoted else {
             throw PeerSyntaxError("a peer step is one of: " + PeerVocabulary.verbs.map(\.usage).joined(separator: "; "))
         }
@@ -49,7 +49,7 @@ public struct PeerStep: Sendable, CustomStringConvertible {
     }
 
     /// Takes a trailing "within 1s" off `words`.
-    static func within(_ words: inout [Token]) throws(PeerSyntaxError) -> Duration? {
+    static func within(_ words: inout [QuotedWords.Word]) throws(PeerSyntaxError) -> Duration? {
         guard words.count >= 2, words[words.count - 2].text == "within", !words[words.count - 2].quoted else {
             if words.contains(where: { $0.text == "within" && !$0.quoted }) {
                 throw PeerSyntaxError("'within TIME' comes last in an expect line")
@@ -71,50 +71,6 @@ public struct PeerStep: Sendable, CustomStringConvertible {
         if text.hasSuffix("ms") { number = text.dropLast(2); scale = 0.001 } else if text.hasSuffix("s") { number = text.dropLast(); scale = 1 } else { return nil }
         guard let value = Double(number), value > 0, value * scale <= 600 else { return nil }
         return .milliseconds(Int64((value * scale * 1000).rounded()))
-    }
-
-    /// A word of a line; quoted words hold payload text.
-    struct Token {
-        var text: String
-        var quoted: Bool
-    }
-
-    /// Splits a line into words; double-quoted words may hold spaces and \n \r \t \" \\.
-    static func tokens(_ line: String) throws(PeerSyntaxError) -> [Token] {
-        var words: [Token] = []
-        var characters = Array(line)[...]
-        while let first = characters.first {
-            if first == " " || first == "\t" { characters.removeFirst(); continue }
-            if first == "\"" {
-                characters.removeFirst()
-                var word = ""
-                var closed = false
-                while let character = characters.popFirst() {
-                    if character == "\"" { closed = true; break }
-                    if character == "\\", let escaped = characters.popFirst() {
-                        switch escaped {
-                        case "n": word.append("\n")
-                        case "r": word.append("\r")
-                        case "t": word.append("\t")
-                        case "\"", "\\": word.append(escaped)
-                        default: throw PeerSyntaxError("unknown escape '\\\(escaped)' in quoted text (use \\n \\r \\t \\\" \\\\)")
-                        }
-                    } else {
-                        word.append(character)
-                    }
-                }
-                guard closed else { throw PeerSyntaxError("quoted text is not closed") }
-                words.append(Token(text: word, quoted: true))
-            } else {
-                var word = ""
-                while let character = characters.first, character != " ", character != "\t" {
-                    word.append(character)
-                    characters.removeFirst()
-                }
-                words.append(Token(text: word, quoted: false))
-            }
-        }
-        return words
     }
 }
 
@@ -182,7 +138,7 @@ public struct PeerSegment: Sendable {
     /// The payload.
     public var payload: [UInt8] = []
 
-    init(_ words: [PeerStep.Token]) throws(PeerSyntaxError) {
+    init(_ words: [QuotedWords.Word]) throws(PeerSyntaxError) {
         guard let first = words.first, !first.quoted else {
             throw PeerSyntaxError("usage: \(PeerVocabulary.verbs[0].usage); flags are \(PeerVocabulary.flagList)")
         }
@@ -225,7 +181,7 @@ public struct PeerSegment: Sendable {
 
     /// "seq=1" as ("seq", "1"); "sackok" as ("sackok", nil). Checks the word is known and
     /// may be used in `use`'s lines.
-    static func split(_ token: PeerStep.Token, use: PeerVocabulary.Use) throws(PeerSyntaxError) -> (String, String?) {
+    static func split(_ token: QuotedWords.Word, use: PeerVocabulary.Use) throws(PeerSyntaxError) -> (String, String?) {
         if token.quoted {
             throw PeerSyntaxError(use == .send ? "quoted text is the payload and comes last" : "expect takes no payload; check its length with len=N")
         }
@@ -257,6 +213,21 @@ public struct PeerSegment: Sendable {
     }
 }
 
+/// What an `expect` asks of an option: that it is there (`mss`), or has a value (`mss=1460`).
+public enum OptionExpectation<Value: Equatable & Sendable>: Equatable, Sendable {
+    /// The option is present, with any value.
+    case present
+    /// The option is present with this value.
+    case equal(Value)
+
+    /// Whether `value` (nil: the option is absent) meets the expectation.
+    public func allows(_ value: Value?) -> Bool {
+        guard let value else { return false }
+        if case .equal(let wanted) = self { return wanted == value }
+        return true
+    }
+}
+
 /// What a segment from the kernel must look like; nil fields are not checked.
 public struct PeerPattern: Sendable {
     /// Flags that must be set; of SYN, ACK, FIN and RST, exactly these.
@@ -269,10 +240,10 @@ public struct PeerPattern: Sendable {
     public var window: ClosedRange<UInt32>?
     /// Payload length.
     public var length: ClosedRange<UInt32>?
-    /// MSS option: nil not checked; .some(nil) present.
-    public var maximumSegmentSize: UInt16??
-    /// Window scale: nil not checked; .some(nil) present.
-    public var windowScale: UInt8??
+    /// MSS option.
+    public var maximumSegmentSize: OptionExpectation<UInt16>?
+    /// Window scale option.
+    public var windowScale: OptionExpectation<UInt8>?
     /// SACK-permitted must be present.
     public var sackPermitted = false
     /// Timestamps: true present, false absent, nil not checked.
@@ -280,7 +251,7 @@ public struct PeerPattern: Sendable {
     /// SACK blocks must be present.
     public var sackBlocks = false
 
-    init(_ words: [PeerStep.Token]) throws(PeerSyntaxError) {
+    init(_ words: [QuotedWords.Word]) throws(PeerSyntaxError) {
         guard let first = words.first, !first.quoted else {
             throw PeerSyntaxError("usage: \(PeerVocabulary.verbs[1].usage) or \(PeerVocabulary.verbs[2].usage); flags are \(PeerVocabulary.flagList)")
         }
@@ -292,8 +263,10 @@ public struct PeerPattern: Sendable {
             case "ack": acknowledgment = try PeerSegment.number(name, value)
             case "win": window = try Self.range(name, value, maximum: 65535)
             case "len": length = try Self.range(name, value, maximum: 65535)
-            case "mss": maximumSegmentSize = .some(try value.map { v throws(PeerSyntaxError) in UInt16(try PeerSegment.integer(name, v, maximum: 65535)) })
-            case "wscale": windowScale = .some(try value.map { v throws(PeerSyntaxError) in UInt8(try PeerSegment.integer(name, v, maximum: 14)) })
+            case "mss":
+                maximumSegmentSize = try value.map { v throws(PeerSyntaxError) in .equal(UInt16(try PeerSegment.integer(name, v, maximum: 65535))) } ?? .present
+            case "wscale":
+                windowScale = try value.map { v throws(PeerSyntaxError) in .equal(UInt8(try PeerSegment.integer(name, v, maximum: 14))) } ?? .present
             case "sackok": sackPermitted = true
             case "ts":
                 guard value == nil else { throw PeerSyntaxError("in expect, 'ts' alone asks for the timestamps option; its values are the kernel's clock") }

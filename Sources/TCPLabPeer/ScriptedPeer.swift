@@ -98,53 +98,56 @@ public final class ScriptedPeer {
         options.sackPermitted = segment.sackPermitted
         switch segment.timestamps {
         case .automatic?:
-            let milliseconds = clock.duration(to: .now).components.seconds * 1000 + clock.duration(to: .now).components.attoseconds / 1_000_000_000_000_000
+            let (seconds, attoseconds) = clock.duration(to: .now).components
+            let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
             options.timestamp = TCPOptions.Timestamp(value: UInt32(truncatingIfNeeded: milliseconds + 1), echoReply: connection.kernelTimestamp ?? 0)
         case .values(let value, let echoReply)?:
             options.timestamp = TCPOptions.Timestamp(value: value, echoReply: echoReply)
         case nil: break
         }
-        let crafted = CraftedSegment(
+        let crafted = CraftedSegment(header: TCPSegment(
             source: connection.local, destination: remote, sequenceNumber: sequence, acknowledgmentNumber: acknowledgment,
-            flags: segment.flags, window: segment.window, options: options, payload: segment.payload)
+            flags: segment.flags, window: segment.window, options: options), payload: segment.payload)
         try device.write(crafted.packet(identification: identification))
         identification &+= 1
-        let length = UInt32(truncatingIfNeeded: segment.payload.count)
-            &+ (segment.flags.contains(.syn) ? 1 : 0) &+ (segment.flags.contains(.fin) ? 1 : 0)
-        let end = sequence &+ length
+        let end = sequence &+ crafted.header.sequenceLength
         if Int32(bitPattern: end &- connection.nextSequence) > 0 { connection.nextSequence = end }
         connections[actor] = connection
-        let segmentView = TCPSegment(
-            source: crafted.source, destination: crafted.destination, sequenceNumber: sequence, acknowledgmentNumber: acknowledgment,
-            flags: segment.flags, window: segment.window, payloadLength: segment.payload.count, options: options)
-        return "sent " + Self.describe(segmentView, sequenceBase: connection.initialSequence, acknowledgmentBase: kernelBase)
+        return "sent " + Self.describe(crafted.header, sequenceBase: connection.initialSequence, acknowledgmentBase: kernelBase)
     }
 
     // MARK: Expecting
 
+    /// What an expectation met: the segment that came (nil: none), how long the wait took,
+    /// and whether it was what the line asked for.
+    public struct Expectation {
+        /// Whether the line's expectation held.
+        public var passed: Bool
+        /// The segment that came, in the ladder's relative numbers; nil if none came.
+        public var segment: String?
+        /// How long the peer waited for it (or for silence).
+        public var waited: Duration
+    }
+
     /// Takes the next segment the kernel sends `actor`, waiting until `deadline`, and
-    /// tells whether it matches `pattern` (nil: no segment may come). Returns whether the
-    /// expectation held and what came, in the ladder's relative numbers.
-    public func expect(_ pattern: PeerPattern?, actor: String, until deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> (passed: Bool, observed: String) {
-        guard connections[actor] != nil else { return (false, "no peer named \(actor)") }
+    /// tells whether it matches `pattern` (nil: no segment may come).
+    public func expect(_ pattern: PeerPattern?, actor: String, until deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> Expectation {
         let started = ContinuousClock.now
         guard let segment = try next(for: actor, until: deadline, interrupt: interrupt) else {
-            let waited = Self.seconds(started.duration(to: .now))
-            return pattern == nil ? (true, "nothing came in \(waited) s") : (false, "nothing came within \(waited) s")
+            return Expectation(passed: pattern == nil, segment: nil, waited: started.duration(to: .now))
         }
         var connection = connections[actor]!
         connection.take(segment)
         connections[actor] = connection
         let text = Self.describe(segment, sequenceBase: connection.kernelInitialSequence ?? 0, acknowledgmentBase: connection.initialSequence)
-        let after = " after " + Self.seconds(started.duration(to: .now)) + " s"
-        guard let pattern else { return (false, "came instead: " + text + after) }
-        if connection.matches(segment, pattern) { return (true, text + after) }
-        return (false, "came instead: " + text + after)
+        let passed = pattern.map { connection.matches(segment, $0) } ?? false
+        return Expectation(passed: passed, segment: text, waited: started.duration(to: .now))
     }
 
     /// The next segment for `actor`: one already read, or the next the device delivers
     /// for it (segments for other actors are kept for them).
     private func next(for actor: String, until deadline: ContinuousClock.Instant, interrupt: Int32?) throws -> TCPSegment? {
+        guard connections[actor] != nil else { return nil }
         if let first = connections[actor]?.pending.first {
             connections[actor]?.pending.removeFirst()
             return first
@@ -181,23 +184,16 @@ public final class ScriptedPeer {
         }
         return text
     }
-
-    static func seconds(_ duration: Duration) -> String {
-        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        var fraction = String(milliseconds % 1000)
-        while fraction.count < 3 { fraction = "0" + fraction }
-        return "\(milliseconds / 1000).\(fraction)"
-    }
 }
 
 extension ScriptedPeer.Connection {
     /// Whether the kernel sent `segment` to this end.
-    func receives(_ segment: TCPSegment) -> Bool {
+    public func receives(_ segment: TCPSegment) -> Bool {
         segment.destination == local && (remote == nil || remote == segment.source)
     }
 
     /// Records what `segment` says about the kernel's sequence numbers.
-    mutating func take(_ segment: TCPSegment) {
+    public mutating func take(_ segment: TCPSegment) {
         if segment.flags.contains(.syn) { kernelInitialSequence = segment.sequenceNumber }
         let end = segment.sequenceNumber &+ segment.sequenceLength
         if let known = kernelNext {
@@ -210,7 +206,7 @@ extension ScriptedPeer.Connection {
 
     /// Whether `segment` matches `pattern`, numbers taken relative to this connection's
     /// initial sequence numbers.
-    func matches(_ segment: TCPSegment, _ pattern: PeerPattern) -> Bool {
+    public func matches(_ segment: TCPSegment, _ pattern: PeerPattern) -> Bool {
         let flags = segment.flags
         guard flags.isSuperset(of: pattern.flags),
               flags.intersection(PeerVocabulary.alwaysChecked) == pattern.flags.intersection(PeerVocabulary.alwaysChecked)
@@ -222,12 +218,8 @@ extension ScriptedPeer.Connection {
         if let window = pattern.window, !window.contains(UInt32(segment.window)) { return false }
         if let length = pattern.length, !length.contains(UInt32(truncatingIfNeeded: segment.payloadLength)) { return false }
         let options = segment.options
-        if let mss = pattern.maximumSegmentSize {
-            guard let present = options.maximumSegmentSize, mss == nil || mss == present else { return false }
-        }
-        if let shift = pattern.windowScale {
-            guard let present = options.windowScale, shift == nil || shift == present else { return false }
-        }
+        if let mss = pattern.maximumSegmentSize, !mss.allows(options.maximumSegmentSize) { return false }
+        if let shift = pattern.windowScale, !shift.allows(options.windowScale) { return false }
         if pattern.sackPermitted && !options.sackPermitted { return false }
         if let timestamps = pattern.timestamps, timestamps != (options.timestamp != nil) { return false }
         if pattern.sackBlocks && options.sackBlocks.isEmpty { return false }

@@ -40,7 +40,10 @@ public final class TunDevice {
         public var description: String {
             switch self {
             case .unavailable(let error):
-                return "the scripted peer needs a TUN device, and \(error.call) failed with \(error.errno.name): this user may not open /dev/net/tun here (run as root, or give the user read and write access to /dev/net/tun)"
+                let why = error.errno == .accessDenied || error.errno == .notPermitted
+                    ? "this user may not open /dev/net/tun here (run as root, or give the user read and write access to /dev/net/tun)"
+                    : "this system has no TUN device (/dev/net/tun, kernel module tun)"
+                return "the scripted peer needs a TUN device, and \(error.call) failed with \(error.errno.name): " + why
             case .system(let error): return error.description
             case .configuration(let message): return message
             }

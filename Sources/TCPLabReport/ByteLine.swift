@@ -5,8 +5,8 @@ struct ByteLine {
 
     init() { bytes.reserveCapacity(512) }
 
-    /// A line with room for `capacity` bytes before it grows.
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    /// A line with room for `capacity` bytes reserved (none: no allocation).
+    init(reserving capacity: Int) { bytes.reserveCapacity(capacity) }
 
     /// A line that goes on after `bytes`.
     init(bytes: [UInt8]) { self.bytes = bytes }

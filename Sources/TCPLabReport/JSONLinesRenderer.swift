@@ -9,6 +9,7 @@ import TCPLabSystem
 /// `tcp.analysis.*` fields tshark would set) and the teaching view (`labels`,
 /// `client_state`, `server_state`, and `transition`: the rows of RFC 9293's state table
 /// each endpoint took, see ``TransitionTable``), so a line can be diffed against tshark's fields.
+/// A segment whose TCP header the snap length cut has `"cut":true` (and the label).
 public final class JSONLinesRenderer: AnalysisRenderer {
     private let output: BufferedWriter
     private let firstTimestamp: Int64
@@ -93,6 +94,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(s.relativeAcknowledgment)
         line.append(",\"len\":")
         line.append(s.segment.payloadLength)
+        // Only on a segment whose header the snap length cut (what the bytes allowed is shown).
+        if s.segment.headerCut { line.append(",\"cut\":true") }
         line.append(",\"window\":")
         line.append(s.window)
         line.append(",\"labels\":[")

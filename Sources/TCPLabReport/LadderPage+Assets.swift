@@ -224,6 +224,16 @@ extension LadderPage {
             toggle.setAttribute("aria-pressed", on ? "true" : "false");
             toggle.textContent = on ? "Exercise on: show the states" : "Exercise: hide the states";
           });
+          // A link can point at one segment: page.html#ladder-0:5 selects the sixth segment of
+          // the first ladder, so a teacher can send a student to the moment that matters.
+          const target = /^#ladder-(\d+)(?::(\d+))?$/.exec(location.hash);
+          if (target) {
+            const ladderIndex = Number(target[1]);
+            if (sections[ladderIndex]) {
+              sections[ladderIndex].scrollIntoView();
+              if (target[2] !== undefined) select(ladderIndex, Number(target[2]));
+            }
+          }
           window.tcplab = { select: select, data: data };
         })();
 

@@ -136,7 +136,7 @@ public final class LadderRenderer: AnalysisRenderer {
         let colour = colourCode(for: segment)
         line.openColour(colour, enabled: style.isEnabled)
         // The arrow: flags and numbers, padded with dashes to the arrow's width.
-        var body = ByteLine(capacity: 64)
+        var body = ByteLine(reserving: 64)
         body.append(flags: segment.segment.flags)
         body.append(" seq=")
         body.append(segment.relativeSequence)

@@ -30,9 +30,10 @@ public final class SummaryJSONRenderer: ConnectionRecordRenderer {
         line.append("{\"stream\":")
         line.append(c.stream)
         line.append(",\"ts\":")
-        line.appendSeconds(nanoseconds: c.firstTimestamp, decimals: 6)
+        line.appendSeconds(nanoseconds: max(c.firstTimestamp, -Int64.max), decimals: 6)
         line.append(",\"start\":")
-        line.appendSeconds(nanoseconds: c.firstTimestamp &- firstTimestamp, decimals: 6)
+        // A file's times may be in any order; -Int64.max keeps the sign flip in range.
+        line.appendSeconds(nanoseconds: max(c.firstTimestamp &- firstTimestamp, -Int64.max), decimals: 6)
         line.append(",\"duration\":")
         line.appendSeconds(nanoseconds: c.duration, decimals: 6)
         line.append(",\"client\":\"")

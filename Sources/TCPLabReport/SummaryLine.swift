@@ -15,7 +15,7 @@ struct SummaryLine {
     mutating func format(_ record: ConnectionRecord, firstTimestamp: Int64, style: TextStyle) {
         line.clear()
         column(number: record.stream, width: 6)
-        column(seconds: record.firstTimestamp &- firstTimestamp, width: 8)
+        column(seconds: max(record.firstTimestamp &- firstTimestamp, -Int64.max), width: 8)
         column(seconds: record.duration, width: 8)
         column(endpoint: record.client, width: 21)
         column(endpoint: record.server, width: 21)
@@ -29,7 +29,7 @@ struct SummaryLine {
         }
         column(record.history, width: 10)
         column(SummaryRenderer.opened(record.opening), width: 12)
-        column(SummaryRenderer.ended(record.ending), width: 18)
+        column(SummaryRenderer.ended(record.ending), width: 20)
         column(record.firstToClose?.rawValue ?? "-", width: 6)
         column(number: record.fromClient.bytes, width: 9)
         column(number: record.fromClient.segments, width: 4)

@@ -64,7 +64,7 @@ public final class WatchRenderer {
 
     private func prefix(_ segment: AnnotatedSegment) {
         let start = line.bytes.count
-        line.appendSeconds(nanoseconds: segment.timestamp - (firstTimestamp ?? segment.timestamp), decimals: 6)
+        line.appendSeconds(nanoseconds: max(segment.timestamp &- (firstTimestamp ?? segment.timestamp), -Int64.max), decimals: 6)
         let width = line.bytes.count - start
         if width < 12 { line.bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: 12 - width), at: start) }
         line.append("  stream ")

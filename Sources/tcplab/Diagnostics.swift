@@ -15,7 +15,8 @@ enum Diagnostics {
         write("tcplab: warning: \(message)\n")
     }
 
-    private static func write(_ text: String) {
+    /// Writes `text` to standard error as it is (a prompt needs no line end).
+    static func write(_ text: String) {
         var text = text
         text.withUTF8 { bytes in try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer(bytes)) }
     }

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import TCPLabSystem
 
 #if canImport(Glibc)

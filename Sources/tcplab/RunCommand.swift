@@ -48,6 +48,9 @@ struct RunCommand: ParsableCommand {
         valueName: "DIR"))
     var html: String?
 
+    @Flag(help: "Before each step that asks a question (predict: in the lab file), ask it on the terminal, then say whether the run bore the answer out.")
+    var predict = false
+
     @Option(help: ArgumentHelp(
         "How many labs run at once, each in its own network namespace; the report stays in lab order.",
         valueName: "N"))
@@ -57,6 +60,7 @@ struct RunCommand: ParsableCommand {
         if labs.isEmpty && !all { throw ValidationError("Name at least one lab, or use --all (tcplab list shows them).") }
         if !labs.isEmpty && all { throw ValidationError("Give lab names or --all, not both.") }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs takes a number from 1 to 64.") }
+        if predict && jobs > 1 { throw ValidationError("--predict asks before each step, one lab at a time: leave out --jobs.") }
     }
 
     func run() throws {
@@ -98,10 +102,16 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(1)
         }
-        let runner = LabRunner(interruption: interruption, kernelLog: !noKernelLog)
+        var runner = LabRunner(interruption: interruption, kernelLog: !noKernelLog)
+        if predict { runner.predictor = PredictionPrompt.ask }
         var saidKernelLogOff = false
         let writer = BufferedWriter(.standardOutput)
-        let style = TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)
+        var renderers: [any RunRenderer] = [
+            format == .json
+                ? RunJSONRenderer(output: writer)
+                : RunTextRenderer(output: writer, style: TextStyle(isEnabled: Environment.wantsColourOnStandardOutput)),
+        ]
+        if let html { renderers.append(RunHTMLRenderer(directory: html, index: selected.count > 1)) }
         let count = selected.count
         let batch: LabBatch
         do {
@@ -122,21 +132,9 @@ struct RunCommand: ParsableCommand {
             }
             Diagnostics.progress("\(result.name): \(result.skipped != nil ? "skipped" : result.passed ? "passed" : "FAILED") in \(LabResult.formatSeconds(result.seconds)) s")
             results.append(result)
-            if let html { writePage(result.page().html(), to: html + "/" + result.name + ".html") }
-            if format == .text {
-                if index > 0 { try writer.write("\n") }
-                try result.write(to: writer, style: style)
-            }
+            for renderer in renderers { try renderer.render(result) }
         }
-        if let html, selected.count > 1 { writePage(LabResult.indexPage(results), to: html + "/index.html") }
-        if format == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let document = RunDocument(passed: results.allSatisfy { $0.passed || $0.skipped != nil }, labs: results)
-            try writer.write(bytes: try encoder.encode(document))
-            try writer.write("\n")
-        }
-        try writer.flush()
+        for renderer in renderers { try renderer.finish(results) }
         if selected.count > 1 && format == .text {
             let failed = results.filter { !$0.passed && $0.skipped == nil }.map(\.name)
             let total = results.reduce(0) { $0 + $1.seconds }
@@ -151,21 +149,4 @@ struct RunCommand: ParsableCommand {
         // A lab this machine cannot run (skipped, with the reason) is not a failure.
         if !results.allSatisfy({ $0.passed || $0.skipped != nil }) { throw ExitCode(1) }
     }
-}
-
-extension RunCommand {
-    /// Writes one page; a failure is reported and the run goes on.
-    func writePage(_ text: String, to path: String) {
-        do {
-            try HTMLRenderer.write(text, to: path)
-        } catch {
-            Diagnostics.error("cannot write \(path): \(error)")
-        }
-    }
-}
-
-/// The JSON document of `tcplab run --format json`.
-struct RunDocument: Encodable {
-    let passed: Bool
-    let labs: [LabResult]
 }

@@ -79,7 +79,9 @@ struct WatchCommand: ParsableCommand {
         var session = WatchSession(
             renderer: WatchRenderer(output: output, segments: segments, style: style), annotator: annotator)
         do {
-            while !interruption.isRequested {
+            // Ctrl-C is noticed within the 100 ms wait; a failed capture ends the loop too
+            // (stop() then throws its error).
+            while !interruption.isRequested && capture.failure == nil {
                 for packet in capture.takePackets(waitingUpTo: .milliseconds(100)) { try session.take(packet) }
             }
             let (rest, statistics) = try capture.stop()

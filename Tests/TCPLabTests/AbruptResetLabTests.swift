@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Aborting a connection with RST (Labs/abrupt-rst.yaml).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A connection reset while it waits in the accept queue (Labs/accept-after-reset.yaml).

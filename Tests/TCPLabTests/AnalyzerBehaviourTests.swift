@@ -24,7 +24,7 @@ final class AnalyzerBehaviourTests: XCTestCase {
         ])
         XCTAssertEqual(run.segments.map(\.stream), [0, 0, 0, 0, 0, 0])
         XCTAssertEqual(run.states(1), "CLOSED/CLOSED", "the RST refuses the first SYN")
-        XCTAssertEqual(run.states(2), "SYN-SENT/LISTEN", "the SYN sent again starts a new handshake")
+        XCTAssertEqual(run.segments[2].clientState, .synSent, "the SYN sent again starts a new handshake")
         XCTAssertEqual(run.segments[2].labels, [.synRetransmission])
         XCTAssertEqual(run.states(3), "ESTABLISHED/SYN-RECEIVED")
         XCTAssertEqual(run.segments[3].labels, [.handshakeSYNACK])
@@ -132,6 +132,31 @@ final class AnalyzerBehaviourTests: XCTestCase {
         ])
         XCTAssertEqual(run.segments.map(\.analysis), [[], [], []])
         XCTAssertEqual(run.segments.map(\.labels), [[.data], [.data], [.data]])
+    }
+
+    /// A SYN whose options the snap length cut (a 40-byte header, 20 bytes captured) still
+    /// has its ports, numbers and flags: it is analysed like any SYN and marked as cut, in
+    /// the labels and in the JSON line.
+    func testASegmentWhoseHeaderTheSnapLengthCutIsShownAndMarked() throws {
+        var frame = SyntheticFrame.tcp(from: 51000, to: 80, seq: 100, ack: 0, flags: .syn)
+        frame[14 + 20 + 12] = 0xA0  // Data offset 10: a 40-byte header, of which 20 are captured.
+        frame[14 + 2] = 0
+        frame[14 + 3] = 60  // The IP header says 20 + 40 bytes.
+        guard case .tcp(let segment) = PacketDecoder.decode(frame, linkType: .ethernet, originalLength: frame.count + 20) else {
+            return XCTFail("a cut header with its flags is still a segment")
+        }
+        XCTAssertTrue(segment.headerCut)
+        let analyzer = TCPAnalyzer()
+        analyzer.process(frame: 1, timestamp: 0, decoded: .tcp(segment))
+        analyzer.finish()
+        var run = Exchange.Run(analyzer: analyzer)
+        while let event = analyzer.nextEvent() { run.events.append(event) }
+        run.frames = 1
+        guard case .segment(let annotated, _)? = run.events.first else { return XCTFail("no segment") }
+        XCTAssertEqual(annotated.labels, [.handshakeSYN, .headerCut])
+        XCTAssertEqual(annotated.clientState, .synSent)
+        let json = try Exchange.render(run, as: .jsonl, firstTimestamp: 0)
+        XCTAssertTrue(json.contains("\"len\":0,\"cut\":true,"), json)
     }
 
     /// A window scale option above 14 is read as 14 (RFC 7323 section 2.3, as tshark does).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// The listen backlog, as Linux implements it (Labs/backlog-overflow.yaml).

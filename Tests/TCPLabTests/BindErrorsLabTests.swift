@@ -1,6 +1,7 @@
 import TCPLabEngine
 import TCPLabIsolation
 import TCPLabPacket
+import TCPLabReport
 import TCPLabSocket
 import TCPLabSystem
 import XCTest

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// SYNs into a black hole (Labs/connect-timeout.yaml).

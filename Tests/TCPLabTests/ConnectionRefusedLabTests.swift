@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Connecting where nothing listens, and closing a listener with a full queue

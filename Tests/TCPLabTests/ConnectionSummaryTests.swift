@@ -133,22 +133,28 @@ final class ConnectionSummaryTests: XCTestCase {
         for filter in ConnectionFilter.allCases { XCTAssertTrue(readme.contains("| \(filter.rawValue) | \(filter.definition) |"), "\(filter)") }
     }
 
-    /// The number of connections agrees with tshark's TCP conversations, on the lifecycle
-    /// capture and on public captures of other stacks.
-    func testConnectionCountAgreesWithTsharkConversations() throws {
+    /// The number of connections agrees with tshark's TCP conversations (`conv,tcp`, one
+    /// row per tcp.stream): one summary line per row.
+    private func assertCountAgreesWithTshark(_ file: String) throws {
+        let conversations = try ChildProcess.run(["tshark", "-r", file, "-q", "-z", "conv,tcp"])
+        let rows = conversations.output.split(separator: "\n").filter { $0.contains("<->") }.count
+        let run = try InspectRun.run([file, "--format", "summary-jsonl"])
+        XCTAssertEqual(run.objects.count, rows, file)
+    }
+
+    /// On the lifecycle capture: nine connections, as tshark counts them.
+    func testConnectionCountAgreesWithTsharkOnTheLifecycleCapture() throws {
         try TestEnvironment.requireTool("tshark")
-        // The public captures live in shared/ beside the repository (see its README).
-        let shared = [TestEnvironment.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/captures"),
-                      URL(fileURLWithPath: "/work/shared/captures")].first { FileManager.default.fileExists(atPath: $0.path) }
-        var files = [Self.lifecycle]
+        try assertCountAgreesWithTshark(Self.lifecycle)
+    }
+
+    /// On public captures of other stacks (shared/captures, see its README): a retransmitted
+    /// FIN, an injected RST, retransmissions, duplicates, a capture without SYNs.
+    func testConnectionCountAgreesWithTsharkOnPublicCaptures() throws {
+        try TestEnvironment.requireTool("tshark")
+        let shared = try TestEnvironment.requireDirectoryNearPackage("shared/captures", holding: "SOURCES.tsv", "the public capture corpus")
         for name in ["zeek-fin-retransmission.pcap", "zeek-rst-inject-rae.pcap", "arkime-wireshark-retrans.pcap", "zeek-ssh-dups.pcap", "zeek-get-nosyn.pcap"] {
-            if let path = shared?.appendingPathComponent(name).path, FileManager.default.fileExists(atPath: path) { files.append(path) }
-        }
-        for file in files {
-            let conversations = try ChildProcess.run(["tshark", "-r", file, "-q", "-z", "conv,tcp"])
-            let rows = conversations.output.split(separator: "\n").filter { $0.contains("<->") }.count
-            let run = try InspectRun.run([file, "--format", "summary-jsonl"])
-            XCTAssertEqual(run.objects.count, rows, file)
+            try assertCountAgreesWithTshark(shared.appendingPathComponent(name).path)
         }
     }
 }

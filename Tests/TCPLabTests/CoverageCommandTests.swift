@@ -1,6 +1,7 @@
 import Foundation
 import TCPLabAnalysis
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// `tcplab coverage` lists every row of the state table against the built-in labs'
@@ -25,6 +26,7 @@ final class CoverageCommandTests: XCTestCase {
         XCTAssertTrue(below("closed/active-open")?.contains("handshake-and-close") == true)
         XCTAssertTrue(below("fin-wait-1/fin")?.contains("simultaneous-close") == true, "only crossing FINs reach CLOSING")
         XCTAssertTrue(below("syn-sent/rst")?.contains("connection-refused") == true)
+        XCTAssertTrue(below("established/rst-in-window")?.contains("reset-validation") == true, "the challenge ACK's lab")
         XCTAssertEqual(below("time-wait/time-wait-timeout"), "    not reached: \(StateCoverage.Gap.kernelOnly.rawValue)")
         XCTAssertEqual(below("listen/send"), "    not reached: \(StateCoverage.Gap.notOnLinux.rawValue)")
     }
@@ -70,6 +72,22 @@ final class CoverageCommandTests: XCTestCase {
         let coverage = StateCoverage.measure(captures: [("refused", path)])
         XCTAssertEqual(coverage.covered, 3)
         XCTAssertEqual(coverage.rows.first { $0.transition.id == "syn-sent/rst" }?.labs, ["refused"])
+    }
+
+    /// Run now with the kernel log, a refused connect() traverses SYN-SENT's RST, and the
+    /// kernel's own log confirms that move; the CLOSED port's RST keeps its state, so there
+    /// is nothing for the kernel to confirm.
+    func testARunsKernelLogConfirmsTheRowsThatMoveAState() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try LabFile.parse(Self.header, name: "refused", source: "refused.yaml")
+        let result = LabRunner().run(lab, capturePath: nil)
+        XCTAssertNil(result.kernelLogOff, "as root the kernel log runs")
+        let coverage = StateCoverage.measure(results: [result])
+        func row(_ id: String) -> StateCoverage.Row? { coverage.rows.first { $0.transition.id == id } }
+        XCTAssertEqual(row("syn-sent/rst")?.labs, ["refused"])
+        XCTAssertEqual(row("syn-sent/rst")?.confirmedIn, ["refused"])
+        XCTAssertEqual(row("closed/segment")?.labs, ["refused"])
+        XCTAssertEqual(row("closed/segment")?.confirmedIn, [])
     }
 
     // MARK: reaches:

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A peer that vanishes, with and without keep-alive (Labs/dead-peer.yaml).

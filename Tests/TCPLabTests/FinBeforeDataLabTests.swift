@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A FIN that arrives before the data it follows (Labs/fin-before-data.yaml).

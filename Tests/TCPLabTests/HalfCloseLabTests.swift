@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Half-close with shutdown(SHUT_WR) (Labs/half-close.yaml): the client ends its request

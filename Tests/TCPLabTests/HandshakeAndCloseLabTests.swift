@@ -1,5 +1,6 @@
 import TCPLabAnalysis
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Every state of one connection, each seen by the kernel while it holds

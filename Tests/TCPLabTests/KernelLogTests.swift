@@ -1,7 +1,10 @@
 import Foundation
 import TCPLabEngine
+import TCPLabIsolation
 import TCPLabKernelLog
 import TCPLabPacket
+import TCPLabReport
+import TCPLabSocket
 import XCTest
 
 /// The kernel's own log of a lab, recorded with eBPF: what it holds, how its times line up
@@ -59,45 +62,51 @@ final class KernelLogTests: XCTestCase {
         XCTAssertTrue(result.kernelLog.contains { $0.event.kind == .resetReceived && $0.event.oldState?.state == .synSent })
     }
 
-    /// A handshake ACK that finds server2's accept queue full (tcp_abort_on_overflow=1) is
-    /// dropped for TCP_LISTEN_OVERFLOW: "accept queue full".
+    /// A SYN that finds the accept queue full is dropped ("SYN dropped: accept queue
+    /// full"), and so is a handshake ACK that finds server2's queue full (TCP_LISTEN_OVERFLOW);
+    /// together they are every overflow the kernel counted (TcpExt.ListenOverflows).
     func testAcceptQueueOverflowIsADropWithItsReason() throws {
         let result = try logged("backlog-overflow")
-        let overflow = result.kernelLog.filter { $0.event.kind == .drop && $0.event.reason == "TCP_LISTEN_OVERFLOW" }
-        XCTAssertFalse(overflow.isEmpty)
-        XCTAssertTrue(overflow.allSatisfy { $0.event.summary.hasSuffix("dropped: accept queue full") })
+        let syns = result.kernelLog.filter { $0.event.kind == .synOverflow }
+        XCTAssertTrue(syns.allSatisfy { $0.socket == "server" && $0.event.summary.hasPrefix("SYN dropped: accept queue full") })
+        XCTAssertEqual(syns.filter { $0.event.source == syns.first?.event.source }.count, 2, "client4's SYN and its retransmission")
+        let acks = result.kernelLog.filter { $0.event.kind == .drop && $0.event.reason == "TCP_LISTEN_OVERFLOW" }
+        XCTAssertTrue(acks.allSatisfy { $0.event.summary.hasSuffix("dropped: accept queue full") })
+        let counted = result.counters.first { $0.name == "TcpExt.ListenOverflows" }?.change
+        XCTAssertEqual(Int64(syns.count + acks.count), counted)
         XCTAssertTrue(result.kernelLog.contains { $0.event.kind == .retransmission && $0.socket == "client4" })
+        XCTAssertTrue(result.segments.contains { $0.flags == "S" && $0.kernelDrop?.hasPrefix("SYN dropped: accept queue full") == true })
     }
 
     /// Kernel times are put on the capture's clock: the kernel's retransmission of the
-    /// SYN comes within a millisecond before the capture sees the retransmitted SYN.
+    /// SYN comes after the first SYN was captured and just before the capture sees the
+    /// retransmitted one (how long before depends on how busy the machine is; a second's
+    /// retransmission timer separates the two SYNs).
     func testKernelTimesLineUpWithTheCapture() throws {
         let result = try logged("handshake-and-close")
         let clock = try XCTUnwrap(result.kernelClock)
         XCTAssertLessThan(clock.uncertainty, 10_000, "the offset is known within 10 µs")
+        let first = try XCTUnwrap(result.segments.first { $0.flags == "S" })
         let retransmitted = try XCTUnwrap(result.segments.first { $0.labels.contains("SYN retransmission") })
         let kernel = try XCTUnwrap(result.kernelLog.first { $0.event.kind == .retransmission })
-        XCTAssertEqual(kernel.time, retransmitted.time, accuracy: 0.001)
+        XCTAssertGreaterThan(kernel.time, first.time + 0.5)
         XCTAssertLessThanOrEqual(kernel.time, retransmitted.time + 0.000_1)
+        XCTAssertEqual(kernel.time, retransmitted.time, accuracy: 0.05)
     }
 
     /// Every state transition the wire shows for every built-in lab is confirmed by the
     /// kernel or one the log cannot see (a request socket), and every kernel transition is
-    /// explained by the wire or the lab's own calls. One known exception: in
-    /// backlog-overflow the firewall drops the late client's handshake ACK after the
-    /// capture saw it, so the wire believes server2's connection ESTABLISHED while the
-    /// kernel never made it; the analysis does not know about kernel drops yet.
+    /// explained by the wire or the lab's own calls, TCPLAB_KERNEL_LOG_RUNS times in a row (five for the issue's check; once by default,
+    /// reusing the labs' shared runs), with no exception: the analysis takes a
+    /// SYN-ACK in SYN-SENT only if its ACK is acceptable (why-three-way's stale SYN-ACK moves
+    /// nothing, RFC 9293 §3.10.7.3), and a segment the kernel log shows dropped before TCP
+    /// processed it moves no receiver (backlog-overflow's firewalled handshake ACK).
     func testEveryBuiltInLabAgreesWithTheKernelLog() throws {
         let runs = Int(ProcessInfo.processInfo.environment["TCPLAB_KERNEL_LOG_RUNS"] ?? "") ?? 1
         for round in 1...max(runs, 1) {
             for name in LabCatalog.names {
                 let result = round == 1 ? try logged(name) : LabRunner().run(try LabCatalog.lab(name), capturePath: nil)
-                var disagreements = result.kernelAgreement.filter { !$0.agrees }
-                if name == "backlog-overflow" {
-                    let known = disagreements.filter { $0.socket == "(server2 queue)" && $0.seenBy == "wire" }
-                    XCTAssertEqual(known.map { "\($0.from) → \($0.to)" }, ["SYN-RECEIVED → ESTABLISHED", "ESTABLISHED → CLOSED"])
-                    disagreements.removeAll { $0.socket == "(server2 queue)" }
-                }
+                let disagreements = result.kernelAgreement.filter { !$0.agrees }
                 let described = disagreements.map { "\($0.seenBy) \($0.socket) \($0.from) → \($0.to): \($0.verdict)" }
                 XCTAssertEqual(described, [], "\(name), run \(round)")
                 XCTAssertTrue(result.kernelAgreement.contains { $0.confirmed } || result.segments.isEmpty || name == "connect-timeout",
@@ -151,5 +160,56 @@ final class KernelLogTests: XCTestCase {
         XCTAssertTrue(run.error.contains("CAP_BPF"), run.error)
         XCTAssertTrue(run.output.contains("PASS abrupt-rst"))
         XCTAssertTrue(run.output.contains("PASS half-close"))
+    }
+
+    /// The log holds the sockets of its own namespace only: a listener and a refused
+    /// connect in the lab's namespace are logged, a listener in another namespace at the
+    /// same moment is not; and once stopped, its programs and links are gone.
+    func testLogSeesItsOwnNamespaceOnly() throws {
+        let here = Endpoint(address: .loopbackV4, port: 9000)
+        let closed = Endpoint(address: .loopbackV4, port: 9)
+        let elsewhere = Endpoint(address: .loopbackV4, port: 9001)
+        let record = try NetworkNamespace.run { () throws -> KernelLog.Record in
+            let log = try KernelLog.start(networkNamespaceInode: try KernelLog.currentNetworkNamespaceInode())
+            // Another namespace, busy while the log runs.
+            try NetworkNamespace.run {
+                let other = try Socket(family: .ipv4)
+                try other.bind(elsewhere)
+                try other.listen(backlog: 1)
+                try other.close()
+            }
+            let listener = try Socket(family: .ipv4)
+            try listener.bind(here)
+            try listener.listen(backlog: 1)
+            let client = try Socket(family: .ipv4)
+            if try !client.startConnect(to: closed) {
+                _ = try client.wait(for: .writable, until: .now + .seconds(2))
+            }
+            XCTAssertThrowsError(try client.finishConnect(to: closed))
+            try client.close()
+            try listener.close()
+            return log.stop()
+        }
+        let events = record.events
+        XCTAssertTrue(events.contains { $0.kind == .state && $0.source == here && $0.newState?.state == .listen })
+        XCTAssertTrue(events.contains { $0.kind == .state && $0.source == here && $0.oldState?.state == .listen && $0.newState == .close })
+        XCTAssertTrue(events.contains { $0.kind == .resetSent && $0.reason == "NO_SOCKET" && $0.source == closed })
+        XCTAssertFalse(events.contains { $0.source.port == elsewhere.port || $0.destination.port == elsewhere.port }, "\(events)")
+        XCTAssertEqual(events.map(\.time), events.map(\.time).sorted(), "events come in the kernel's order")
+        XCTAssertFalse(record.programIDs.isEmpty)
+        for id in record.programIDs { XCTAssertFalse(KernelLog.programExists(id: id)) }
+        for id in record.linkIDs { XCTAssertFalse(KernelLog.linkExists(id: id)) }
+    }
+
+    /// The clock offset is CLOCK_REALTIME minus CLOCK_BOOTTIME, known within microseconds.
+    func testClockOffsetIsRealTimeMinusBootTime() {
+        let clock = KernelClock.measure()
+        XCTAssertLessThan(clock.uncertainty, 50_000)
+        var real = timespec()
+        var boot = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        clock_gettime(CLOCK_REALTIME, &real)
+        let naive = (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(boot.tv_nsec)
+        XCTAssertEqual(Double(clock.offset), Double(naive), accuracy: 1_000_000)
     }
 }

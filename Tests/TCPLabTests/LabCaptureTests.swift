@@ -1,5 +1,6 @@
 import Foundation
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// The annotated captures in Captures/ come from real runs of the labs. A fresh run must

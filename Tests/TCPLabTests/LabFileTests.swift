@@ -300,6 +300,25 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(lab.steps.count, 4)
     }
 
+    /// A repeat may not multiply a lab past 1000 steps: each round is written out, and
+    /// a run prints each step. The error is at the repeat's count.
+    func testRepeatBeyondAThousandStepsIsRefused() {
+        let steps = (0..<11).map { _ in "      - client: poll\n" }.joined()
+        let found = error("steps:\n  - repeat: 100\n    steps:\n" + steps)
+        XCTAssertEqual(found?.line, 9)
+        XCTAssertEqual(found?.message, "100 rounds of 11 steps are more than the 1000 steps a lab may have")
+    }
+
+    /// YAML aliases let 11 KB name one list of 1800 segments 1800 times (3.2 million
+    /// patterns, a minute of matching); the parser counts every value it reads, each use of
+    /// an alias again, and stops past 50000 with an error instead.
+    func testAliasesCannotMultiplyTheWork() {
+        let order = "&o {order: [&p {from: client, flags: S}, " + Array(repeating: "*p", count: 1800).joined(separator: ", ") + "]}"
+        let found = error("steps: []\ncapture: [" + order + ", " + Array(repeating: "*o", count: 1800).joined(separator: ", ") + "]\n")
+        XCTAssertEqual(found?.line, 9)
+        XCTAssertEqual(found?.message, "the lab is too large: more than 50000 values, each use of a YAML alias (*name) counted again")
+    }
+
     /// A name used before the step that makes it is an unknown step key at its line.
     func testNameUsedBeforeItsAcceptIsRefused() {
         let found = error("steps:\n  - conn: recv\n  - server: accept\n    as: conn\n")

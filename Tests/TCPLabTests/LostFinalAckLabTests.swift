@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// The handshake's third segment never comes (Labs/lost-final-ack.yaml).

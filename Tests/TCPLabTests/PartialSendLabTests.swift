@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A send that does not fit takes part and says how much (Labs/partial-send.yaml).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Ephemeral ports, TIME-WAIT and who pays for it (Labs/port-exhaustion.yaml).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// What poll() reports at each lifecycle event (Labs/readiness.yaml).

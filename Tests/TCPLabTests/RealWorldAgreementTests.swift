@@ -1,4 +1,6 @@
 import Foundation
+import TCPLabCapture
+import TCPLabPacket
 import XCTest
 
 /// `tcplab inspect` must see real-world traffic as tshark does. The 64 public captures in
@@ -56,8 +58,101 @@ final class RealWorldAgreementTests: XCTestCase {
     }
 }
 
+/// Behaviours the public corpus does not show (its README lists them), in captures made
+/// here frame by frame, compared with what tshark makes of them on this machine: every
+/// segment must agree.
+final class CraftedAgreementTests: XCTestCase {
+    override func setUpWithError() throws {
+        try TestEnvironment.requireTool("tshark")
+    }
+
+    private func assertAgreement(_ name: String, _ frames: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) throws {
+        let directory = try TestEnvironment.temporaryDirectory(for: self)
+        let path = directory.appendingPathComponent("\(name).pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for (index, frame) in frames.enumerated() {
+            let time = 1_700_000_000_000_000_000 + Int64(index) * 1_000_000
+            try writer.write(CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: time), linkType: .ethernet, data: frame[...]))
+        }
+        try writer.close()
+        let table = try TsharkTable(runningTsharkOn: path)
+        XCTAssertEqual(table.rows.count, frames.count, "tshark sees every frame as TCP", file: file, line: line)
+        let run = try InspectRun.run([path, "--format", "jsonl"])
+        XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+        var agreement = Agreement(name: name)
+        let ours = Dictionary(run.segments.map { ($0.frame, $0) }, uniquingKeysWith: { first, _ in first })
+        for expected in table.rows {
+            if let disagreement = agreement.count(expected, against: ours[expected.frame]) {
+                XCTFail("\(name) frame \(expected.frame): \(disagreement)", file: file, line: line)
+            }
+        }
+    }
+
+    private func c(_ seq: UInt32, _ ack: UInt32, _ flags: TCPFlags, payload: Int = 0, window: UInt16 = 65535, options: [UInt8] = []) -> [UInt8] {
+        SyntheticFrame.tcp(fromClient: true, clientPort: 51000, serverPort: 80, seq: seq, ack: ack, flags: flags, window: window, payload: payload, options: options)
+    }
+
+    private func s(_ seq: UInt32, _ ack: UInt32, _ flags: TCPFlags, payload: Int = 0, window: UInt16 = 65535, options: [UInt8] = []) -> [UInt8] {
+        SyntheticFrame.tcp(fromClient: false, clientPort: 51000, serverPort: 80, seq: seq, ack: ack, flags: flags, window: window, payload: payload, options: options)
+    }
+
+    /// Refused, the same SYN again, a handshake; later a reset and a new SYN (a new stream).
+    func testReopeningAfterAResetAgreesWithTshark() throws {
+        try assertAgreement("reopen", [
+            c(100, 0, .syn), s(0, 101, [.rst, .ack]), c(100, 0, .syn), s(7000, 101, [.syn, .ack]),
+            c(101, 7001, .ack), c(101, 7001, [.ack, .psh], payload: 10), s(7001, 111, .ack), s(7001, 111, .rst),
+            c(500, 0, .syn), s(9000, 501, [.syn, .ack]), c(501, 9001, .ack),
+        ])
+    }
+
+    /// A challenge ACK, the client's RST, the SYN again, a SYN-ACK with a new number.
+    func testChallengeACKThenResetThenSYNAgreesWithTshark() throws {
+        try assertAgreement("challenge", [
+            c(100, 0, .syn), s(90_000, 55_555, .ack), c(55_555, 0, .rst), c(100, 0, .syn),
+            s(3000, 101, [.syn, .ack]), c(101, 3001, .ack), s(3001, 101, [.ack, .psh], payload: 20), c(101, 3021, .ack),
+        ])
+    }
+
+    /// No flags, every flag, SYN+FIN, SYN+RST, in and out of a connection.
+    func testSegmentsWithNoFlagsOrEveryFlagAgreeWithTshark() throws {
+        let every: TCPFlags = [.fin, .syn, .rst, .psh, .ack, .urg, .ece, .cwr, .ae]
+        try assertAgreement("flags", [
+            c(100, 0, .syn), s(7000, 101, [.syn, .ack]), c(101, 7001, .ack), c(101, 1234, []), c(101, 7001, every),
+            c(102, 7001, [.ack, .psh], payload: 5), s(7001, 107, .ack), c(107, 7001, [.syn, .fin]), c(107, 7001, [.syn, .rst]),
+            c(107, 7001, [.ack, .psh], payload: 5), s(7001, 0, []), s(7001, 112, .ack),
+        ])
+    }
+
+    /// Zero window, zero-window probes and their ACKs, the window update, keep-alives and
+    /// their ACKs, a retransmission, a gap and an out-of-order segment.
+    func testZeroWindowProbesAndKeepAlivesAgreeWithTshark() throws {
+        try assertAgreement("probes", [
+            c(100, 0, .syn, options: SyntheticFrame.windowScaleOption(7)), s(7000, 101, [.syn, .ack], options: SyntheticFrame.windowScaleOption(7)),
+            c(101, 7001, .ack, window: 100), c(101, 7001, [.ack, .psh], payload: 1000), s(7001, 1101, .ack, window: 0),
+            c(1101, 7001, .ack, payload: 1), s(7001, 1101, .ack, window: 0), c(1101, 7001, .ack, payload: 1),
+            s(7001, 1101, .ack, window: 0), s(7001, 1101, .ack, window: 50), c(1101, 7001, [.ack, .psh], payload: 100),
+            s(7001, 1201, .ack, window: 50), c(1200, 7001, .ack), s(7001, 1201, .ack, window: 50),
+            c(1200, 7001, .ack, payload: 1), s(7001, 1201, .ack, window: 50), s(7001, 1201, .ack, window: 50),
+            c(1201, 7001, [.ack, .psh], payload: 10), c(1201, 7001, [.ack, .psh], payload: 10),
+            c(1211, 7001, [.ack, .psh], payload: 10), c(1251, 7001, [.ack, .psh], payload: 10), c(1221, 7001, [.ack, .psh], payload: 10),
+        ])
+    }
+
+    /// Window scale shifts above 14 (tshark caps them at 14), and a capture that starts
+    /// with the server's SYN-ACK, is reset, and gets a SYN-ACK with a new number.
+    func testLargeWindowScaleAndANewSYNACKAgreeWithTshark() throws {
+        try assertAgreement("wscale", [
+            c(100, 0, .syn, options: SyntheticFrame.windowScaleOption(15)), s(7000, 101, [.syn, .ack], options: SyntheticFrame.windowScaleOption(255)),
+            c(101, 7001, .ack, window: 1000), s(7001, 101, .ack, window: 3),
+        ])
+        try assertAgreement("synack-first", [
+            s(7000, 101, [.syn, .ack]), c(101, 7001, .ack), c(101, 7001, .rst), s(8000, 101, [.syn, .ack]), c(101, 8001, .ack),
+        ])
+    }
+}
+
 /// The corpus folder: `shared/captures` beside the repository (CI clones the repository
-/// with `shared/` next to it), found by walking up from this file.
+/// with `shared/` next to it), or beside a directory above it.
 private struct PublicCaptures {
     let directory: URL
 
@@ -104,13 +199,31 @@ private struct TsharkTable {
     var rows: [Row] = []
 
     init(contentsOf url: URL, capture: String) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        try self.init(text: try String(contentsOf: url, encoding: .utf8), name: url.lastPathComponent, capture: capture)
+    }
+
+    /// The table tshark 4 makes of `capture` now, with the command of shared/captures/tshark/README.md.
+    init(runningTsharkOn capture: String) throws {
+        var arguments = [
+            "tshark", "-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=l",
+            "-o", "tcp.relative_sequence_numbers:TRUE", "-o", "tcp.analyze_sequence_numbers:TRUE", "-Y", "tcp",
+        ]
+        let fields = ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
+                      "tcp.flags.str", "tcp.seq", "tcp.ack", "tcp.len", "tcp.window_size", "tcp.analysis.flags"]
+            + TsharkTable.findingColumns.map { "tcp.analysis.\($0)" }
+        arguments += fields.flatMap { ["-e", $0] }
+        let result = try ChildProcess.run(arguments)
+        XCTAssertEqual(result.status, 0, result.error)
+        try self.init(text: result.output, name: capture, capture: capture)
+    }
+
+    init(text: String, name: String, capture: String) throws {
         var innerFamily: [Int: String]?
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let v = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard v.count == 23, let frame = Int(v[0]), let stream = Int(v[1]), let seq = UInt32(v[9]),
                   let ack = UInt32(v[10]), let len = Int(v[11]), let window = Int(v[12]) else {
-                XCTFail("\(url.lastPathComponent): unreadable line \(line)")
+                XCTFail("\(name): unreadable line \(line)")
                 continue
             }
             var sources = TsharkTable.endpoints(v[2], v[3], v[4])

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// RFC 5961's reset rules on Linux, tested with the scripted peer's resets
@@ -46,5 +47,16 @@ final class ResetValidationLabTests: LabTestCase {
         XCTAssertTrue(result.kernelSockets(named: "conn").allSatisfy { $0.socket.state == .established },
                       "every listing of conn before the exact reset showed it ESTABLISHED")
         XCTAssertTrue(result.segments(from: "server", flags: "R").isEmpty)
+    }
+
+    /// The wire takes the in-window reset as the end of the connection; the kernel log
+    /// shows it dropped, and the lab does not fail for it: the kernel's listing decides.
+    /// Every transition the log does not confirm lies on the peer's connection.
+    func testWireInferenceTheKernelLogContradictsIsReportedNotFailed() throws {
+        let result = lab
+        XCTAssertNil(result.kernelLogOff, "the kernel log is off: \(result.kernelLogOff ?? "")")
+        let unconfirmed = result.kernelAgreement.filter { !$0.agrees }
+        XCTAssertTrue(unconfirmed.allSatisfy(\.withScriptedPeer), "\(unconfirmed.map(\.verdict))")
+        XCTAssertTrue(result.passed, result.failures)
     }
 }

@@ -125,4 +125,27 @@ final class ScriptedPeerRunTests: XCTestCase {
             XCTAssertTrue(run.error.contains("simultaneous-open: skipped"), run.error)
         }
     }
+
+    /// Where an ordinary user may open /dev/net/tun, the peer lab runs in the user
+    /// namespace tcplab makes and passes. Root arranges it without touching the host: in a
+    /// mount namespace of the test's own, a copy of the device node with mode 0666 is
+    /// bound over /dev/net/tun, and "nobody" runs the lab there.
+    func testOrdinaryUserAllowedToOpenTunRunsAPeerLab() throws {
+        try TestEnvironment.requireRoot()
+        try TestEnvironment.requireTool("runuser")
+        try TestEnvironment.requireTool("unshare")
+        let directory = try TestEnvironment.temporaryDirectory(for: self)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
+        let tool = directory.appendingPathComponent("tcplab").path
+        try FileManager.default.copyItem(atPath: TestEnvironment.tcplab, toPath: tool)
+        let node = directory.appendingPathComponent("tun").path
+        let script = "mknod \(node) c 10 200 && chmod 666 \(node) && mount --bind \(node) /dev/net/tun && cd / && "
+            + "runuser -u nobody -- \(tool) run simultaneous-open --output \(directory.path)/caps"
+        let run = try ChildProcess.run(["unshare", "-m", "sh", "-c", script])
+        if run.error.contains("unshare(CLONE_NEWUSER) failed") {
+            throw TestEnvironment.privilegeRefused("this kernel does not let ordinary users create user namespaces: \(run.error)")
+        }
+        XCTAssertEqual(run.status, 0, run.error + run.output)
+        XCTAssertTrue(run.output.contains("PASS simultaneous-open"), run.output)
+    }
 }

@@ -56,8 +56,8 @@ final class ScriptedPeerScriptTests: XCTestCase {
         XCTAssertEqual(pattern.acknowledgment, .relative(1))
         XCTAssertEqual(pattern.window, 1...65535)
         XCTAssertEqual(pattern.length, 0...0)
-        XCTAssertEqual(pattern.maximumSegmentSize, .some(nil))
-        XCTAssertEqual(pattern.windowScale, .some(7))
+        XCTAssertEqual(pattern.maximumSegmentSize, .present)
+        XCTAssertEqual(pattern.windowScale, .equal(7))
         XCTAssertEqual(pattern.timestamps, false)
         XCTAssertEqual(within, .milliseconds(1500))
         guard case .expectNothing(let quiet) = try PeerStep(parsing: "expect nothing within 300ms").action else { return XCTFail("not nothing") }
@@ -111,6 +111,8 @@ final class ScriptedPeerScriptTests: XCTestCase {
         XCTAssertEqual(refusal(header + "steps:\n  - peer: socket\n")?.hasPrefix("unknown peer step 'socket'"), true)
         XCTAssertEqual(refusal(header + "steps:\n  - peer: send S\n    expect: ok\n"), "'expect' belongs to a socket call, not to 'peer'")
         XCTAssertEqual(refusal(header + "steps:\n  - wait: {socket: peer, state: LISTEN}\n")?.hasPrefix("no socket named 'peer'"), true)
+        let twoPeers = header.replacingOccurrences(of: "lesson:", with: "  other:\n    description: another\n    peer: 192.0.2.1:40000\nlesson:")
+        XCTAssertEqual(refusal(twoPeers + "steps: []\n"), "peers 'peer' and 'other' both have 192.0.2.1:40000: give each its own port")
     }
 
     /// A crafted IPv4 segment carries valid IP and TCP checksums, and decodes back to the
@@ -121,9 +123,9 @@ final class ScriptedPeerScriptTests: XCTestCase {
         options.sackPermitted = true
         options.timestamp = TCPOptions.Timestamp(value: 7, echoReply: 9)
         options.windowScale = 7
-        let segment = CraftedSegment(
+        let segment = CraftedSegment(header: TCPSegment(
             source: Endpoint(address: IPAddress("192.0.2.1")!, port: 40000), destination: Endpoint(address: IPAddress("192.0.2.2")!, port: 8080),
-            sequenceNumber: 0xFFFF_FFF0, acknowledgmentNumber: 1, flags: [.syn, .ack], window: 65535, options: options, payload: Array("odd".utf8))
+            sequenceNumber: 0xFFFF_FFF0, acknowledgmentNumber: 1, flags: [.syn, .ack], window: 65535, options: options), payload: Array("odd".utf8))
         let packet = segment.packet(identification: 42)
         XCTAssertEqual(packet.count, 20 + 40 + 3, "20-byte IP header, 20-byte TCP header, 20 bytes of options, 3 of payload")
         XCTAssertEqual(CraftedSegment.checksum(Array(packet[0..<20])), 0, "the IP header sums to all ones")
@@ -139,9 +141,9 @@ final class ScriptedPeerScriptTests: XCTestCase {
 
     /// An IPv6 segment's checksum covers the IPv6 pseudo-header (RFC 8200 8.1).
     func testCraftedIPv6SegmentHasAValidChecksum() throws {
-        let segment = CraftedSegment(
+        let segment = CraftedSegment(header: TCPSegment(
             source: Endpoint(address: IPAddress("2001:db8::1")!, port: 40000), destination: Endpoint(address: IPAddress("2001:db8::2")!, port: 8080),
-            sequenceNumber: 5, acknowledgmentNumber: 0, flags: .syn, window: 1000)
+            sequenceNumber: 5, acknowledgmentNumber: 0, flags: .syn, window: 1000))
         let packet = segment.packet()
         XCTAssertEqual(packet.count, 60)
         let length = UInt8(packet.count - 40)
@@ -155,5 +157,34 @@ final class ScriptedPeerScriptTests: XCTestCase {
     func testLabGuideShowsTheVocabularyTables() throws {
         let guide = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("Labs/README.md"), encoding: .utf8)
         XCTAssertTrue(guide.contains(PeerVocabulary.markdown), "paste PeerVocabulary.markdown into Labs/README.md:\n\(PeerVocabulary.markdown)")
+    }
+
+    /// An expect matches S, A, F and R exactly and P only when written; its numbers count
+    /// from the kernel's SYN (seq) and the peer's initial sequence number (ack).
+    func testExpectMatchesFlagsExactlyAndNumbersRelatively() throws {
+        let peer = Endpoint(address: IPAddress("192.0.2.1")!, port: 40000)
+        let kernel = Endpoint(address: IPAddress("192.0.2.2")!, port: 8080)
+        var connection = ScriptedPeer.Connection(actor: "peer", local: peer, remote: kernel, initialSequence: 1000)
+        func pattern(_ line: String) throws -> PeerPattern {
+            guard case .expect(let pattern, _) = try PeerStep(parsing: line).action else { throw PeerSyntaxError("not an expect") }
+            return pattern
+        }
+        var options = TCPOptions()
+        options.maximumSegmentSize = 1460
+        let synack = TCPSegment(source: kernel, destination: peer, sequenceNumber: 4_294_967_000, acknowledgmentNumber: 1001, flags: [.syn, .ack], window: 64240, options: options)
+        XCTAssertTrue(connection.receives(synack))
+        connection.take(synack)
+        XCTAssertTrue(connection.matches(synack, try pattern("expect SA seq=0 ack=1 mss=1460 win=64240 len=0")))
+        XCTAssertFalse(connection.matches(synack, try pattern("expect A ack=1")), "SYN is not written, so it must be clear")
+        XCTAssertFalse(connection.matches(synack, try pattern("expect SA ack=2")))
+        XCTAssertFalse(connection.matches(synack, try pattern("expect SA wscale")), "no window scale option")
+        XCTAssertTrue(connection.matches(synack, try pattern("expect SA seq=@4294967000")))
+        // Data crossing the wrap of the sequence space: relative 1 is absolute 4294967001.
+        let data = TCPSegment(source: kernel, destination: peer, sequenceNumber: 4_294_967_001, acknowledgmentNumber: 1001, flags: [.ack, .psh], window: 500, payloadLength: 300)
+        connection.take(data)
+        XCTAssertTrue(connection.matches(data, try pattern("expect A seq=1 ack=1 len=300")), "PSH is not checked unless written")
+        XCTAssertTrue(connection.matches(data, try pattern("expect PA len=1..1000")))
+        XCTAssertFalse(connection.matches(data, try pattern("expect FA seq=1")))
+        XCTAssertEqual(connection.kernelNext, 4_294_967_001 &+ 300, "one past the kernel's last byte, across the wrap")
     }
 }

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A server that exits and starts again (Labs/server-restart.yaml).

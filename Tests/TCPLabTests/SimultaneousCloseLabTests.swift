@@ -1,5 +1,6 @@
 import Foundation
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// FINs that cross: FIN-WAIT-1, CLOSING, TIME-WAIT on both ends

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Crossed SYNs: the kernel's socket goes SYN-SENT, SYN-RECEIVED, ESTABLISHED without a
@@ -30,5 +31,12 @@ final class SimultaneousOpenLabTests: LabTestCase {
         XCTAssertEqual(result.segments(from: "client", flags: "S").map(\.seq), [0, 0])
         XCTAssertEqual(result.counters.first { $0.name == "Tcp.ActiveOpens" }?.change, 1)
         XCTAssertNil(result.counters.first { $0.name == "Tcp.PassiveOpens" })
+    }
+
+    /// The kernel answers the peer's SYN-ACK, whose SYN it already had, with an ACK whose
+    /// D-SACK block names the duplicate: the peer's sequence numbers 0 to 1.
+    func testDuplicateSYNIsReportedWithDSACK() throws {
+        let observed = try XCTUnwrap(lab.step("peer", "expect A seq=1 ack=1 sack")).observed
+        XCTAssertTrue(observed.contains(" sack=0-1 "), observed)
     }
 }

@@ -255,6 +255,58 @@ final class StateMachineTableTests: XCTestCase {
         XCTAssertEqual(row?.inRFC, false)
     }
 
+    /// RFC 5961's check, which Linux applies: an RST in the window but not at RCV.NXT draws
+    /// a challenge ACK and moves nothing; one outside the window is dropped; only the exact
+    /// one ends the connection. A forged RST is not its sender's abort either.
+    func testOnlyAnRSTAtRCVNXTEndsTheConnection() {
+        var c = SyntheticConnection()
+        c.handshake()
+        let next = c.nextSequence(of: .client)
+        c.send(.client, .rst, seq: next &+ 1000)
+        c.send(.server, .ack)
+        c.send(.client, .rst, seq: next &+ 200_000)
+        c.send(.client, .rst, seq: next)
+        let segments = c.analyze().segments
+        XCTAssertEqual(Self.rows(Array(segments[3...])), ["server established/rst-in-window", "client established/abort; server established/rst"])
+        XCTAssertEqual(segments[3].serverTransition?.rows.first?.action, .ack, "the challenge ACK")
+        XCTAssertEqual(segments[5].clientState, .established, "outside the window: dropped")
+        XCTAssertEqual([segments[6].clientState, segments[6].serverState], [.closed, .closed])
+    }
+
+    /// A SYN-ACK that acknowledges something the client never sent (an old duplicate,
+    /// RFC 9293 figure 8) leaves it in SYN-SENT; its RST is SYN-SENT's answer, and the
+    /// listener's connection goes back to LISTEN.
+    func testAnOldDuplicateSYNACKIsResetAndTheClientKeepsWaiting() {
+        var c = SyntheticConnection()
+        c.send(.client, .syn)
+        c.send(.server, [.syn, .ack], ack: 5000)
+        c.send(.client, .rst, seq: 5000)
+        let segments = c.analyze().segments
+        XCTAssertNil(segments[1].clientTransition)
+        XCTAssertEqual(Self.rows([segments[2]]), ["client syn-sent/unacceptable-ack; server syn-received/rst-passive"])
+        XCTAssertEqual([segments[2].clientState, segments[2].serverState], [.synSent, .listen])
+    }
+
+    /// A segment the receiver's kernel dropped before TCP saw it (the kernel log says so: a
+    /// firewall, a full accept queue) moves only its sender: the listener whose handshake
+    /// ACK was dropped stays in SYN-RECEIVED, and its RST is SYN-RECEIVED's.
+    func testASegmentTheKernelDroppedMovesNoReceiver() {
+        var c = SyntheticConnection()
+        c.handshake()
+        c.send(.client, [.ack, .psh], bytes: 5)
+        c.send(.server, .rst, ack: 0)
+        let analyzer = TCPAnalyzer()
+        analyzer.unprocessedFrames = [3, 4]
+        var segments: [AnnotatedSegment] = []
+        for (index, packet) in c.packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            while let event = analyzer.nextEvent() { if case .segment(let segment, _) = event { segments.append(segment) } }
+        }
+        XCTAssertEqual(segments.map(\.serverState), [.listen, .synReceived, .synReceived, .synReceived, .closed])
+        XCTAssertEqual(segments[4].serverTransition?.rows.map(\.id), ["syn-received/abort"])
+        XCTAssertEqual(segments[4].serverTransition?.from, .synReceived)
+    }
+
     /// The pcapng comment names the row after the states, for Wireshark's packet comments.
     func testTheCommentNamesTheRow() {
         var c = SyntheticConnection()

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// TCP is a byte stream: no message boundaries, framing, and Nagle's delay

@@ -1,4 +1,5 @@
 import Foundation
+import TCPLabReport
 import XCTest
 
 /// The suite's own rules, read from its sources, so that a test run without root keeps

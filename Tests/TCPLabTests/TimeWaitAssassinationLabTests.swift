@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// A reset in TIME-WAIT, with tcp_rfc1337 off and on (Labs/time-wait-assassination.yaml).
@@ -38,5 +39,21 @@ final class TimeWaitAssassinationLabTests: LabTestCase {
         let last = try XCTUnwrap(result.segments.last)
         XCTAssertEqual(last.from, "second")
         XCTAssertEqual(last.flags, "R")
+    }
+
+    /// The kernel log cannot tell the two resets apart: without function probes it does
+    /// not see a timewait socket end, so neither TIME-WAIT → CLOSED on the wire is
+    /// confirmed. Both are reported as unconfirmed on the peer's connections, and only
+    /// the lab's sock_diag checks tell that the first reset ended TIME-WAIT and the second
+    /// did not.
+    func testKernelLogLeavesTheTwoResetsToSockDiag() throws {
+        let result = lab
+        XCTAssertNil(result.kernelLogOff, "the kernel log is off: \(result.kernelLogOff ?? "")")
+        let unconfirmed = result.kernelAgreement.filter { !$0.agrees }
+        XCTAssertTrue(unconfirmed.allSatisfy(\.withScriptedPeer), "\(unconfirmed.map(\.verdict))")
+        XCTAssertEqual(unconfirmed.map { "\($0.seenBy) \($0.socket) \($0.from) → \($0.to)" },
+                       ["wire conn1 TIME-WAIT → CLOSED", "wire conn2 TIME-WAIT → CLOSED"])
+        XCTAssertEqual(result.step("lab", "check conn1 is CLOSED")?.status, .passed)
+        XCTAssertEqual(result.steps("lab", "check conn2 is TIME-WAIT").count, 2)
     }
 }

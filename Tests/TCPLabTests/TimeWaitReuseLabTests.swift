@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// TIME-WAIT on the server and SO_REUSEADDR (Labs/time-wait-reuse.yaml).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Old duplicate SYN-ACKs and SYNs, played by the scripted peer (Labs/why-three-way.yaml):

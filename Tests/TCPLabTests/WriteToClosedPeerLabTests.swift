@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Writing after the peer has closed (Labs/write-to-closed-peer.yaml).

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// Flow control: a receiver that stops reading (Labs/zero-window.yaml).

@@ -1,10 +1,11 @@
 // libFuzzer target: the input bytes are a capture file, taken through what `tcplab inspect`
 // does with one: CaptureFileReader, the link-type check, decoding, TCPAnalyzer, and every
-// output at once (the ladder with its summary, JSON lines, the annotated pcapng).
+// output at once (the ladder with its summary and --explain rows, JSON lines, the annotated
+// pcapng, the HTML page); then, read again, through ConnectionTracker and both summary formats.
 //
-// The steps follow Sources/tcplab/Inspection.swift, which lives in the executable and so
-// cannot be imported; they are the same public calls in the same order. Outputs go to
-// /dev/null: the work of rendering is done, nothing is kept.
+// The steps follow Sources/tcplab/Inspection.swift and SummaryInspection.swift, which live
+// in the executable and so cannot be imported; they are the same public calls in the same
+// order. Outputs go to /dev/null: the work of rendering is done, nothing is kept.
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
@@ -47,24 +48,31 @@ private nonisolated(unsafe) let input = InputFile()
 // Opened once; every rendered byte ends here.
 private nonisolated(unsafe) let devNull = FileDescriptor(rawValue: open("/dev/null", O_WRONLY | O_CLOEXEC))
 
-/// One `tcplab inspect FILE --annotate OUT` with both output formats rendered.
-private func inspect(path: String) {
+/// Opens `path` as InspectCommand does; nil where the command stops with a message.
+private func openReader(_ path: String) -> CaptureFileReader? {
     let reader: CaptureFileReader
     do {
         reader = try CaptureFileReader(path: path)
     } catch {
         _ = "\(error)"  // The message the CLI would print.
-        return
+        return nil
     }
-    defer { reader.close() }
     if case .pcap = reader.format, let link = reader.interfaces.first?.linkType, !link.isSupported {
         _ = "\(link)"
-        return
+        reader.close()
+        return nil
     }
+    return reader
+}
+
+/// One `tcplab inspect FILE --annotate OUT --html PAGE` with both stream formats rendered.
+private func inspect(path: String) {
+    guard let reader = openReader(path) else { return }
+    defer { reader.close() }
     // A small buffer: a default 256 KiB one is a fresh mmap(2) per input under ASan.
     let output = BufferedWriter(devNull, capacity: 4096)
     let analyzer = TCPAnalyzer()
-    var renderers: [AnalysisRenderer] = []
+    var renderers: [any AnalysisRenderer] = []
     let annotator: AnnotatedCaptureWriter
     do {
         annotator = try AnnotatedCaptureWriter(path: "/dev/null")
@@ -80,9 +88,14 @@ private func inspect(path: String) {
         }
     }
     func makeRenderers(firstTimestamp: Int64) {
+        // The ladder as --explain draws it: every line of the plain ladder, and the state
+        // table's rows under the segments that move an endpoint.
+        let ladder = LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true))
+        ladder.explain = true
         renderers = [
-            LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true)),
+            ladder,
             JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil),
+            HTMLRenderer(path: "/dev/null", title: "fuzz.pcapng", firstTimestamp: firstTimestamp, stream: nil),
         ]
     }
 
@@ -121,11 +134,66 @@ private func inspect(path: String) {
     }
 }
 
+/// One `tcplab inspect FILE --format summary` and one `--format summary-jsonl`, rendered
+/// from a single tracker (each keeps every connection, as with no filter).
+private func summarize(path: String) {
+    guard let reader = openReader(path) else { return }
+    defer { reader.close() }
+    let output = BufferedWriter(devNull, capacity: 4096)
+    var tracker = ConnectionTracker()
+    var renderers: [any ConnectionRecordRenderer] = []
+    var frame = 0
+    var shown = 0
+
+    func drain() throws {
+        while let record = tracker.nextRecord() {
+            shown += 1
+            for renderer in renderers { try renderer.render(record) }
+        }
+    }
+    func makeRenderers(firstTimestamp: Int64) {
+        renderers = [
+            SummaryRenderer(output: output, firstTimestamp: firstTimestamp, style: TextStyle(isEnabled: true)),
+            SummaryJSONRenderer(output: output, firstTimestamp: firstTimestamp),
+        ]
+    }
+
+    do {
+        readLoop: while true {
+            let packet: CapturedPacket
+            do {
+                guard let next = try reader.next() else { break readLoop }
+                packet = next
+            } catch {
+                _ = "\(error)"
+                break readLoop
+            }
+            frame += 1
+            if renderers.isEmpty { makeRenderers(firstTimestamp: packet.timestamp.nanoseconds) }
+            let decoded = packet.decode()
+            if case .skipped(.unsupportedLinkType) = decoded { break readLoop }
+            tracker.process(decoded, timestamp: packet.timestamp.nanoseconds)
+            try drain()
+        }
+        tracker.finish()
+        if renderers.isEmpty { makeRenderers(firstTimestamp: 0) }
+        try drain()
+        let totals = AnalysisTotals(
+            frames: frame, segments: tracker.segmentCount, connections: tracker.connectionCount,
+            skipped: tracker.skipped)
+        for renderer in renderers { try renderer.finish(totals, shown: shown) }
+        try output.flush()
+    } catch {
+        _ = "\(error)"
+    }
+}
+
 /// libFuzzer's entry point: one input, one inspection. Returns 0 (keep the input if it
 /// adds coverage).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCapture(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     input.replace(with: UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
     inspect(path: input.path)
+    summarize(path: input.path)
     return 0
 }

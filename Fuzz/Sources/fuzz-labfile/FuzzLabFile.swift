@@ -20,10 +20,13 @@ private func describe(_ lab: Lab) -> Int {
         case .check(let check): words.append(check.description)
         case .sysctl(let settings): words += settings.map { "\($0.name) = \($0.value)" }
         case .firewall(let rules): words.append(rules)
+        case .peer(let actor, let line): words += [actor, line.text]
         }
         length += words.reduce(0) { $0 + $1.utf8.count }
     }
     for expectation in lab.capture { length += expectation.description.utf8.count }
+    for reach in lab.reaches { length += reach.description.utf8.count }
+    for actor in lab.actors { length += String(describing: actor.peer).utf8.count }
     if let shaping = lab.shaping { length += "\(shaping.rate) \(shaping.burst) \(shaping.latency) \(shaping.mtu)".utf8.count }
     return length
 }

@@ -29,6 +29,10 @@ enum tcplab_event_kind {
     TCPLAB_RETRANSMIT_SYNACK = 10,
     // skb:kfree_skb: a TCP packet was dropped; reason is enum skb_drop_reason.
     TCPLAB_DROP = 11,
+    // skb:consume_skb of a SYN to a listener whose accept queue is full: tcp_conn_request
+    // refused it (LINUX_MIB_LISTENOVERFLOWS) and the kernel consumed it, with no drop
+    // reason. reason holds the queue's length (high 16 bits) and the backlog (low 16).
+    TCPLAB_SYN_OVERFLOW = 12,
 };
 
 // One event. Addresses are in network byte order (IPv4 in the first 4 bytes), ports in

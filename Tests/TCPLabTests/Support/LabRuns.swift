@@ -3,6 +3,7 @@ import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabEngine
 import TCPLabPacket
+import TCPLabReport
 import XCTest
 
 /// Runs each built-in lab once per test process, for all the tests that read its result.

@@ -1,4 +1,5 @@
 import TCPLabEngine
+import TCPLabReport
 import XCTest
 
 /// The base of the tests about one built-in lab, each of which states one fact of the same

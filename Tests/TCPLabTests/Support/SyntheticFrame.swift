@@ -104,3 +104,32 @@ extension SyntheticFrame {
 
     private static func be64(_ v: UInt64) -> [UInt8] { be32(UInt32(v >> 32)) + be32(UInt32(v & 0xFFFF_FFFF)) }
 }
+
+extension SyntheticFrame {
+    /// An Ethernet + IPv4 + TCP frame with TCP options and all nine flag bits (AE
+    /// included), between 10.0.0.1 (`fromClient`) and 10.0.0.2 on the given ports.
+    static func tcp(
+        fromClient: Bool, clientPort: UInt16, serverPort: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags,
+        window: UInt16 = 65535, payload: Int = 0, options: [UInt8] = []
+    ) -> [UInt8] {
+        let padded = options + [UInt8](repeating: 0, count: (4 - options.count % 4) % 4)
+        let headerLength = 20 + padded.count
+        let total = 20 + headerLength + payload
+        let client: [UInt8] = [10, 0, 0, 1], server: [UInt8] = [10, 0, 0, 2]
+        var frame: [UInt8] = Array(repeating: 0, count: 12) + [0x08, 0x00]
+        frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 0, 0x40, 0, 64, 6, 0, 0]
+        frame += fromClient ? client + server : server + client
+        frame += bytes16(fromClient ? clientPort : serverPort) + bytes16(fromClient ? serverPort : clientPort)
+        frame += bytes32(seq) + bytes32(ack)
+        frame += [UInt8(headerLength / 4) << 4 | UInt8((flags.rawValue >> 8) & 0x0F), UInt8(flags.rawValue & 0xFF)]
+        frame += bytes16(window) + [0, 0, 0, 0] + padded
+        frame += [UInt8](repeating: 0x2E, count: payload)
+        return frame
+    }
+
+    /// The window scale option (kind 3, length 3) with `shift`.
+    static func windowScaleOption(_ shift: UInt8) -> [UInt8] { [1, 3, 3, shift] }
+
+    private static func bytes16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+    private static func bytes32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+}

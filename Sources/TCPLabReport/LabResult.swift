@@ -51,6 +51,9 @@ public struct LabResult: Sendable, Encodable {
     public var kernelLogOff: String? = nil
     /// How kernel times were put on the capture's clock.
     public var kernelClock: KernelClockRecord? = nil
+    /// What the kernel log could not see, when something was refused ("function probes
+    /// refused: ...; timewait sockets seen through their packets, request sockets not").
+    public var kernelLogNote: String? = nil
     /// Each state transition the wire shows for the lab's sockets, and whether the kernel
     /// log confirms it; then each kernel transition the wire does not explain.
     public var kernelAgreement: [TransitionCheck] = []
@@ -67,8 +70,38 @@ public struct LabResult: Sendable, Encodable {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
         case segments, error, interrupted, skipped
-        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock"
+        case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock", kernelLogNote = "kernel_log_note"
         case kernelAgreement = "transitions"
+    }
+
+    /// A value with every field given.
+    public init(name: String, title: String, summary: String, source: String, teaches: String, lesson: String, passed: Bool, seconds: Double, steps: [StepResult], capture: [ExpectationResult], kernel: [KernelSnapshot], counters: [CounterChange], captureFile: String?, packetsCaptured: Int, packetsDropped: Int, segments: [SegmentRecord], error: String?, interrupted: Bool, skipped: String? = nil, kernelLog: [KernelLogEntry] = [], kernelLogOff: String? = nil, kernelClock: KernelClockRecord? = nil, kernelLogNote: String? = nil, kernelAgreement: [TransitionCheck] = [], kernelLogObjects: (programs: [UInt32], links: [UInt32]) = ([], []), events: [AnalysisEvent] = []) {
+        self.name = name
+        self.title = title
+        self.summary = summary
+        self.source = source
+        self.teaches = teaches
+        self.lesson = lesson
+        self.passed = passed
+        self.seconds = seconds
+        self.steps = steps
+        self.capture = capture
+        self.kernel = kernel
+        self.counters = counters
+        self.captureFile = captureFile
+        self.packetsCaptured = packetsCaptured
+        self.packetsDropped = packetsDropped
+        self.segments = segments
+        self.error = error
+        self.interrupted = interrupted
+        self.skipped = skipped
+        self.kernelLog = kernelLog
+        self.kernelLogOff = kernelLogOff
+        self.kernelClock = kernelClock
+        self.kernelLogNote = kernelLogNote
+        self.kernelAgreement = kernelAgreement
+        self.kernelLogObjects = kernelLogObjects
+        self.events = events
     }
 }
 
@@ -104,6 +137,48 @@ public struct StepResult: Sendable, Encodable {
     public var duration: Double? = nil
     /// "round 2 of 3" for a repeated step.
     public var round: String? = nil
+    /// The reader's prediction, when the step asked for one and the run asked the reader.
+    public var prediction: PredictionResult? = nil
+
+    /// A value with every field given.
+    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil) {
+        self.line = line
+        self.actor = actor
+        self.action = action
+        self.expected = expected
+        self.observed = observed
+        self.status = status
+        self.time = time
+        self.note = note
+        self.duration = duration
+        self.round = round
+        self.prediction = prediction
+    }
+}
+
+/// A prediction made before a step, and whether the run bore it out.
+public struct PredictionResult: Sendable, Encodable {
+    /// The question asked.
+    public var question: String
+    /// The reader's choice; nil when no answer came (end of input).
+    public var chosen: String?
+    /// The answer the lab expects, which the step's own expectation checks on this kernel.
+    public var answer: String
+    /// Why that is the answer.
+    public var why: String?
+    /// True when the choice was the answer and the step passed, so this kernel confirmed
+    /// it; false when it was not; nil when no choice was made or the step did not pass
+    /// (the run then proves nothing either way).
+    public var held: Bool?
+
+    /// A value with every field given.
+    public init(question: String, chosen: String?, answer: String, why: String?, held: Bool?) {
+        self.question = question
+        self.chosen = chosen
+        self.answer = answer
+        self.why = why
+        self.held = held
+    }
 }
 
 /// A capture expectation's result.
@@ -116,6 +191,14 @@ public struct ExpectationResult: Sendable, Encodable {
     public var observed: String
     /// Whether it held.
     public var passed: Bool
+
+    /// A value with every field given.
+    public init(line: Int, expectation: String, observed: String, passed: Bool) {
+        self.line = line
+        self.expectation = expectation
+        self.observed = observed
+        self.passed = passed
+    }
 }
 
 /// The kernel's sockets at one moment, each named by the lab socket it belongs to.
@@ -131,6 +214,18 @@ public struct KernelSnapshot: Sendable, Encodable {
         public var name: String
         /// The kernel's record.
         public var socket: KernelSocket
+
+        /// A value with every field given.
+        public init(name: String, socket: KernelSocket) {
+            self.name = name
+            self.socket = socket
+        }
+    }
+
+    /// A value with every field given.
+    public init(moment: String, sockets: [NamedSocket]) {
+        self.moment = moment
+        self.sockets = sockets
     }
 }
 
@@ -140,6 +235,12 @@ public struct CounterChange: Sendable, Encodable {
     public var name: String
     /// How much it grew.
     public var change: Int64
+
+    /// A value with every field given.
+    public init(name: String, change: Int64) {
+        self.name = name
+        self.change = change
+    }
 }
 
 /// One annotated segment of the lab's capture.
@@ -178,10 +279,34 @@ public struct SegmentRecord: Sendable, Encodable {
     /// capture saw it ("ACK dropped: the firewall (netfilter) dropped it"): the receiver
     /// never processed it, whatever the states above infer.
     public var kernelDrop: String? = nil
+    /// The rows of the state table each endpoint took on this segment (see
+    /// ``TransitionRecord``), nil when neither moved.
+    public var transition: TransitionRecord? = nil
 
     enum CodingKeys: String, CodingKey {
-        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis
+        case frame, stream, time, from, to, flags, seq, ack, len, window, labels, sender, analysis, transition
         case clientState = "client_state", serverState = "server_state", kernelDrop = "kernel_drop"
+    }
+
+    /// A value with every field given.
+    public init(frame: Int, stream: Int, time: Double, from: String, to: String, flags: String, seq: UInt32, ack: UInt32, len: Int, window: UInt32, labels: [String], clientState: String, serverState: String, sender: String = "client", analysis: [String] = [], kernelDrop: String? = nil, transition: TransitionRecord? = nil) {
+        self.frame = frame
+        self.stream = stream
+        self.time = time
+        self.from = from
+        self.to = to
+        self.flags = flags
+        self.seq = seq
+        self.ack = ack
+        self.len = len
+        self.window = window
+        self.labels = labels
+        self.clientState = clientState
+        self.serverState = serverState
+        self.sender = sender
+        self.analysis = analysis
+        self.kernelDrop = kernelDrop
+        self.transition = transition
     }
 }
 
@@ -196,6 +321,14 @@ public struct KernelLogEntry: Sendable, Encodable {
     public var stream: Int?
     /// What the kernel did.
     public var event: KernelEvent
+
+    /// A value with every field given.
+    public init(time: Double, socket: String, stream: Int?, event: KernelEvent) {
+        self.time = time
+        self.socket = socket
+        self.stream = stream
+        self.event = event
+    }
 }
 
 /// How the kernel log's clock was put on the capture's.
@@ -209,6 +342,13 @@ public struct KernelClockRecord: Sendable, Encodable {
     public var uncertainty: Int64
     /// How much the offset moved until the log stopped, in nanoseconds (NTP steps or slewing).
     public var drift: Int64
+
+    /// A value with every field given.
+    public init(offset: Int64, uncertainty: Int64, drift: Int64) {
+        self.offset = offset
+        self.uncertainty = uncertainty
+        self.drift = drift
+    }
 }
 
 /// One state transition and whether the wire and the kernel agree on it.
@@ -234,8 +374,28 @@ public struct TransitionCheck: Sendable, Encodable {
     /// Whether the kernel log saw it (for a wire transition) or the wire or a call explains
     /// it (for a kernel transition).
     public var confirmed: Bool
+    /// An unconfirmed transition on a connection with a scripted peer. The peer sends
+    /// segments the kernel may refuse or ignore (an in-window reset, an old SYN-ACK), which
+    /// the wire cannot tell, and some changes the log cannot see (a timewait socket ended
+    /// by a reset). Reported with the kernel log's side, not counted as a failure: the
+    /// lab's own checks ask the kernel (sock_diag).
+    public var withScriptedPeer = false
 
     enum CodingKeys: String, CodingKey {
         case seenBy = "seen_by", socket, ends, from, to, frame, verdict, agrees, confirmed
+        case withScriptedPeer = "with_scripted_peer"
+    }
+
+    /// A value with every field given.
+    public init(seenBy: String, socket: String, ends: String, from: String, to: String, frame: Int?, verdict: String, agrees: Bool, confirmed: Bool) {
+        self.seenBy = seenBy
+        self.socket = socket
+        self.ends = ends
+        self.from = from
+        self.to = to
+        self.frame = frame
+        self.verdict = verdict
+        self.agrees = agrees
+        self.confirmed = confirmed
     }
 }

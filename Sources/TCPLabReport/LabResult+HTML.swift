@@ -1,5 +1,4 @@
 import TCPLabAnalysis
-import TCPLabReport
 
 extension LabResult {
     /// The run as an HTML page (``LadderPage``): what the lab teaches, its steps with ✓/✗

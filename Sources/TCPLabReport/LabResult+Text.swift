@@ -1,6 +1,5 @@
 import TCPLabAnalysis
 import TCPLabKernel
-import TCPLabReport
 import TCPLabSystem
 
 extension LabResult {
@@ -54,6 +53,17 @@ extension LabResult {
             }
             try line(text)
             if let note = step.note { try line(style.dim("              " + String(repeating: " ", count: actorWidth) + "  " + note)) }
+            if let prediction = step.prediction {
+                let pad = "              " + String(repeating: " ", count: actorWidth) + "  "
+                try line(pad + "You predicted: " + (prediction.chosen ?? "(no answer)") + " — " + {
+                    switch prediction.held {
+                    case true?: return style.green("right")
+                    case false?: return style.red("not what happened: the answer is \(prediction.answer)")
+                    case nil: return prediction.chosen == nil ? "the answer is \(prediction.answer)" : "this run did not show the answer (the step failed)"
+                    }
+                }())
+                if let why = prediction.why { try line(pad + "Why: " + why) }
+            }
         }
         if !capture.isEmpty {
             try line()
@@ -125,11 +135,13 @@ extension LabResult {
         guard let clock = kernelClock else { return }
         try line(style.bold("Kernel log") + style.dim(
             " (eBPF, \(kernelLog.count) events, shown among the segments above; kernel time + \(clock.offset) ns ± \(clock.uncertainty) ns = capture time)"))
+        if let kernelLogNote { try line(style.dim("  " + kernelLogNote)) }
         let loose = kernelLog.filter { $0.stream == nil }
         for entry in loose {
             try line("  " + LabResult.formatSeconds(entry.time).leftPadded(to: 7) + "  kernel: \(entry.socket) \(entry.event.summary)")
         }
-        let disagreements = kernelAgreement.filter { !$0.agrees }
+        let disagreements = kernelAgreement.filter { !$0.agrees && !$0.withScriptedPeer }
+        let unconfirmedWithPeer = kernelAgreement.filter { !$0.agrees && $0.withScriptedPeer }
         if !kernelAgreement.isEmpty {
             let wire = kernelAgreement.filter { $0.seenBy == "wire" }
             let confirmed = wire.filter(\.confirmed).count
@@ -138,10 +150,15 @@ extension LabResult {
             if !unseen.isEmpty { text += "; \(unseen.count) it cannot see" }
             let kernelOnly = kernelAgreement.filter { $0.seenBy == "kernel" && $0.agrees }.count
             if kernelOnly > 0 { text += "; \(kernelOnly) kernel transitions explained by the lab's calls" }
+            if !unconfirmedWithPeer.isEmpty { text += "; \(unconfirmedWithPeer.count) on a scripted peer's connection that the kernel log does not confirm (the kernel may have refused the peer's segment, or the log not seen the change; the lab's checks ask the kernel itself)" }
             try line(text)
             for check in unseen {
                 try line(style.dim("  · \(check.socket) \(check.from) → \(check.to) (frame \(check.frame ?? 0)): \(check.verdict)"))
             }
+        }
+        for check in unconfirmedWithPeer {
+            let frame = check.frame.map { " (frame \($0))" } ?? ""
+            try line(style.yellow("  · \(check.seenBy): \(check.socket) \(check.from) → \(check.to)\(frame): \(check.verdict)"))
         }
         for check in disagreements {
             let frame = check.frame.map { " (frame \($0))" } ?? ""
