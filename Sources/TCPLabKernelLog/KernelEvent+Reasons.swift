@@ -54,7 +54,9 @@ enum KernelReasons {
         "TCP_INVALID_SEQUENCE": "its sequence number lies outside the window",
         "TCP_INVALID_END_SEQUENCE": "its end lies outside the window",
         "TCP_INVALID_ACK_SEQUENCE": "it acknowledges data never sent",
-        "TCP_RESET": "it is an RST, which ends the connection",
+        // The kernel frees every RST it processes with this reason, whether the RST ended
+        // the connection or only drew a challenge ACK (tcp_validate_incoming, RFC 5961).
+        "TCP_RESET": "an RST, freed once processed (it ended the connection or drew a challenge ACK)",
         "TCP_INVALID_SYN": "an unexpected SYN",
         "TCP_CLOSE": "the socket is closed",
         "TCP_FASTOPEN": "TCP Fast Open refused it",

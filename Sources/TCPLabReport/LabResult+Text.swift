@@ -114,7 +114,16 @@ extension LabResult {
         if counters.isEmpty { try line(style.dim("  (none)")) }
         for counter in counters { try line("  " + counter.name.rightPadded(to: 32) + "+\(counter.change)") }
         try line()
-        try line(style.bold("Lesson"))
+        if passed || skipped != nil {
+            try line(style.bold("Lesson"))
+        } else {
+            // The lesson states what a passing run shows; this run did not show all of it.
+            let missed = steps.filter { $0.status == .failed }.map { "line \($0.line): \($0.actor) \($0.action)" }
+                + capture.filter { !$0.passed }.map { "line \($0.line): \($0.expectation)" }
+            try line(style.bold("Lesson") + style.red(" (not borne out by this run: what follows is what a passing run shows)"))
+            for claim in missed { try line(style.red("  did not hold: ") + claim) }
+            if let error { try line(style.red("  the lab could not finish: ") + error) }
+        }
         try line(indent(lesson.trimmingTrailingNewlines))
         try line()
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
