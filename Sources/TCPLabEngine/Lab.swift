@@ -34,6 +34,8 @@ public struct Lab: Sendable {
     /// Rows of RFC 9293's state table (``TransitionTable``) the lab means to reach; the
     /// run fails when its capture does not traverse one.
     public var reaches: [Reach] = []
+    /// What the kernel must offer (`requires:`); a kernel without it skips the lab.
+    public var requires: Requirements? = nil
     /// The lesson, shown with the results.
     public var lesson: String
 
@@ -364,12 +366,23 @@ public struct SegmentPattern: Sendable, CustomStringConvertible {
     public var withoutFlags: TCPFlags?
     /// A label the segment must carry ("SYN retransmission").
     public var label: SegmentLabel?
+    /// The window in bytes, scaled as the analysis shows it.
+    public var window: Comparison?
+    /// Payload bytes.
+    public var length: Comparison?
+    /// Sequence number relative to the sender's initial one.
+    public var sequence: Comparison?
+    /// Acknowledgment number relative to the receiver's initial one.
+    public var acknowledgment: Comparison?
+    /// Options that must be present.
+    public var options: [SegmentOption] = []
 
     /// In words: "client → server F [FIN (half-close)]".
     public var description: String {
         var text = "\(from ?? "any") → \(to ?? "any")"
         if let flags { text += " \(flags.letters)" }
         if let withoutFlags { text += " without \(withoutFlags.letters)" }
+        text += fieldsDescription
         if let label { text += " [\(label.description)]" }
         return text
     }
@@ -388,6 +401,11 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
         case count(SegmentPattern, Comparison)
         /// Matching segments appear in this order (others may come between).
         case order([SegmentPattern])
+        /// Seconds from the first segment matching the first pattern to the next one
+        /// matching the second.
+        case gap(from: SegmentPattern, to: SegmentPattern, seconds: Comparison)
+        /// Consecutive matching segments: each gap divided by the one before (a backoff).
+        case gaps(SegmentPattern, ratio: Comparison)
     }
 
     /// In words.
@@ -395,6 +413,8 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
         switch kind {
         case .count(let pattern, let count): return "capture: \(count) × \(pattern)"
         case .order(let patterns): return "capture, in order: " + patterns.map(\.description).joined(separator: ", then ")
+        case .gap(let from, let to, let seconds): return "capture: \(seconds) s from \(from) to \(to)"
+        case .gaps(let pattern, let ratio): return "capture: each gap between \(pattern) is \(ratio) × the one before"
         }
     }
 }

@@ -72,7 +72,7 @@ private struct Parser {
         } catch {
             throw LabFileError(file: file, line: 0, message: "not valid YAML: \(error)")
         }
-        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "lesson"], what: "a lab")
+        let top = try mapping(root, allowed: ["title", "summary", "teaches", "setup", "actors", "steps", "capture", "reaches", "requires", "lesson"], what: "a lab")
         for required in ["title", "summary", "teaches", "actors", "steps", "lesson"] where top[required] == nil {
             throw error(root, "missing '\(required)' (a lab needs title, summary, teaches, actors, steps and lesson)")
         }
@@ -131,6 +131,7 @@ private struct Parser {
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
+        if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
         return lab
     }
 
@@ -549,7 +550,24 @@ private struct Parser {
     func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
         let line = node.mark?.line ?? 0
         if case .mapping = node {
-            let fields = try mapping(node, allowed: ["segment", "count", "order"], what: "a capture expectation")
+            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps"], what: "a capture expectation")
+            if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.count > 1 {
+                throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+            }
+            if let gap = fields["gap"] {
+                let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
+                guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
+                    throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
+                }
+                return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+            }
+            if let gaps = fields["gaps"] {
+                let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
+                guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
+                    throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
+                }
+                return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+            }
             if let order = fields["order"] {
                 guard case .sequence(let items) = order.value, items.count >= 2 else {
                     throw error(order.value, "'order' takes a list of two or more segments")
@@ -563,11 +581,11 @@ private struct Parser {
                 return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
             }
         }
-        throw error(node, "a capture expectation is {segment: ..., count: N} or {order: [...]}")
+        throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
-        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label"], what: "a segment")
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options"], what: "a segment")
         var pattern = SegmentPattern()
         if let node = fields["from"] { pattern.from = try actorName(node.value) }
         if let node = fields["to"] { pattern.to = try actorName(node.value) }
@@ -588,7 +606,27 @@ private struct Parser {
             }
             pattern.label = label
         }
+        if let node = fields["window"] { pattern.window = try comparison(node.value) }
+        if let node = fields["len"] { pattern.length = try comparison(node.value) }
+        if let node = fields["seq"] { pattern.sequence = try comparison(node.value) }
+        if let node = fields["ack"] { pattern.acknowledgment = try comparison(node.value) }
+        if let node = fields["options"] { pattern.options = try segmentOptions(node.value) }
         return pattern
+    }
+
+    /// `options: [mss, wscale, sack-permitted, timestamps]` (or one name): all present.
+    func segmentOptions(_ node: Node) throws(LabFileError) -> [SegmentOption] {
+        var items: [Node] = [node]
+        if case .sequence(let sequence) = node { items = Array(sequence) }
+        var options: [SegmentOption] = []
+        for item in items {
+            let text = try string(item, "an option")
+            guard let option = SegmentOption(rawValue: text) else {
+                throw error(item, "unknown option '\(text)'; options: \(SegmentOption.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.append(option)
+        }
+        return options
     }
 
     // MARK: Values

@@ -137,6 +137,11 @@ final class LabSession {
 
     func run(capturePath: String?) {
         do {
+            // An older kernel lacks what the lesson describes: skipped, not failed.
+            if let reason = lab.requires?.unmet() {
+                result.skipped = reason
+                return
+            }
             if lab.hasPeer, try !startPeer() { return }
             try setUp()
             startKernelLog()

@@ -35,7 +35,7 @@ extension LabSession {
         if let flags = pattern.flags, !segment.segment.flags.isSuperset(of: flags) { return false }
         if let without = pattern.withoutFlags, !segment.segment.flags.isDisjoint(with: without) { return false }
         if let label = pattern.label, !segment.labels.contains(label) { return false }
-        return true
+        return pattern.matchesFields(segment)
     }
 
     /// Stops the capture, analyses it, checks the capture expectations, and writes the
@@ -102,6 +102,12 @@ extension LabSession {
                 if !found.isEmpty { observed += " (" + Self.frameList(found) + ")" }
                 observed += "; missing after them: \(patterns[found.count])"
             }
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+        case .gap(let from, let to, let seconds):
+            let (observed, passed) = evaluateGap(from: from, to: to, seconds: seconds, segments)
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+        case .gaps(let pattern, let ratio):
+            let (observed, passed) = evaluateGaps(pattern, ratio: ratio, segments)
             return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
         }
     }

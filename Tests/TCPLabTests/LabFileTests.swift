@@ -346,3 +346,79 @@ private func assertRefused(_ found: LabFileError?, line: Int, message: String, f
     XCTAssertEqual(found?.line, line, file: file, line: lineNumber)
     XCTAssertEqual(found?.message, message, file: file, line: lineNumber)
 }
+
+/// `requires:` states the kernel a lab describes; an older kernel skips the lab, with the reason.
+final class LabRequirementsTests: XCTestCase {
+    private func lab(_ requires: String) throws -> Lab {
+        try LabFile.parse("""
+            title: A lab
+            summary: One line.
+            teaches: Something.
+            requires:
+            \(requires)
+            actors:
+              client: connects
+            steps:
+              - client: socket
+            lesson: What happened.
+
+            """, name: "test", source: "my.yaml")
+    }
+
+    private func refusal(_ requires: String) -> LabFileError? {
+        do {
+            _ = try lab(requires)
+            XCTFail("the lab file was accepted")
+            return nil
+        } catch let error as LabFileError {
+            return error
+        } catch {
+            XCTFail("\(error)")
+            return nil
+        }
+    }
+
+    /// A kernel release and sysctls are read as written and shown as `tcplab list` shows them.
+    func testRequirementsReadKernelAndSysctls() throws {
+        let requires = try XCTUnwrap(try lab("  kernel: \"6.5\"\n  sysctls: [net.ipv4.tcp_syn_linear_timeouts]").requires)
+        XCTAssertEqual(requires.kernel, [6, 5])
+        XCTAssertEqual(requires.sysctls, ["net.ipv4.tcp_syn_linear_timeouts"])
+        XCTAssertEqual(requires.description, "kernel >= 6.5, sysctl net.ipv4.tcp_syn_linear_timeouts")
+    }
+
+    /// A release that is not dotted numbers, a sysctl outside net., or an unknown key is a
+    /// file:line: error.
+    func testMalformedRequirementsAreRefusedWithTheirLine() {
+        let kernel = refusal("  kernel: \"six\"")
+        XCTAssertEqual(kernel?.line, 5)
+        XCTAssertEqual(kernel?.message, "'requires.kernel' is a kernel release as numbers, quoted: \"6.1\" or \"5.15.0\", not 'six'")
+        let sysctl = refusal("  sysctls: [kernel.hostname]")
+        XCTAssertEqual(sysctl?.line, 5)
+        XCTAssertEqual(sysctl?.message.hasPrefix("'kernel.hostname' is not a network sysctl"), true, sysctl?.message ?? "")
+        let key = refusal("  arch: x86")
+        XCTAssertEqual(key?.line, 5)
+        XCTAssertEqual(key?.message, "unknown key 'arch' in requires; allowed: kernel, sysctls")
+    }
+
+    /// This kernel meets what the built-in labs require (their lessons were measured on it),
+    /// and a release from the future or a sysctl that does not exist is not met, with why.
+    func testUnmetRequirementSaysWhy() throws {
+        for lab in try LabCatalog.builtIn() {
+            XCTAssertNil(lab.requires?.unmet(), lab.name)
+        }
+        let future = try XCTUnwrap(try lab("  kernel: \"999.1\"").requires)
+        XCTAssertEqual(future.unmet()?.hasPrefix("needs Linux 999.1 or later; this kernel is "), true, future.unmet() ?? "met")
+        let missing = try XCTUnwrap(try lab("  sysctls: [net.ipv4.tcp_no_such_setting]").requires)
+        XCTAssertEqual(missing.unmet(), "this kernel has no sysctl net.ipv4.tcp_no_such_setting, which the lab needs")
+    }
+
+    /// A lab whose requirement this kernel does not meet is skipped, not failed, and runs no step.
+    func testLabOnAnOlderKernelIsSkippedNotFailed() throws {
+        try TestEnvironment.requireRoot()
+        let result = LabRunner(kernelLog: false).run(try lab("  kernel: \"999\""), capturePath: nil)
+        XCTAssertFalse(result.passed)
+        XCTAssertEqual(result.skipped?.hasPrefix("needs Linux 999 or later"), true, result.skipped ?? "not skipped")
+        XCTAssertTrue(result.steps.isEmpty)
+        XCTAssertNil(result.error)
+    }
+}

@@ -1,0 +1,49 @@
+import TCPLabAnalysis
+import TCPLabPacket
+
+/// A TCP option a segment pattern can require to be present (`options: [mss, wscale]`).
+///
+/// The one table of option names: the parser, its errors and Labs/README.md derive from it.
+public enum SegmentOption: String, CaseIterable, Sendable {
+    /// Maximum segment size (RFC 9293 section 3.7.1), kind 2.
+    case mss
+    /// Window scale (RFC 7323 section 2), kind 3.
+    case wscale
+    /// SACK permitted (RFC 2018), kind 4.
+    case sackPermitted = "sack-permitted"
+    /// Timestamps (RFC 7323 section 3), kind 8.
+    case timestamps
+
+    /// Whether `options` carries it.
+    func isPresent(in options: TCPOptions) -> Bool {
+        switch self {
+        case .mss: return options.maximumSegmentSize != nil
+        case .wscale: return options.windowScale != nil
+        case .sackPermitted: return options.sackPermitted
+        case .timestamps: return options.timestamp != nil
+        }
+    }
+}
+
+extension SegmentPattern {
+    /// Whether the segment's numbers and options are as the pattern asks: the numbers as
+    /// the analysis shows them (relative seq and ack, the window scaled).
+    func matchesFields(_ segment: AnnotatedSegment) -> Bool {
+        if let window, !window.allows(Double(segment.window)) { return false }
+        if let length, !length.allows(Double(segment.segment.payloadLength)) { return false }
+        if let sequence, !sequence.allows(Double(segment.relativeSequence)) { return false }
+        if let acknowledgment, !acknowledgment.allows(Double(segment.relativeAcknowledgment)) { return false }
+        return options.allSatisfy { $0.isPresent(in: segment.segment.options) }
+    }
+
+    /// " window 0 len ≥ 1 seq 1 ack 1 options mss, wscale", or "" when none is asked.
+    var fieldsDescription: String {
+        var text = ""
+        if let window { text += " window \(window)" }
+        if let length { text += " len \(length)" }
+        if let sequence { text += " seq \(sequence)" }
+        if let acknowledgment { text += " ack \(acknowledgment)" }
+        if !options.isEmpty { text += " options " + options.map(\.rawValue).joined(separator: ", ") }
+        return text
+    }
+}
