@@ -27,19 +27,20 @@ public struct AnnotatedSegment: Sendable {
     public var clientState: TCPState
     /// The server's state after the segment.
     public var serverState: TCPState
-    /// The client endpoint as text ("127.0.0.1:40000").
-    public var clientText: String
-    /// The server endpoint as text.
-    public var serverText: String
     /// The client's move on this segment by ``TransitionTable``, if it took a row.
     public var clientTransition: EndpointTransition? = nil
     /// The server's move on this segment, if it took a row.
     public var serverTransition: EndpointTransition? = nil
 
+    /// The client endpoint as text ("127.0.0.1:40000"). Made when asked, not kept: text in
+    /// every segment would cost reference counting on each copy of it.
+    public var clientText: String { (sender == .client ? segment.source : segment.destination).description }
+    /// The server endpoint as text.
+    public var serverText: String { (sender == .client ? segment.destination : segment.source).description }
     /// The sender as text.
-    public var sourceText: String { sender == .client ? clientText : serverText }
+    public var sourceText: String { segment.source.description }
     /// The receiver as text.
-    public var destinationText: String { sender == .client ? serverText : clientText }
+    public var destinationText: String { segment.destination.description }
 
     /// The sender's state after the segment.
     public var senderState: TCPState { sender == .client ? clientState : serverState }

@@ -14,9 +14,6 @@ final class Connection {
     let stream: Int
     let client: Endpoint
     let server: Endpoint
-    /// Text of the endpoints, made once for the many segments that print them.
-    let clientText: String
-    let serverText: String
     var fromClient = FlowState()
     var fromServer = FlowState()
 
@@ -57,8 +54,6 @@ final class Connection {
         self.rolesGuessed = rolesGuessed
         self.client = client
         self.server = server
-        self.clientText = client.description
-        self.serverText = server.description
         self.joinedMidstream = joinedMidstream
         self.firstFrame = frame
         self.lastFrame = frame

@@ -35,6 +35,8 @@ struct FlowState {
     /// Sequence number of this side's FIN.
     var finSequence: UInt32 = 0
     var sentSYN = false
+    /// This side has sent a SYN-ACK (in a simultaneous open, its answer to the peer's SYN).
+    var sentSYNACK = false
     var synAcknowledged = false
     var receivedSYN = false
     var sentFIN = false
@@ -63,6 +65,7 @@ struct FlowState {
         initialSequence = 0
         finSequence = 0
         sentSYN = false
+        sentSYNACK = false
         synAcknowledged = false
         receivedSYN = false
         sentFIN = false

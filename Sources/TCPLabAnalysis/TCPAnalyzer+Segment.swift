@@ -116,7 +116,12 @@ extension TCPAnalyzer {
             labels.insert(.noFlags)
         } else if flags.contains(.syn) {
             if flags.contains(.ack) {
-                labels.insert(resentSYN ? .synACKRetransmission : .handshakeSYNACK)
+                // In a simultaneous open each side answers the other's SYN with a SYN-ACK
+                // that repeats its own SYN's sequence number (RFC 9293 section 3.5, figure 8):
+                // an answer, not a retransmission, whatever tshark's sequence analysis says.
+                let answersSimultaneousSYN = connection.simultaneousOpen && !forward.sentSYNACK && forward.receivedSYN
+                labels.insert(answersSimultaneousSYN ? .simultaneousOpen : resentSYN ? .synACKRetransmission : .handshakeSYNACK)
+                forward.sentSYNACK = true
             } else if resentSYN {
                 labels.insert(.synRetransmission)
             } else if sender == .server {
@@ -217,7 +222,6 @@ extension TCPAnalyzer {
             relativeSequence: seq &- forward.baseSequence, relativeAcknowledgment: relativeAck, window: window,
             labels: labels, analysis: analysis,
             clientState: clientFlow.state(as: .client), serverState: serverFlow.state(as: .server),
-            clientText: connection.clientText, serverText: connection.serverText,
             clientTransition: sender == .client ? moves.sender : moves.receiver,
             serverTransition: sender == .client ? moves.receiver : moves.sender)
     }

@@ -8,12 +8,18 @@ struct ByteLine {
     /// A line with room for `capacity` bytes reserved (none: no allocation).
     init(reserving capacity: Int) { bytes.reserveCapacity(capacity) }
 
+    /// A line that goes on after `bytes`.
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 
     mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Text; a literal goes to the StaticString overload, which copies its bytes without
+    /// String's checks (the literals of a JSON line cost more than its numbers otherwise).
+    @_disfavoredOverload
     mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
@@ -31,15 +37,16 @@ struct ByteLine {
             bytes.append(UInt8(truncatingIfNeeded: number) + 48)
             return
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // Room for 20 digits, on the stack.
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        // Room for 20 digits, on the stack, typed: appending a raw buffer's slice goes byte
+        // by byte through an iterator.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var index = buffer.count
             while number > 0 {
                 index -= 1
                 buffer[index] = UInt8(truncatingIfNeeded: number % 10) + 48
                 number /= 10
             }
-            bytes.append(contentsOf: buffer[index...])
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
         }
     }
 
@@ -90,5 +97,49 @@ struct ByteLine {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `value` right-aligned in `width` columns (wider numbers are not cut).
+    mutating func appendPadded<Integer: BinaryInteger>(_ value: Integer, width: Int) {
+        let start = bytes.count
+        append(value)
+        rightAlign(from: start, width: width)
+    }
+
+    /// Seconds from nanoseconds (see ``appendSeconds(nanoseconds:decimals:)``), right-aligned
+    /// in `width` columns.
+    mutating func appendPadded(seconds nanoseconds: Int64, decimals: Int, width: Int) {
+        let start = bytes.count
+        appendSeconds(nanoseconds: nanoseconds, decimals: decimals)
+        rightAlign(from: start, width: width)
+    }
+
+    /// Moves the bytes from `start` on right so they fill `width` columns, spaces before.
+    private mutating func rightAlign(from start: Int, width: Int) {
+        let written = bytes.count &- start
+        guard written < width else { return }
+        bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: width &- written), at: start)
+    }
+
+    /// `text` (ASCII) left-aligned in `width` columns.
+    mutating func appendPadded(_ text: String, width: Int) {
+        let start = bytes.count
+        append(text)
+        let written = bytes.count &- start
+        if written < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width &- written)) }
+    }
+
+    /// The ANSI escape that starts colour `code` (``TextStyle``), when there is one and colour is on.
+    mutating func openColour(_ code: StaticString?, enabled: Bool) {
+        guard enabled, let code else { return }
+        append("\u{1B}[")
+        append(code)
+        append("m")
+    }
+
+    /// The ANSI escape that ends a colour opened by ``openColour(_:enabled:)``.
+    mutating func closeColour(_ code: StaticString?, enabled: Bool) {
+        guard enabled, code != nil else { return }
+        append("\u{1B}[0m")
     }
 }

@@ -15,10 +15,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private var line = ByteLine()
-    /// The JSON object of each state-table row met so far, by row id.
-    private var rowJSON: [String: [UInt8]] = [:]
     /// Each label as a JSON string literal, quoted once.
-    private static let quotedLabels: [String] = SegmentLabel.allCases.map { "\"\($0.description)\"" }
+    private static let quotedLabels: [[UInt8]] = SegmentLabel.allCases.map { Array("\"\($0.description)\"".utf8) }
 
     /// A renderer writing to `output`; times are relative to `firstTimestamp`;
     /// with `stream`, only that connection is printed.
@@ -29,22 +27,30 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
-        // The line is built in a local variable: appending to a class's property checks
-        // exclusive access on every call, a large part of the cost of a line.
-        var line = ByteLine(reserving: 0)
-        swap(&line, &self.line)
-        defer { swap(&line, &self.line) }
+        // The line is built in place in the writer's buffer, as a local: appending to a
+        // class's stored property would cost an exclusivity check per piece, more than the
+        // piece itself.
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            writeSegment(segment, into: &line)
+            let firstTimestamp = self.firstTimestamp
+            try output.append { buffer in
+                var line = ByteLine(bytes: [])
+                swap(&line.bytes, &buffer)
+                JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
+                swap(&line.bytes, &buffer)
+            }
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            writeConnection(summary, into: &line)
+            try output.append { buffer in
+                var line = ByteLine(bytes: [])
+                swap(&line.bytes, &buffer)
+                JSONLinesRenderer.writeConnection(summary, to: &line)
+                swap(&line.bytes, &buffer)
+            }
         case .skipped:
             return
         }
-        try output.write(bytes: line.bytes)
     }
 
     public func finish(_ totals: AnalysisTotals) throws {
@@ -67,20 +73,21 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         try output.flush()
     }
 
-    private func writeSegment(_ s: AnnotatedSegment, into line: inout ByteLine) {
-        line.clear()
+    private static func writeSegment(_ s: AnnotatedSegment, firstTimestamp: Int64, to line: inout ByteLine) {
         line.append("{\"type\":\"segment\",\"frame\":")
         line.append(s.frame)
         line.append(",\"stream\":")
         line.append(s.stream)
         line.append(",\"time\":")
         line.appendSeconds(nanoseconds: s.timestamp.saturatingDifference(firstTimestamp))
+        // The segment's own endpoints are the connection's, as ``AnnotatedSegment/sourceText``
+        // writes them; digit by digit rather than through a String.
         line.append(",\"src\":\"")
-        line.append(s.sourceText)
+        line.append(endpoint: s.segment.source)
         line.append("\",\"dst\":\"")
-        line.append(s.destinationText)
+        line.append(endpoint: s.segment.destination)
         line.append("\",\"flags\":\"")
-        line.append(s.segment.flags.letters)
+        line.append(flags: s.segment.flags)
         line.append("\",\"seq\":")
         line.append(s.relativeSequence)
         line.append(",\"ack\":")
@@ -96,7 +103,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.append(JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
+            line.bytes.append(contentsOf: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
         }
         line.append("],\"analysis\":[")
         if !s.analysis.isEmpty {
@@ -106,67 +113,93 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             }
         }
         line.append("],\"client_state\":\"")
-        line.append(s.clientState.rawValue)
+        line.append(state: s.clientState)
         line.append("\",\"server_state\":\"")
-        line.append(s.serverState.rawValue)
+        line.append(state: s.serverState)
         line.append("\",\"transition\":")
-        appendTransitions(client: s.clientTransition, server: s.serverTransition, into: &line)
+        appendTransitions(client: s.clientTransition, server: s.serverTransition, to: &line)
         line.append("}\n")
     }
 
     /// `{"client":{"from":..,"to":..,"rows":[{"id":..,"event":..,"section":..}]},"server":...}`,
     /// with only the endpoints that took a row of the state table; null when neither did.
-    private func appendTransitions(client: EndpointTransition?, server: EndpointTransition?, into line: inout ByteLine) {
+    private static func appendTransitions(client: EndpointTransition?, server: EndpointTransition?, to line: inout ByteLine) {
         guard client != nil || server != nil else {
             line.append("null")
             return
         }
         line.append("{")
-        if let client { appendMove("\"client\":{\"from\":\"", client, into: &line) }
+        if let client { appendMove(client, name: "client", to: &line) }
         if let server {
             if client != nil { line.append(",") }
-            appendMove("\"server\":{\"from\":\"", server, into: &line)
+            appendMove(server, name: "server", to: &line)
         }
         line.append("}")
     }
 
-    /// One endpoint's move; each row's JSON is made once and kept (the table has few rows,
-    /// and escaping their texts for every segment is most of the cost of the line).
-    private func appendMove(_ opening: StaticString, _ move: EndpointTransition, into line: inout ByteLine) {
-        line.append(opening)
-        line.append(move.from.rawValue)
+    private static func appendMove(_ move: EndpointTransition, name: StaticString, to line: inout ByteLine) {
+        line.append("\"")
+        line.append(name)
+        line.append("\":{\"from\":\"")
+        line.append(state: move.from)
         line.append("\",\"to\":\"")
-        line.append(move.to.rawValue)
+        line.append(state: move.to)
         line.append("\",\"rows\":[")
         for (index, row) in move.rows.enumerated() {
             if index > 0 { line.append(",") }
-            if let known = rowJSON[row.id] {
-                line.bytes.append(contentsOf: known)
-                continue
-            }
-            let start = line.bytes.count
-            line.append("{\"id\":")
-            line.appendJSONString(row.id)
-            line.append(",\"event\":")
-            line.appendJSONString(row.event.description)
-            line.append(",\"action\":")
-            line.appendJSONString(row.action.description)
-            line.append(",\"section\":\"")
-            line.append(row.section.number)
-            line.append("\"}")
-            rowJSON[row.id] = Array(line.bytes[start...])
+            appendRowObject(row, to: &line)
         }
         line.append("]}")
     }
 
-    private func writeConnection(_ c: ConnectionSummary, into line: inout ByteLine) {
-        line.clear()
+    /// `{"id":..,"event":..,"action":..,"section":..}` for one row of the state table.
+    private static func appendRow(_ row: StateTransition, to line: inout ByteLine) {
+        line.append("{\"id\":")
+        line.appendJSONString(row.id)
+        line.append(",\"event\":")
+        line.appendJSONString(row.event.description)
+        line.append(",\"action\":")
+        line.appendJSONString(row.action.description)
+        line.append(",\"section\":\"")
+        line.append(row.section.number)
+        line.append("\"}")
+    }
+
+    /// A row's JSON object, from ``rowObjects`` when the table has it.
+    private static func appendRowObject(_ row: StateTransition, to line: inout ByteLine) {
+        let bucket = ByteVocabulary.ordinal(row.from) &* ByteVocabulary.stateCount &+ ByteVocabulary.ordinal(row.to)
+        for object in rowObjects[bucket] where object.id == row.id {
+            line.bytes.append(contentsOf: object.bytes)
+            return
+        }
+        appendRow(row, to: &line)
+    }
+
+    /// Each row of ``TransitionTable`` as its JSON object, by its states (from, to) and then
+    /// its id (which names one row), made once: most segments name a row, and escaping its
+    /// strings on every line cost a quarter of the whole run. Not a dictionary by id:
+    /// hashing the id would cost as much as the escaping.
+    private static let rowObjects: [[(id: String, bytes: [UInt8])]] = {
+        var objects = [[(id: String, bytes: [UInt8])]](repeating: [], count: ByteVocabulary.stateCount * ByteVocabulary.stateCount)
+        for row in TransitionTable.rows {
+            let bucket = ByteVocabulary.ordinal(row.from) * ByteVocabulary.stateCount + ByteVocabulary.ordinal(row.to)
+            guard !objects[bucket].contains(where: { $0.id == row.id }) else { continue }
+            var line = ByteLine()
+            appendRow(row, to: &line)
+            objects[bucket].append((row.id, line.bytes))
+        }
+        return objects
+    }()
+
+    private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
         line.append("{\"type\":\"connection\",\"stream\":")
         line.append(c.stream)
-        line.append(",\"client\":")
-        line.appendJSONString(c.client.description)
-        line.append(",\"server\":")
-        line.appendJSONString(c.server.description)
+        // An endpoint's text has nothing to escape.
+        line.append(",\"client\":\"")
+        line.append(endpoint: c.client)
+        line.append("\",\"server\":\"")
+        line.append(endpoint: c.server)
+        line.append("\"")
         line.append(",\"roles_guessed\":")
         line.append(c.rolesGuessed ? "true" : "false")
         line.append(",\"opening\":")
@@ -194,9 +227,9 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"last_frame\":")
         line.append(c.frames.upperBound)
         line.append(",\"client_state\":\"")
-        line.append(c.clientState.rawValue)
+        line.append(state: c.clientState)
         line.append("\",\"server_state\":\"")
-        line.append(c.serverState.rawValue)
+        line.append(state: c.serverState)
         line.append("\"}\n")
     }
 }

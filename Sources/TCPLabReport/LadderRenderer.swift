@@ -16,7 +16,12 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
-    private var pending: [Int: [AnnotatedSegment]] = [:]
+    /// Each open connection's lines so far, and the notes still to place among them.
+    private struct PendingLadder {
+        var lines: [UInt8] = []
+        var notes: ArraySlice<(timestamp: Int64, text: String)>
+    }
+    private var pending: [Int: PendingLadder] = [:]
     private var printedAny = false
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
@@ -38,10 +43,14 @@ public final class LadderRenderer: AnalysisRenderer {
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            pending[segment.stream, default: []].append(segment)
+            // The line is made now and kept as bytes: a few dozen bytes per segment until its
+            // connection ends, rather than the annotated segment with its strings.
+            let sorted = pending[segment.stream] == nil ? sortedNotes(segment.stream) : []
+            appendSegment(segment, to: &pending[segment.stream, default: PendingLadder(notes: sorted)])
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            try printConnection(summary, segments: pending.removeValue(forKey: summary.stream) ?? [])
+            let ladder = pending.removeValue(forKey: summary.stream) ?? PendingLadder(notes: sortedNotes(summary.stream))
+            try printConnection(summary, ladder)
         case .skipped:
             return
         }
@@ -63,38 +72,106 @@ public final class LadderRenderer: AnalysisRenderer {
 
     private static let arrowWidth = 46
 
-    private func printConnection(_ summary: ConnectionSummary, segments: [AnnotatedSegment]) throws {
-        var text = printedAny ? "\n" : ""
+    private func printConnection(_ summary: ConnectionSummary, _ ladder: PendingLadder) throws {
+        var line = ByteLine()
+        if printedAny { line.append("\n") }
         printedAny = true
-        text += style.bold("Stream \(summary.stream)") + ": client \(summary.client) \u{2192} server \(summary.server)\n"
-        text += style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n"
-        var notes = (self.notes[summary.stream] ?? []).sorted { $0.timestamp < $1.timestamp }[...]
-        func noteLines(before timestamp: Int64) -> String {
-            var lines = ""
-            while let note = notes.first, note.timestamp <= timestamp {
-                lines += pad("", 6) + pad(formatSeconds(note.timestamp.saturatingDifference(firstTimestamp), decimals: 6), 10, right: true) + "  " + style.dim(note.text) + "\n"
-                notes.removeFirst()
-            }
-            return lines
+        line.openColour("1", enabled: style.isEnabled)
+        line.append("Stream ")
+        line.append(summary.stream)
+        line.closeColour("1", enabled: style.isEnabled)
+        line.append(": client ")
+        line.append(endpoint: summary.client)
+        line.append(" \u{2192} server ")
+        line.append(endpoint: summary.server)
+        line.append("\n")
+        line.bytes.append(contentsOf: columnHeadings)
+        try output.write(bytes: line.bytes)
+        var ladder = ladder
+        appendNotes(before: .max, from: &ladder.notes, to: &ladder.lines)
+        try output.write(bytes: ladder.lines)
+        for text in Self.summaryLines(summary) {
+            try output.write("  ")
+            try output.write(text)
+            try output.write("\n")
         }
-        for segment in segments {
-            text += noteLines(before: segment.timestamp)
-            let time = formatSeconds(segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6)
-            var body = segment.segment.flags.letters
-            body += " seq=\(segment.relativeSequence) ack=\(segment.relativeAcknowledgment) len=\(segment.segment.payloadLength) win=\(segment.window)"
-            let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
-            let arrow = segment.sender == .client
-                ? "---" + body + String(repeating: "-", count: fill) + ">"
-                : "<" + String(repeating: "-", count: fill) + body + "---"
-            let labels = segment.labels.map(\.description).joined(separator: ", ")
-            text += pad(String(segment.frame), 6, right: true) + pad(time, 10, right: true) + "  "
-                + pad(segment.clientState.rawValue, 13) + " " + colour(arrow, for: segment) + "  "
-                + pad(segment.serverState.rawValue, 13) + " " + colour(labels, for: segment) + "\n"
-            if explain { text += explanation(of: segment) }
+    }
+
+    /// The line naming the ladder's columns, made once.
+    private lazy var columnHeadings: [UInt8] = Array((style.dim(" frame      time  client state" + String(repeating: " ", count: LadderRenderer.arrowWidth - 2) + "server state") + "\n").utf8)
+
+    /// The kernel's notes on `stream`, oldest first.
+    private func sortedNotes(_ stream: Int) -> ArraySlice<(timestamp: Int64, text: String)> {
+        guard let notes = notes[stream] else { return [] }
+        return notes.sorted { $0.timestamp < $1.timestamp }[...]
+    }
+
+    /// The notes up to `timestamp`, each on its own line among the segments.
+    private func appendNotes(
+        before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to lines: inout [UInt8]
+    ) {
+        while let note = notes.first, note.timestamp <= timestamp {
+            var line = ByteLine()
+            line.append("      ")
+            line.appendPadded(seconds: note.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
+            line.append("  ")
+            line.append(style.dim(note.text))
+            line.append("\n")
+            lines.append(contentsOf: line.bytes)
+            notes.removeFirst()
         }
-        text += noteLines(before: .max)
-        text += Self.summaryLines(summary).map { "  " + $0 + "\n" }.joined()
-        try output.write(text)
+    }
+
+    /// One segment's line: frame, time, client state, the arrow, server state, labels.
+    private func appendSegment(_ segment: AnnotatedSegment, to ladder: inout PendingLadder) {
+        appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
+        var line = ByteLine(bytes: [])
+        swap(&line.bytes, &ladder.lines)
+        defer { swap(&line.bytes, &ladder.lines) }
+        line.appendPadded(segment.frame, width: 6)
+        line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
+        line.append("  ")
+        line.appendPadded(state: segment.clientState)
+        line.append(" ")
+        let colour = colourCode(for: segment)
+        line.openColour(colour, enabled: style.isEnabled)
+        // The arrow: flags and numbers, padded with dashes to the arrow's width.
+        var body = ByteLine(reserving: 64)
+        body.append(flags: segment.segment.flags)
+        body.append(" seq=")
+        body.append(segment.relativeSequence)
+        body.append(" ack=")
+        body.append(segment.relativeAcknowledgment)
+        body.append(" len=")
+        body.append(segment.segment.payloadLength)
+        body.append(" win=")
+        body.append(segment.window)
+        let fill = max(LadderRenderer.arrowWidth - body.bytes.count - 4, 2)
+        if segment.sender == .client {
+            line.append("---")
+            line.bytes.append(contentsOf: body.bytes)
+            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
+            line.append(">")
+        } else {
+            line.append("<")
+            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
+            line.bytes.append(contentsOf: body.bytes)
+            line.append("---")
+        }
+        line.closeColour(colour, enabled: style.isEnabled)
+        line.append("  ")
+        line.appendPadded(state: segment.serverState)
+        line.append(" ")
+        line.openColour(colour, enabled: style.isEnabled)
+        var first = true
+        for label in segment.labels {
+            if !first { line.append(", ") }
+            first = false
+            line.append(label: label)
+        }
+        line.closeColour(colour, enabled: style.isEnabled)
+        line.append("\n")
+        if explain { line.append(explanation(of: segment)) }
     }
 
     /// A connection's summary in four lines: how it opened, how it ended, what it carried,
@@ -120,30 +197,31 @@ public final class LadderRenderer: AnalysisRenderer {
         return [opened, ended, carried, states]
     }
 
-    private func colour(_ text: String, for segment: AnnotatedSegment) -> String {
+    /// The ANSI colour of a segment's arrow and labels: red for resets and retransmissions,
+    /// yellow for FINs, green for SYNs, cyan for data; nil for the rest.
+    private func colourCode(for segment: AnnotatedSegment) -> StaticString? {
         let flags = segment.segment.flags
-        if flags.contains(.rst) { return style.red(text) }
-        if !segment.analysis.isDisjoint(with: .anyRetransmission) { return style.red(text) }
-        if flags.contains(.fin) { return style.yellow(text) }
-        if flags.contains(.syn) { return style.green(text) }
-        if segment.segment.payloadLength > 0 { return style.cyan(text) }
-        return text
-    }
-
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(width - text.count, 0))
-        return right ? padding + text : text + padding
-    }
-
-    private func formatSeconds(_ nanoseconds: Int64, decimals: Int) -> String {
-        var line = ByteLine()
-        line.appendSeconds(nanoseconds: nanoseconds, decimals: decimals)
-        return String(decoding: line.bytes, as: UTF8.self)
+        if flags.contains(.rst) { return "31" }
+        if !segment.analysis.isDisjoint(with: .anyRetransmission) { return "31" }
+        if flags.contains(.fin) { return "33" }
+        if flags.contains(.syn) { return "32" }
+        if segment.segment.payloadLength > 0 { return "36" }
+        return nil
     }
 
     private static func formatMilliseconds(_ nanoseconds: Int64) -> String {
         var line = ByteLine()
         line.appendMilliseconds(nanoseconds: nanoseconds)
         return String(decoding: line.bytes, as: UTF8.self) + " ms"
+    }
+}
+
+extension ByteLine {
+    /// A state's name left-aligned in the ladder's state column.
+    mutating func appendPadded(state: TCPState) {
+        let start = bytes.count
+        append(state: state)
+        let written = bytes.count &- start
+        if written < 13 { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 13 &- written)) }
     }
 }

@@ -3,10 +3,12 @@ import TCPLabPacket
 
 /// Writes a classic pcap of many complete TCP connections over loopback addresses:
 /// handshake (with window scaling), a request, a reply, their ACKs, and a four-way close:
-/// 10 segments each. Connections overlap in groups of `concurrent`, their segments interleaved.
+/// 10 segments each. Connections overlap in groups of `concurrent`, their segments interleaved;
+/// a group starts `groupGap` nanoseconds after the previous one's last segment.
 struct CaptureGenerator {
     let connections: Int
     let concurrent: Int
+    var groupGap: Int64 = 0
 
     /// Writes the capture and returns the number of segments.
     func write(to path: String) throws -> Int {
@@ -24,6 +26,7 @@ struct CaptureGenerator {
                     written += 1
                 }
             }
+            time += groupGap
         }
         try writer.close()
         return written

@@ -41,33 +41,18 @@ struct Inspection {
         }
 
         do {
-            readLoop: while true {
-                let packet: CapturedPacket
-                do {
-                    guard let next = try reader.next() else { break readLoop }
-                    packet = next
-                } catch {
-                    // Damage part way: keep what came before, then say what is wrong.
-                    Diagnostics.warning("\(file): \(error)")
-                    status = 2
-                    break readLoop
-                }
-                frame += 1
+            let read = try CaptureFrames(reader: reader, file: file).forEach { number, packet, decoded in
                 if renderer == nil {
                     renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
                     page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
                 }
-                let decoded = packet.decode()
-                if case .skipped(.unsupportedLinkType) = decoded {
-                    Diagnostics.error("\(file): frame \(frame) has link type \(packet.linkType), which tcplab does not decode")
-                    status = 1
-                    break readLoop
-                }
                 analyzer.process(
-                    frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: decoded,
+                    frame: number, timestamp: packet.timestamp.nanoseconds, decoded: decoded,
                     context: annotator == nil ? nil : packet)
                 try drain()
             }
+            status = read.status
+            frame = read.frames
             analyzer.finish()
             if renderer == nil {
                 renderer = makeRenderer(output: output, firstTimestamp: 0)

@@ -30,27 +30,13 @@ struct SummaryInspection {
         }
 
         do {
-            readLoop: while true {
-                let packet: CapturedPacket
-                do {
-                    guard let next = try reader.next() else { break readLoop }
-                    packet = next
-                } catch {
-                    Diagnostics.warning("\(file): \(error)")
-                    status = 2
-                    break readLoop
-                }
-                frame += 1
+            let read = try CaptureFrames(reader: reader, file: file).forEach { _, packet, decoded in
                 if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds) }
-                let decoded = packet.decode()
-                if case .skipped(.unsupportedLinkType) = decoded {
-                    Diagnostics.error("\(file): frame \(frame) has link type \(packet.linkType), which tcplab does not decode")
-                    status = 1
-                    break readLoop
-                }
                 tracker.process(decoded, timestamp: packet.timestamp.nanoseconds)
                 try drain()
             }
+            status = read.status
+            frame = read.frames
             tracker.finish()
             if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: 0) }
             try drain()

@@ -11,6 +11,24 @@ import XCTest
 /// every flag, and numbers a damaged file can hold. Segments are built by hand and fed to
 /// the analyzer in-process: no root, no network, no tshark.
 final class AnalyzerBehaviourTests: XCTestCase {
+    /// In a simultaneous open each side's SYN-ACK answers the other's SYN and repeats its own
+    /// SYN's sequence number (RFC 9293 figure 8): the labels call both SYN-ACKs part of the
+    /// simultaneous open, not retransmissions, though tshark's sequence analysis flags them.
+    func testSimultaneousOpenSYNACKsAreAnswersNotRetransmissions() {
+        let run = Exchange.analyse([
+            .client(seq: 100, ack: 0, [.syn]),
+            .server(seq: 300, ack: 0, [.syn]),
+            .client(seq: 100, ack: 301, [.syn, .ack]),
+            .server(seq: 300, ack: 101, [.syn, .ack]),
+            .client(seq: 101, ack: 301, [.ack]),
+        ])
+        XCTAssertEqual(run.segments[1].labels, [.simultaneousOpen])
+        XCTAssertEqual(run.segments[2].labels, [.simultaneousOpen])
+        XCTAssertEqual(run.segments[3].labels, [.simultaneousOpen])
+        XCTAssertEqual(run.states(3), "ESTABLISHED/ESTABLISHED")
+        XCTAssertEqual(run.summaries.first?.opening, .simultaneousOpen)
+    }
+
     /// A SYN refused by RST, then the same SYN again and a handshake: tshark keeps one
     /// stream, and the states start over with the new handshake instead of staying CLOSED.
     func testSYNAgainAfterAResetOpensTheSameStreamAndTheStatesStartOver() {
