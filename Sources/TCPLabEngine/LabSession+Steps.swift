@@ -231,9 +231,14 @@ extension LabSession {
                 remember(labSocket, since: started)
                 if connected { return .ok }
                 guard blocking else { return .failed(.inProgress) }
-                let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
-                if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
-                try socket.finishConnect(to: endpoint)
+                while true {
+                    let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
+                    if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
+                    if try socket.finishConnect(to: endpoint) { break }
+                    // Still SYN-SENT after a soft error, which the kernel's own blocking
+                    // connect() sleeps through: look again every 10 ms, as waits do.
+                    try Socket.pause(until: min(deadline, .now + .milliseconds(10)), interrupt: interrupt)
+                }
             case .accept:
                 while true {
                     if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {

@@ -128,14 +128,19 @@ public final class Socket {
     /// EISCONN. If it failed, this throws the handshake's error (ECONNREFUSED, ETIMEDOUT)
     /// and the kernel returns the socket to unconnected, so it may connect again; reading
     /// SO_ERROR instead would leave it "connecting", and its next connect would fail
-    /// ECONNABORTED.
-    public func finishConnect(to endpoint: Endpoint) throws(SystemCallError) {
+    /// ECONNABORTED. Returns false while the handshake still goes on (EALREADY): poll may
+    /// call the socket ready after a soft error (an ICMP error that came while the socket
+    /// was busy, RFC 1122 section 4.2.3.9), which the kernel's blocking connect sleeps through.
+    public func finishConnect(to endpoint: Endpoint) throws(SystemCallError) -> Bool {
         do {
             try endpoint.withSocketAddress { address, length throws(SystemCallError) in
                 try systemCall("connect") { Glibc.connect(descriptor, address, length) }
             }
+            return true
         } catch where error.errno == Errno(rawValue: EISCONN) {
-            return
+            return true
+        } catch where error.errno == Errno(rawValue: EALREADY) {
+            return false
         }
     }
 
@@ -249,6 +254,20 @@ public final class Socket {
             let ready = try systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
             if descriptors.count > 1 && descriptors[1].revents != 0 { throw Interrupted() }
             if ready > 0 { return Events(rawValue: descriptors[0].revents) }
+        }
+    }
+
+    /// Waits until `deadline` for nothing but `interrupt` (poll(2) on that descriptor alone):
+    /// a pause between two looks at a state no event announces.
+    public static func pause(until deadline: ContinuousClock.Instant, interrupt: Int32?) throws {
+        var descriptors = interrupt.map { [pollfd(fd: $0, events: Int16(POLLIN), revents: 0)] } ?? []
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { return }
+            let (seconds, attoseconds) = remaining.components
+            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let ready = try systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
+            if ready > 0 { throw Interrupted() }
         }
     }
 

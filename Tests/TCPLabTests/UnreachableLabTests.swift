@@ -18,7 +18,8 @@ final class UnreachableLabTests: LabTestCase {
         let result = lab
         XCTAssertEqual(result.step("client", "getsockopt SO_ERROR")?.observed.hasPrefix("EHOSTUNREACH"), true)
         XCTAssertEqual(result.step("lab", "check client is SYN-SENT")?.status, .passed)
-        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.LockDroppedIcmps" }?.change, 1)
+        // One for the event loop's client, one for the blocking one.
+        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.LockDroppedIcmps" }?.change, 2)
     }
 
     /// The SYN's retransmission, about 1 s later, draws the ICMP error that ends the attempt.
@@ -37,6 +38,19 @@ final class UnreachableLabTests: LabTestCase {
     func testNoRouteFailsBeforeAnyPacket() throws {
         let result = lab
         XCTAssertEqual(result.step("lost", "connect")?.observed.hasPrefix("ENETUNREACH"), true)
-        XCTAssertEqual(Set(result.segments.map(\.stream)).count, 1)
+        // The two connections that sent SYNs (client, blocking); none to 198.51.100.9.
+        XCTAssertEqual(Set(result.segments.map(\.stream)).count, 2)
+        XCTAssertFalse(result.segments.contains { $0.from == "lost" || $0.to == "lost" })
+    }
+
+    /// A blocking connect() does not fail at the first ICMP error, which came while the
+    /// socket was busy and is only a soft error: it sleeps until the retransmitted SYN draws
+    /// a second one, and then fails with EHOSTUNREACH, about a second later.
+    func testBlockingConnectSleepsThroughTheSoftErrorAndFailsWithEHOSTUNREACH() throws {
+        let step = try XCTUnwrap(lab.step("blocking", "connect"))
+        XCTAssertTrue(step.observed.hasPrefix("EHOSTUNREACH"), step.observed)
+        let seconds = try XCTUnwrap(step.duration)
+        XCTAssertGreaterThan(seconds, 0.8, "failed before the SYN's retransmission")
+        XCTAssertEqual(lab.segments(from: "blocking", flags: "S").count, 2)
     }
 }
