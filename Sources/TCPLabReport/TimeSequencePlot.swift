@@ -8,7 +8,7 @@
 enum TimeSequencePlot {
     static let width = 640.0
     static let height = 280.0
-    static let margin = (left: 70.0, right: 16.0, top: 16.0, bottom: 40.0)
+    static let margin = (left: 70.0, right: 40.0, top: 16.0, bottom: 40.0)
     /// At most this many plots per ladder: the directions that carried the most bytes.
     static let limit = 4
 
