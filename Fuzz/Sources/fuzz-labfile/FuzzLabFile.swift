@@ -13,6 +13,7 @@ private func describe(_ lab: Lab) -> Int {
     for step in lab.steps {
         var words: [String] = [step.round?.description ?? "", step.note ?? "", step.within.description]
         if let took = step.took { words.append(took.description) }
+        if let predict = step.predict { words += [predict.question, predict.choices[predict.answer], predict.why ?? ""] }
         switch step.action {
         case .call(let socket, let call, let expect, let name):
             words += [socket, call.description, expect?.description ?? "ok", name ?? ""]
