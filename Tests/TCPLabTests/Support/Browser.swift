@@ -42,7 +42,15 @@ final class Browser {
                 ] as [String: Any],
             ],
         ]
-        let created = try Browser.request("POST", base + "/session", body: capabilities)
+        // Whatever goes wrong from here, chromedriver must not outlive the test.
+        let created: [String: Any]
+        do {
+            created = try Browser.request("POST", base + "/session", body: capabilities)
+        } catch {
+            driver.signal(SIGTERM)
+            _ = try? driver.wait()
+            throw error
+        }
         guard let value = created["value"] as? [String: Any], let id = value["sessionId"] as? String else {
             driver.signal(SIGTERM)
             _ = try? driver.wait()
