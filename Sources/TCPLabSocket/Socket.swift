@@ -249,12 +249,18 @@ public final class Socket {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return [] }
-            let (seconds, attoseconds) = remaining.components
-            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let milliseconds = Self.pollMilliseconds(remaining)
             let ready = try systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
             if descriptors.count > 1 && descriptors[1].revents != 0 { throw Interrupted() }
             if ready > 0 { return Events(rawValue: descriptors[0].revents) }
         }
+    }
+
+    /// A positive duration as poll(2)'s timeout: milliseconds, rounded up so a wait never
+    /// ends before its deadline.
+    private static func pollMilliseconds(_ remaining: Duration) -> Int32 {
+        let (seconds, attoseconds) = remaining.components
+        return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 
     /// Waits until `deadline` for nothing but `interrupt` (poll(2) on that descriptor alone):
@@ -264,8 +270,7 @@ public final class Socket {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return }
-            let (seconds, attoseconds) = remaining.components
-            let milliseconds = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let milliseconds = Self.pollMilliseconds(remaining)
             let ready = try systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), milliseconds) }
             if ready > 0 { throw Interrupted() }
         }
