@@ -79,7 +79,7 @@ final class TwoQueuesLabTests: LabTestCase {
         XCTAssertEqual(result.step("lab", "wait until TcpExt.SyncookiesSent has grown by 32")?.status, .passed)
         // Exactly 5 (the prefix would also match the later checks of 50 and 53).
         let fiveAfterCookies = result.steps("lab", "check kernel: sockets in SYN-RECEIVED: 5").filter { $0.action.hasSuffix(": 5") }
-        XCTAssertEqual(fiveAfterCookies.count, 2, "before and after the 32 cookie SYN-ACKs")
+        XCTAssertEqual(fiveAfterCookies.count, 3, "before and after the 32 cookie SYN-ACKs, and with client3 connected")
         XCTAssertTrue(fiveAfterCookies.allSatisfy { $0.status == .passed })
         XCTAssertEqual(growth("TcpExt.SyncookiesSent"), 32 + 1 + 1)
     }
@@ -136,5 +136,16 @@ final class TwoQueuesLabTests: LabTestCase {
         XCTAssertEqual(result.step("late", "expect SA")?.status, .passed)
         XCTAssertEqual(result.steps("lab", "check kernel: sockets in SYN-RECEIVED: 53").count, 2)
         XCTAssertEqual(growth("TcpExt.TCPReqQFullDoCookies"), 32 + 1 + 1)
+    }
+
+    /// A cookie is checked when its ACK arrives: an ACK with a made-up cookie gets RST,
+    /// counted in TcpExt.SyncookiesFailed, and makes no connection.
+    func testAnACKWithAMadeUpCookieIsReset() throws {
+        let result = lab
+        XCTAssertEqual(result.segments(from: "server2", to: "forger", flags: "R").count, 1)
+        let reset = try XCTUnwrap(result.step("forger", "expect R")?.observed)
+        XCTAssertTrue(reset.hasPrefix("R seq=12345 "), "a reset answering an ACK takes its sequence number from that ACK: \(reset)")
+        XCTAssertEqual(growth("TcpExt.SyncookiesFailed"), 1)
+        XCTAssertEqual(result.step("lab", "check server2 is LISTEN, Recv-Q 0")?.status, .passed)
     }
 }
