@@ -167,9 +167,10 @@ public struct PeerSegment: Sendable {
             case "wscale": windowScale = UInt8(try Self.integer(name, value, maximum: 14))
             case "sackok": sackPermitted = true
             case "ports":
-                let count = try Self.integer(name, value, maximum: 1000)
-                guard count >= 1 else { throw PeerSyntaxError("ports takes 1 to 1000 source ports, not 0") }
-                ports = UInt16(count)
+                guard let value, let count = UInt16(value), (1...1000).contains(count) else {
+                    throw PeerSyntaxError("ports takes 1 to 1000 source ports, not '\(value ?? "")'")
+                }
+                ports = count
             case "ts":
                 if let value {
                     let parts = value.split(separator: ",")

@@ -34,8 +34,9 @@ final class PeerFloodScriptTests: XCTestCase {
 
     /// `ports` takes 1 to 1000, and only in send: an expect concerns the peer's own port.
     func testPortsIsOneToAThousandAndOnlyInSend() {
-        XCTAssertEqual(parseError("send S ports=0"), "ports takes 1 to 1000 source ports, not 0")
-        XCTAssertEqual(parseError("send S ports=1001"), "ports takes a number from 0 to 1000, not '1001'")
+        XCTAssertEqual(parseError("send S ports=0"), "ports takes 1 to 1000 source ports, not '0'")
+        XCTAssertEqual(parseError("send S ports=1001"), "ports takes 1 to 1000 source ports, not '1001'")
+        XCTAssertEqual(parseError("send S ports=-3"), "ports takes 1 to 1000 source ports, not '-3'")
         XCTAssertEqual(parseError("send S ports"), "'ports' needs a value, e.g. ports=32")
         XCTAssertTrue(parseError("expect SA ports=3")?.hasPrefix("unknown word 'ports=3' in expect") == true, parseError("expect SA ports=3") ?? "parsed")
     }
