@@ -2,7 +2,7 @@ import TCPLabPeer
 import XCTest
 
 /// `ports=N` makes one peer line a flood: the same segment from N source ports, as N
-/// clients would send it (Labs/two-queues.yaml sends 32 SYNs this way).
+/// clients would send it (Labs/two-queues.yaml sends 16 SYNs this way).
 final class PeerFloodScriptTests: XCTestCase {
     private func parseError(_ text: String) -> String? {
         do {
