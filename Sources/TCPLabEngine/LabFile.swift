@@ -118,6 +118,7 @@ private struct Parser {
                 throw error(node, "a lab has at most \(LabFileLimits.steps) steps, each round of a repeat counted; this one has more by here")
             }
         }
+        try LabFile.checkPeerPorts(actors: actors, steps: steps, file: file)
         var capture: [CaptureExpectation] = []
         if let node = top["capture"] {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }

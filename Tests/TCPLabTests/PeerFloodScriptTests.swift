@@ -1,3 +1,4 @@
+import TCPLabEngine
 import TCPLabPeer
 import XCTest
 
@@ -44,5 +45,43 @@ final class PeerFloodScriptTests: XCTestCase {
     /// The vocabulary's table carries the word, so Labs/README.md documents it.
     func testVocabularyTableDocumentsPorts() {
         XCTAssertTrue(PeerVocabulary.markdown.contains("| `ports=32` | send |"))
+    }
+
+    /// A lab whose flood would pass port 65535, or send from another peer's end, is a
+    /// `file:line:` error before anything runs.
+    func testLabFileRefusesFloodPortsPastTheEndOrOnAnotherPeer() {
+        func refusal(_ steps: String, port: Int = 40000) -> LabFileError? {
+            let text = """
+                title: A lab
+                summary: One line.
+                teaches: Something.
+                actors:
+                  flood:
+                    description: tcplab
+                    peer: 192.0.2.1:\(port)
+                    to: 192.0.2.2:8080
+                  other:
+                    description: tcplab too
+                    peer: 192.0.2.1:40010
+                    to: 192.0.2.2:8080
+                steps:
+                \(steps)
+                lesson: What happened.
+
+                """
+            do {
+                _ = try LabFile.parse(text, name: "t", source: "t.yaml")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        XCTAssertNil(refusal("  - flood: send S ports=10"))
+        let overlap = refusal("  - flood: send S ports=11")
+        XCTAssertEqual(overlap?.line, 14)
+        XCTAssertEqual(overlap?.message, "ports=11 sends from 192.0.2.1 ports 40000 to 40010, which include other's end 192.0.2.1:40010: give the peers ports further apart")
+        let past = refusal("  - flood: send S ports=7", port: 65530)
+        XCTAssertEqual(past?.message, "ports=7 from flood's port 65530 would pass port 65535")
+        XCTAssertNil(refusal("  - flood: send S ports=6", port: 65530))
     }
 }
