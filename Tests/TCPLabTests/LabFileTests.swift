@@ -55,6 +55,28 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(found?.message.hasPrefix("unknown call 'lisen'"), true)
     }
 
+    /// The errors for an unknown step and an unknown call list every keyword of the step
+    /// table, so a kind added to the table is offered without touching the messages.
+    func testUnknownStepAndCallErrorsListTheTablesKeywords() {
+        let keywords = LabFile.stepKeywords
+        XCTAssertEqual(keywords.steps, ["wait", "check", "sysctl", "firewall"])
+        XCTAssertTrue(Set(keywords.calls).isSuperset(of: ["socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "recv", "shutdown", "close", "poll", "getsockopt"]))
+        let step = error("steps:\n  - sever: listen 2\n")?.message ?? ""
+        for keyword in keywords.steps { XCTAssertTrue(step.contains(keyword), "\(keyword) missing from: \(step)") }
+        let call = error("steps:\n  - server: lisen 2\n")?.message ?? ""
+        XCTAssertTrue(call.hasSuffix("calls are " + keywords.calls.joined(separator: ", ")), call)
+    }
+
+    /// Labs/README.md shows the step table as the code has it: every keyword with its
+    /// forms and descriptions, so the guide cannot fall behind the parser.
+    func testLabGuideShowsTheStepTables() throws {
+        let guide = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("Labs/README.md"), encoding: .utf8)
+        XCTAssertTrue(guide.contains(LabFile.stepTables), "paste LabFile.stepTables into Labs/README.md:\n\(LabFile.stepTables)")
+        for keyword in LabFile.stepKeywords.steps + LabFile.stepKeywords.calls {
+            XCTAssertTrue(guide.contains("| `\(keyword)"), "Labs/README.md does not list \(keyword)")
+        }
+    }
+
     /// A missing required field is named.
     func testMissingFieldIsNamed() {
         do {
