@@ -36,6 +36,8 @@ struct LabFileParser {
     var unborn: [String: Int] = [:]
     /// The actors that are scripted peers: their steps are segments, not socket calls.
     var peers: Set<String> = []
+    /// The ids given so far, with their lines.
+    var ids: [String: Int] = [:]
     /// Values read so far, every use of a YAML alias counted again.
     let budget = Budget()
 
@@ -131,6 +133,7 @@ struct LabFileParser {
             teaches: try string(top["teaches"]!.value, "teaches"),
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
+        lab.lessonPlaceholders = try lessonPlaceholders(lab.lesson, top["lesson"]!.value, steps: steps, capture: capture)
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
         if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
         return lab
@@ -225,8 +228,75 @@ struct LabFileParser {
         var step = try stepWithoutPrediction(node)
         let fields = try mapping(node, allowed: nil, what: "a step")
         if let entry = fields["predict"] { step.predict = try prediction(entry.value) }
+        if let entry = fields["id"] { step.id = try id(entry.value, line: step.line) }
         return step
     }
+
+    /// An `id` for a step or capture expectation: a name the lesson's placeholders use,
+    /// given once in the file.
+    mutating func id(_ node: Node, line: Int) throws(LabFileError) -> String {
+        let text = try string(node, "id")
+        guard Self.isName(text) else { throw error(node, "an id is letters, digits and '-' (first-retry), not '\(text)'") }
+        if let first = ids[text] { throw error(node, "the id '\(text)' is given already, on line \(first)") }
+        ids[text] = line
+        return text
+    }
+
+    /// The lesson's placeholders, each checked against the step or capture expectation it
+    /// names: an error has the placeholder's own line.
+    func lessonPlaceholders(_ lesson: String, _ node: Node, steps: [Step], capture: [CaptureExpectation]) throws(LabFileError) -> [LessonPlaceholder] {
+        // A block scalar (`lesson: |`) starts on the line after its key.
+        var first = node.mark?.line ?? 0
+        if case .scalar(let scalar) = node, scalar.style == .literal || scalar.style == .folded { first += 1 }
+        let placeholders: [LessonPlaceholder]
+        switch LessonPlaceholder.scan(lesson) {
+        case .success(let found): placeholders = found
+        case .failure(let problem): throw LabFileError(file: file, line: first + problem.line, message: problem.message)
+        }
+        for placeholder in placeholders {
+            func fail(_ message: String) -> LabFileError {
+                LabFileError(file: file, line: first + placeholder.lineInLesson, message: "\(placeholder.text): \(message)")
+            }
+            let name = placeholder.name
+            switch placeholder.measure.reference {
+            case .counter:
+                let parts = name.split(separator: ".")
+                guard parts.count == 2, Self.counterGroups.contains(String(parts[0])) else {
+                    throw fail("a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows)")
+                }
+            case .step(let callsOnly):
+                guard let step = steps.first(where: { $0.id == name }) else {
+                    throw fail("no step has 'id: \(name)'\(Self.known(steps.compactMap(\.id)))")
+                }
+                guard callsOnly else { continue }
+                guard case .call(_, let call, _, _) = step.action else {
+                    throw fail("the step on line \(step.line) is not a socket call, so it took no time of its own and moved no bytes")
+                }
+                if placeholder.measure == .bytes {
+                    switch call {
+                    case .send, .recv: break
+                    default: throw fail("only a send or recv moves bytes; the step on line \(step.line) is '\(call)'")
+                    }
+                }
+            case .capture(let kind, let matches):
+                guard let expectation = capture.first(where: { $0.id == name }) else {
+                    throw fail("no capture expectation has 'id: \(name)'\(Self.known(capture.compactMap(\.id)))")
+                }
+                guard matches(expectation.kind) else {
+                    throw fail("{\(placeholder.measure.rawValue): ...} quotes a \(kind) expectation; the one on line \(expectation.line) is not one")
+                }
+            }
+        }
+        return placeholders
+    }
+
+    /// "; ids: a, b", or nothing when there are none.
+    static func known(_ ids: [String]) -> String {
+        ids.isEmpty ? " (no id is given in this lab)" : "; ids: " + ids.joined(separator: ", ")
+    }
+
+    /// The groups of counters nstat names.
+    static let counterGroups: Set<String> = ["TcpExt", "Tcp", "IpExt", "Ip", "Icmp", "MPTcpExt", "Udp"]
 
     /// `predict: {question: …, choices: [...], answer: …, why: …}`.
     func prediction(_ node: Node) throws(LabFileError) -> Step.Prediction {
@@ -495,39 +565,46 @@ struct LabFileParser {
         return facts
     }
 
-    func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
+    mutating func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
         let line = node.mark?.line ?? 0
         if case .mapping = node {
-            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps"], what: "a capture expectation")
-            if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.count > 1 {
-                throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps", "id"], what: "a capture expectation")
+            var expectation = try captureKind(node, fields, line: line)
+            if let entry = fields["id"] { expectation.id = try id(entry.value, line: line) }
+            return expectation
+        }
+        throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+    }
+
+    func captureKind(_ node: Node, _ fields: Fields, line: Int) throws(LabFileError) -> CaptureExpectation {
+        if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.filter({ $0.0 != "id" }).count > 1 {
+            throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+        }
+        if let gap = fields["gap"] {
+            let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
+            guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
+                throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
             }
-            if let gap = fields["gap"] {
-                let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
-                guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
-                    throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
-                }
-                return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+            return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+        }
+        if let gaps = fields["gaps"] {
+            let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
+            guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
+                throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
             }
-            if let gaps = fields["gaps"] {
-                let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
-                guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
-                    throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
-                }
-                return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+            return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+        }
+        if let order = fields["order"] {
+            guard case .sequence(let items) = order.value, items.count >= 2 else {
+                throw error(order.value, "'order' takes a list of two or more segments")
             }
-            if let order = fields["order"] {
-                guard case .sequence(let items) = order.value, items.count >= 2 else {
-                    throw error(order.value, "'order' takes a list of two or more segments")
-                }
-                var patterns: [SegmentPattern] = []
-                for item in items { patterns.append(try pattern(item)) }
-                return CaptureExpectation(line: line, kind: .order(patterns))
-            }
-            if let segment = fields["segment"] {
-                guard let count = fields["count"] else { throw error(node, "a segment expectation needs 'count'") }
-                return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
-            }
+            var patterns: [SegmentPattern] = []
+            for item in items { patterns.append(try pattern(item)) }
+            return CaptureExpectation(line: line, kind: .order(patterns))
+        }
+        if let segment = fields["segment"] {
+            guard let count = fields["count"] else { throw error(node, "a segment expectation needs 'count'") }
+            return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
         }
         throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
     }
@@ -614,7 +691,7 @@ struct LabFileParser {
     func counterName(_ node: Node) throws(LabFileError) -> String {
         let name = try string(node, "counter")
         let parts = name.split(separator: ".")
-        guard parts.count == 2, ["TcpExt", "Tcp", "IpExt", "Ip", "Icmp", "MPTcpExt", "Udp"].contains(String(parts[0])) else {
+        guard parts.count == 2, Self.counterGroups.contains(String(parts[0])) else {
             throw error(node, "a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows, Tcp.AttemptFails), not '\(name)'")
         }
         return name

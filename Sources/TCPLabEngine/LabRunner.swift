@@ -66,6 +66,9 @@ public struct LabRunner {
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
             && result.kernelAgreement.allSatisfy { $0.agrees || $0.withScriptedPeer }
+        result.notHeld = result.passed ? [] : result.claimsNotHeld
+        // The lesson quotes this run: each placeholder gets what the run measured.
+        (result.lesson, result.lessonValues) = lab.filledLesson(from: result)
         return result
     }
 }

@@ -54,6 +54,16 @@ enum Observed {
         }
     }
 
+    /// Bytes a send or recv moved; nil for any other outcome.
+    var bytesMoved: Int? {
+        switch self {
+        case .bytes(let data, _): return data.count
+        case .sent(let count, _, _, _): return count
+        case .signalled(let inner, _), .replacing(let inner, _): return inner.bytesMoved
+        default: return nil
+        }
+    }
+
     /// Text worth quoting: no control characters but line breaks and tabs.
     static func isPrintable(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { scalar in
@@ -68,6 +78,7 @@ extension LabSession {
         var observed: String
         var passed: Bool
         var duration: Double?
+        var bytes: Int?
         switch step.action {
         case .call(let name, let call, let expect, let newName):
             let socket = sockets[name]!
@@ -77,6 +88,7 @@ extension LabSession {
                 try perform(call, on: socket, deadline: deadline, newName: newName)
             }
             duration = start.duration(to: .now).inSeconds
+            bytes = outcome.bytesMoved
             observed = outcome.text
             if case .everythingSent(let sender)? = expect {
                 (passed, observed) = compare(outcome, with: sockets[sender]!)
@@ -98,7 +110,7 @@ extension LabSession {
         return StepResult(
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
             observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note,
-            duration: duration, round: step.round?.description)
+            duration: duration, round: step.round?.description, bytes: bytes)
     }
 
     /// "43.9 ms".

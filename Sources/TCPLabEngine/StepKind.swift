@@ -116,6 +116,8 @@ struct StepModifier: Sendable {
                      meaning: "a bound on how long the call took, when the time is the lesson: `\"30ms..100ms\"`, `\"<= 15ms\"`; the report shows the time measured"),
         StepModifier(key: "predict", callsOnly: false,
                      meaning: "a question for the reader, asked before the step with `tcplab run --predict` (see \"Predict, then observe\")"),
+        StepModifier(key: "id", callsOnly: false,
+                     meaning: "a name for the step that the lesson's placeholders use: `{took: ID}` (see \"Lessons that quote the run\")"),
     ]
 
     /// The keys.
