@@ -47,7 +47,7 @@ public enum LessonMeasure: String, CaseIterable, Sendable {
     /// An example as a lesson writes it, and what it stands for.
     var documentation: (example: String, meaning: String) {
         switch self {
-        case .took: return ("{took: nagle-send}", "how long the socket call with `id: nagle-send` took: `43.9 ms`")
+        case .took: return ("{took: nagle-send}", "how long the socket call with `id: nagle-send` took: `43.9 ms`, or `3.063 s` from a second up")
         case .time: return ("{time: reset}", "when the step with `id: reset` ended, seconds since the lab began: `2.013 s`")
         case .bytes: return ("{bytes: fill}", "bytes the send or recv with `id: fill` moved: `2626560`")
         case .observed: return ("{observed: second-send}", "what the step with `id: second-send` observed, as the report shows it: `EPIPE`")
@@ -161,7 +161,10 @@ extension Lab {
             let status: LessonValue.Status = run.status == .passed ? .measured : .notHeld
             let described = source + ": \(run.actor) \(run.action)"
             switch placeholder.measure {
-            case .took: return make(run.duration.map(LabSession.formatMilliseconds), status, described)
+            case .took:
+                // Milliseconds below a second (Nagle's 43.9 ms), seconds above (3.063 s).
+                let text = run.duration.map { $0 < 1 ? LabSession.formatMilliseconds($0) : LabResult.formatSeconds($0) + " s" }
+                return make(text, status, described)
             case .time: return make(LabResult.formatSeconds(run.time) + " s", status, described)
             case .bytes: return make(run.bytes.map { "\($0)" }, status, described)
             default: return make(run.observed, status, described)
