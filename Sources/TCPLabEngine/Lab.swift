@@ -165,6 +165,8 @@ public enum Call: Sendable, CustomStringConvertible {
     case listen(backlog: Int32)
     /// connect(2); blocking waits for the handshake, non-blocking returns EINPROGRESS.
     case connect(Endpoint, blocking: Bool)
+    /// connect(2) with AF_UNSPEC: dissolves the socket's connection (an abort, on TCP).
+    case disconnect
     /// accept(2), waiting for a connection.
     case accept
     /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what
@@ -232,6 +234,7 @@ public enum Call: Sendable, CustomStringConvertible {
         case .bind(let endpoint): return "bind \(endpoint)"
         case .listen(let backlog): return "listen \(backlog)"
         case .connect(let endpoint, let blocking): return "connect \(endpoint)" + (blocking ? "" : " nonblocking")
+        case .disconnect: return "connect AF_UNSPEC"
         case .accept: return "accept"
         case .send(let payload, let blocking, let signal):
             var text: String

@@ -142,18 +142,26 @@ extension StepKind {
         StepKind(
             keyword: "connect",
             forms: [Form(synopsis: "connect ADDRESS:PORT", meaning: "connect(2), waiting for the handshake (up to `within`)"),
-                    Form(synopsis: "connect ADDRESS:PORT nonblocking", meaning: "returns at once with EINPROGRESS; the handshake goes on")],
+                    Form(synopsis: "connect ADDRESS:PORT nonblocking", meaning: "returns at once with EINPROGRESS; the handshake goes on"),
+                    Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the connection (on Linux an abort: RST, and the socket may connect again)")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
-                    try parser.usage(words, 1...2, "connect ADDRESS:PORT [nonblocking]")
+                    if words.arguments.count == 1 && words.flag("AF_UNSPEC") { return .disconnect }
+                    try parser.usage(words, 1...2, "connect ADDRESS:PORT [nonblocking] | connect AF_UNSPEC")
                     if words.arguments.count == 2 && !words.flag("nonblocking") {
                         throw parser.error(words.node, "usage: connect ADDRESS:PORT [nonblocking]")
                     }
                     return .connect(try parser.endpoint(words.arguments[0].text, words.node), blocking: !words.flag("nonblocking"))
                 },
                 run: { session, call, context in
-                    guard case .connect(let endpoint, let blocking) = call else { throw mismatch(call) }
-                    return try session.connect(to: endpoint, blocking: blocking, context)
+                    switch call {
+                    case .connect(let endpoint, let blocking): return try session.connect(to: endpoint, blocking: blocking, context)
+                    case .disconnect:
+                        try context.open().disconnect()
+                        context.labSocket.remote = nil
+                        return .ok
+                    default: throw mismatch(call)
+                    }
                 },
                 needsOpenSocket: true)),
         StepKind(
