@@ -146,7 +146,11 @@ extension StepKind {
                     Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the connection (on Linux an abort: RST, and the socket may connect again)")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
-                    if words.arguments.count == 1 && words.flag("AF_UNSPEC") { return .disconnect }
+                    if words.flag("AF_UNSPEC") {
+                        // It returns at once: a connection is dissolved, not made.
+                        try parser.usage(words, 1...1, "connect AF_UNSPEC, with nothing after it")
+                        return .disconnect
+                    }
                     try parser.usage(words, 1...2, "connect ADDRESS:PORT [nonblocking] | connect AF_UNSPEC")
                     if words.arguments.count == 2 && !words.flag("nonblocking") {
                         throw parser.error(words.node, "usage: connect ADDRESS:PORT [nonblocking]")

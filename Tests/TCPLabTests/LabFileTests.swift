@@ -77,6 +77,31 @@ final class LabFileTests: XCTestCase {
         }
     }
 
+    /// `connect AF_UNSPEC` is a form of the connect step (connect(2) with an AF_UNSPEC
+    /// address); a word after it is a usage error.
+    func testConnectWithAFUnspecIsAFormOfConnect() throws {
+        let lab = try LabFile.parse(header + "steps:\n  - client: socket\n  - client: connect AF_UNSPEC\n    id: dissolve\n", name: "t", source: "my.yaml")
+        guard case .call(_, let call, _, _) = lab.steps[1].action else { return XCTFail("not a call") }
+        XCTAssertEqual(call.description, "connect AF_UNSPEC")
+        XCTAssertEqual(lab.steps[1].id, "dissolve")
+        let found = error("steps:\n  - client: connect AF_UNSPEC nonblocking\n")
+        XCTAssertEqual(found?.message, "usage: connect AF_UNSPEC, with nothing after it")
+    }
+
+    /// A capture expectation takes an `id` beside it, also beside `gap`, which otherwise
+    /// stands alone.
+    func testCaptureExpectationTakesAnId() throws {
+        let lab = try LabFile.parse(header + """
+            steps:
+              - client: socket
+            capture:
+              - gap: {from: {from: client, flags: S}, to: {from: client, flags: S}, seconds: "0.9..1.3"}
+                id: retry
+              - {segment: {from: client}, count: 1, id: sent}
+            """, name: "t", source: "my.yaml")
+        XCTAssertEqual(lab.capture.map(\.id), ["retry", "sent"])
+    }
+
     /// A missing required field is named.
     func testMissingFieldIsNamed() {
         do {
