@@ -10,6 +10,8 @@ public enum LessonMeasure: String, CaseIterable, Sendable {
     case time
     /// Bytes a send or recv moved ("16384").
     case bytes
+    /// Seconds left on the timer of the socket a check or wait looked at ("59.872 s").
+    case expires
     /// What a step observed, as the report shows it ("ECONNREFUSED").
     case observed
     /// A `gap` expectation's measured seconds ("1.015 s").
@@ -36,7 +38,7 @@ public enum LessonMeasure: String, CaseIterable, Sendable {
     var reference: Reference {
         switch self {
         case .took, .bytes: return .step(callsOnly: true)
-        case .time, .observed: return .step(callsOnly: false)
+        case .time, .observed, .expires: return .step(callsOnly: false)
         case .gap: return .capture(kind: "gap") { if case .gap = $0 { true } else { false } }
         case .gaps, .ratios: return .capture(kind: "gaps") { if case .gaps = $0 { true } else { false } }
         case .count: return .capture(kind: "segment and count") { if case .count = $0 { true } else { false } }
@@ -50,6 +52,7 @@ public enum LessonMeasure: String, CaseIterable, Sendable {
         case .took: return ("{took: nagle-send}", "how long the socket call with `id: nagle-send` took: `43.9 ms`, or `3.063 s` from a second up")
         case .time: return ("{time: reset}", "when the step with `id: reset` ended, seconds since the lab began: `2.013 s`")
         case .bytes: return ("{bytes: fill}", "bytes the send or recv with `id: fill` moved: `2626560`")
+        case .expires: return ("{expires: in-time-wait}", "seconds left on the timer of the socket the check or wait with `id: in-time-wait` looked at: `59.872 s`")
         case .observed: return ("{observed: second-send}", "what the step with `id: second-send` observed, as the report shows it: `EPIPE`")
         case .gap: return ("{gap: first-retry}", "the seconds the `gap` expectation with `id: first-retry` measured: `1.015 s`")
         case .gaps: return ("{gaps: backoff}", "the gaps the `gaps` expectation with `id: backoff` measured: `0.204, 0.412, 0.820 s`")
@@ -167,6 +170,7 @@ extension Lab {
                 return make(text, status, described)
             case .time: return make(LabResult.formatSeconds(run.time) + " s", status, described)
             case .bytes: return make(run.bytes.map { "\($0)" }, status, described)
+            case .expires: return make(run.expires.map { LabResult.formatSeconds($0) + " s" }, status, described)
             default: return make(run.observed, status, described)
             }
         case .capture:

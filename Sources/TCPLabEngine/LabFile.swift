@@ -268,6 +268,12 @@ struct LabFileParser {
                 guard let step = steps.first(where: { $0.id == name }) else {
                     throw fail("no step has 'id: \(name)'\(Self.known(steps.compactMap(\.id)))")
                 }
+                if placeholder.measure == .expires {
+                    switch step.action {
+                    case .check(.socket), .wait(.socket): break
+                    default: throw fail("only a check or wait on a socket sees its timer; the step on line \(step.line) is not one")
+                    }
+                }
                 guard callsOnly else { continue }
                 guard case .call(_, let call, _, _) = step.action else {
                     throw fail("the step on line \(step.line) is not a socket call, so it took no time of its own and moved no bytes")

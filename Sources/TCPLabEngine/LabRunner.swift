@@ -110,6 +110,8 @@ final class LabSession {
     var countersAtStart: KernelCounters?
     /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
     var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
+    /// Seconds left on the timer of the socket the current step's check or wait last saw.
+    var measuredExpiry: Double?
 
     /// A prediction against the run: held when the choice is the lab's answer and the step
     /// passed, so this kernel confirmed the answer.

@@ -79,6 +79,7 @@ extension LabSession {
         var passed: Bool
         var duration: Double?
         var bytes: Int?
+        measuredExpiry = nil
         switch step.action {
         case .call(let name, let call, let expect, let newName):
             let socket = sockets[name]!
@@ -110,7 +111,7 @@ extension LabSession {
         return StepResult(
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
             observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note,
-            duration: duration, round: step.round?.description, bytes: bytes)
+            duration: duration, round: step.round?.description, bytes: bytes, expires: measuredExpiry)
     }
 
     /// "43.9 ms".
@@ -452,6 +453,7 @@ extension LabSession {
         }
         var holds = true
         var parts = [record.state.rawValue]
+        if record.timer != .off { measuredExpiry = Double(record.expiresMilliseconds) / 1000 }
         if let state = facts.state, state != record.state { holds = false }
         if let comparison = facts.receiveQueue {
             parts.append("Recv-Q \(record.receiveQueue)")

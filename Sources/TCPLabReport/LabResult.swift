@@ -144,14 +144,17 @@ public struct StepResult: Sendable, Encodable {
     public var duration: Double? = nil
     /// How many bytes a send or recv moved (socket calls only).
     public var bytes: Int? = nil
+    /// Seconds left on the timer of the socket a check or wait looked at, when it had one.
+    public var expires: Double? = nil
     /// "round 2 of 3" for a repeated step.
     public var round: String? = nil
     /// The reader's prediction, when the step asked for one and the run asked the reader.
     public var prediction: PredictionResult? = nil
 
     /// A value with every field given.
-    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil, bytes: Int? = nil) {
+    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil, bytes: Int? = nil, expires: Double? = nil) {
         self.bytes = bytes
+        self.expires = expires
         self.line = line
         self.actor = actor
         self.action = action

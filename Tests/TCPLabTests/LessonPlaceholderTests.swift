@@ -70,6 +70,7 @@ final class LessonPlaceholderTests: XCTestCase {
         XCTAssertEqual(failure("  {took: data}")?.message.hasPrefix("{took: data}: no step has 'id: data'; ids: hello, read"), true)
         XCTAssertEqual(failure("  {counter: ListenOverflows}")?.message.hasPrefix("{counter: ListenOverflows}: a counter is named Group.Name"), true)
         XCTAssertEqual(failure("  {took: hello")?.message, "'{took:' opens a placeholder that has no '}' on its line")
+        XCTAssertEqual(failure("  {expires: hello}")?.message, "{expires: hello}: only a check or wait on a socket sees its timer; the step on line 15 is not one")
     }
 
     /// An id names one step or expectation: given twice, it is an error at the second.
