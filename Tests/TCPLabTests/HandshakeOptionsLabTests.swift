@@ -166,4 +166,12 @@ final class HandshakeOptionsLabTests: LabTestCase {
         XCTAssertEqual([client.sendWindowScale, client.receiveWindowScale], [0, 0])
         XCTAssertEqual(try info("stripped-conn").options, [.sack])
     }
+
+    /// tshark reads the capture as tcplab does, frame by frame: the windows scaled by 2^10
+    /// where both SYNs carried window scale, and taken as written where the SYN-ACK left
+    /// it out though the SYN offered it.
+    func testTsharkAgreesOnEveryFrameAndWindow() throws {
+        try TestEnvironment.requireTool("tshark")
+        try TsharkView.assertAgreement(on: try XCTUnwrap(lab.captureFile))
+    }
 }
