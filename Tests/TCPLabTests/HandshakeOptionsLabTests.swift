@@ -69,7 +69,7 @@ final class HandshakeOptionsLabTests: LabTestCase {
     func testTimestampsTakeTwelveBytesOfEverySegment() throws {
         let data = lab.segments(from: "plain", label: "data")
         XCTAssertEqual(data.map(\.len).max(), 1448)
-        XCTAssertEqual(data.reduce(0) { $0 + $1.len }, 16384)
+        XCTAssertEqual(data.filter { $0.len == 1448 }.count, 13, "16 KiB: eleven of 1448 and one of 456; then two sends of 1448")
         XCTAssertEqual(try info("plain").sendMSS, 1448)
         let segments = try options()
         for record in data {
@@ -173,5 +173,38 @@ final class HandshakeOptionsLabTests: LabTestCase {
     func testTsharkAgreesOnEveryFrameAndWindow() throws {
         try TestEnvironment.requireTool("tshark")
         try TsharkView.assertAgreement(on: try XCTUnwrap(lab.captureFile))
+    }
+
+    /// After a loss, the receiver's ACK still asks for the missing bytes and, where SACK
+    /// was negotiated, carries a block for the segment that arrived beyond them (RFC 2018):
+    /// 17833 to 19281, relative to the client's initial sequence number. Without SACK the
+    /// same ACK has no block.
+    func testSackBlocksTellWhatArrivedBeyondALoss() throws {
+        let segments = try options()
+        let isn = try only("S", from: "plain", in: segments).sequenceNumber
+        let sacked = lab.segments(from: "server", to: "plain").compactMap { record in
+            segments[record.frame].flatMap { $0.options.sackBlocks.isEmpty ? nil : $0 }
+        }
+        let ack = try XCTUnwrap(sacked.first)
+        XCTAssertEqual(ack.acknowledgmentNumber &- isn, 16385)
+        XCTAssertEqual(ack.options.sackBlocks.map { [$0.left &- isn, $0.right &- isn] }, [[17833, 19281]])
+        let unsacked = lab.segments(from: "server", to: "nosack").filter { $0.ack == 1 && !$0.flags.contains("S") }
+        XCTAssertEqual(unsacked.count, 1)
+        for record in lab.segments(from: "server", to: "nosack") {
+            XCTAssertEqual(segments[record.frame]?.options.sackBlocks, [], "frame \(record.frame)")
+        }
+    }
+
+    /// With the SACK block the client resends the lost segment as soon as the ACK comes;
+    /// without it, only when the retransmission timer fires, its 200 ms minimum after the
+    /// first send (on loopback the round trip adds next to nothing).
+    func testWithoutSackTheLostSegmentWaitsForTheTimer() throws {
+        let segments = try options()
+        let withSack = try XCTUnwrap(lab.segments(from: "server", to: "plain").first { segments[$0.frame]?.options.sackBlocks.isEmpty == false })
+        let resent = try XCTUnwrap(lab.segments(from: "plain").first { $0.frame > withSack.frame && $0.seq == 16385 })
+        XCTAssertLessThan(resent.time - withSack.time, 0.05)
+        let first = try XCTUnwrap(lab.segments(from: "nosack", label: "data").first)
+        let again = try XCTUnwrap(lab.segments(from: "nosack", label: "retransmission").first)
+        XCTAssertEqual(again.time - first.time, 0.2, accuracy: 0.1)
     }
 }
