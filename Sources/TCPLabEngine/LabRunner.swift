@@ -66,6 +66,9 @@ public struct LabRunner {
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
             && result.kernelAgreement.allSatisfy { $0.agrees || $0.withScriptedPeer }
+        result.notHeld = result.passed ? [] : result.claimsNotHeld
+        // The lesson quotes this run: each placeholder gets what the run measured.
+        (result.lesson, result.lessonValues) = lab.filledLesson(from: result)
         return result
     }
 }
@@ -107,6 +110,8 @@ final class LabSession {
     var countersAtStart: KernelCounters?
     /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
     var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
+    /// Seconds left on the timer of the socket the current step's check or wait last saw.
+    var measuredExpiry: Double?
 
     /// A prediction against the run: held when the choice is the lab's answer and the step
     /// passed, so this kernel confirmed the answer.
