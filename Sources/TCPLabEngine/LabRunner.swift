@@ -89,6 +89,9 @@ final class LabSocket {
     /// Whether the lab shut down only its reading side (SHUT_RD): then recv's 0
     /// is that shutdown, not a FIN from the peer.
     var readShutDown = false
+    /// The error that ended its connection (ECONNRESET, ETIMEDOUT, ...), once a call
+    /// returned it: a later recv's 0 is that end, not a FIN from the peer.
+    var endedBy: Errno?
 
     init(name: String, actor: String) {
         self.name = name

@@ -29,6 +29,9 @@ enum Observed {
     /// What the call did, after closing the socket the name held until then (said in the
     /// report, because that close puts a FIN or an RST on the wire).
     indirect case replacing(Observed, String)
+    /// recv returned 0 on a connection that an earlier call had seen end with this error:
+    /// the end of the stream, but no FIN came.
+    case endedEarlier(Errno)
 
     var text: String {
         switch self {
@@ -51,6 +54,8 @@ enum Observed {
             return outcome.text + ", and the kernel raised \(signal) (caught here; by default it ends the process)"
         case .replacing(let outcome, let remark):
             return outcome.text + "; " + remark
+        case .endedEarlier(let errno):
+            return "0 (end of stream: the connection had ended with \(errno.name), not with a FIN)"
         }
     }
 
@@ -59,6 +64,7 @@ enum Observed {
         switch self {
         case .bytes(let data, _): return data.count
         case .sent(let count, _, _, _): return count
+        case .endedEarlier: return 0
         case .signalled(let inner, _), .replacing(let inner, _): return inner.bytesMoved
         default: return nil
         }
@@ -161,6 +167,7 @@ extension LabSession {
 
     static func matches(_ outcome: Observed, _ expect: Outcome?, call: Call) -> Bool {
         if case .replacing(let inner, _) = outcome { return matches(inner, expect, call: call) }
+        if case .endedEarlier = outcome { return matches(.bytes([], endOfStream: true), expect, call: call) }
         switch (expect, outcome) {
         case (nil, .failed(let errno)):
             // A non-blocking connect that has started is what the lab asked for.
@@ -195,11 +202,14 @@ extension LabSession {
         let context = CallContext(
             labSocket: labSocket, socket: socket, deadline: deadline, newName: newName,
             interrupt: interruption?.descriptor, started: Self.captureClockNow)
+        let outcome: Observed
         do {
-            return try run(self, call, context)
+            outcome = try run(self, call, context)
         } catch let error as SystemCallError {
-            return .failed(error.errno)
+            outcome = .failed(error.errno)
         }
+        if case .failed(let errno) = outcome, Self.connectionEnders.contains(errno) { labSocket.endedBy = errno }
+        return outcome
     }
 
     /// `socket`: a new socket for the name, closing the one it held (said in the report).
@@ -219,6 +229,8 @@ extension LabSession {
         labSocket.remote = nil
         labSocket.isListener = false
         labSocket.sent = StreamDigest()
+        labSocket.readShutDown = false
+        labSocket.endedBy = nil
         labSocket.inode = try? labSocket.socket?.inode()
         return remark.map { .replacing(.ok, $0) } ?? .ok
     }
@@ -285,6 +297,9 @@ extension LabSession {
         }
         return raised ? .signalled(outcome, "SIGPIPE") : outcome
     }
+
+    /// Errors that end a connection: a recv after one returns 0 without any FIN.
+    static let connectionEnders: Set<Errno> = [.connectionReset, .timedOut, Errno(rawValue: ECONNABORTED), Errno(rawValue: EHOSTUNREACH), Errno(rawValue: ENETUNREACH)]
 
     /// Runs a call on a non-blocking socket: nil when it would block (EAGAIN).
     static func nonblocking<Result>(_ body: () throws(SystemCallError) -> Result) throws(SystemCallError) -> Result? {

@@ -219,7 +219,11 @@ extension StepKind {
                     guard case .recv(let amount) = call else { throw mismatch(call) }
                     let outcome = try session.receive(amount, on: try context.open(), deadline: context.deadline, interrupt: context.interrupt)
                     // After SHUT_RD recv returns 0 with no FIN from the peer: say "0 bytes", not "the peer's FIN".
-                    if context.labSocket.readShutDown, case .bytes(let data, true) = outcome, data.isEmpty { return .bytes(data, endOfStream: false) }
+                    if case .bytes(let data, true) = outcome, data.isEmpty {
+                        if context.labSocket.readShutDown { return .bytes(data, endOfStream: false) }
+                        // After a reset or a timeout recv returns 0 too, but no FIN came.
+                        if let errno = context.labSocket.endedBy { return .endedEarlier(errno) }
+                    }
                     return outcome
                 },
                 needsOpenSocket: true)),
