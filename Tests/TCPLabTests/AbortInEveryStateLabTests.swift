@@ -1,0 +1,80 @@
+import TCPLabEngine
+import TCPLabReport
+import XCTest
+
+/// close() with SO_LINGER {1, 0}, RFC 9293's ABORT, in every state after ESTABLISHED, and
+/// the kernel's own abort when data arrives after close() (Labs/abort-in-every-state.yaml).
+final class AbortInEveryStateLabTests: LabTestCase {
+    override class var labName: String { "abort-in-every-state" }
+
+    /// Every step and expectation of the lab held, and the capture took every row it names.
+    func testLabPasses() throws {
+        let result = lab
+        XCTAssertTrue(result.passed, result.failures)
+    }
+
+    /// Where the peer may still send, the abort is an RST with ACK carrying the server's
+    /// next sequence number: 2 after its FIN in FIN-WAIT-1 and FIN-WAIT-2, 1 in CLOSE-WAIT,
+    /// where it had sent no FIN.
+    func testAbortSendsResetWhereThePeerMayStillSend() throws {
+        let result = lab
+        for (peer, seq, ack) in [("fw1", 2, 1), ("fw2", 2, 1), ("cw", 1, 2)] as [(String, UInt32, UInt32)] {
+            let resets = result.segments(from: "server", to: peer, flags: "R")
+            XCTAssertEqual(resets.map(\.flags), ["AR"], peer)
+            XCTAssertEqual(resets.map(\.seq), [seq], peer)
+            XCTAssertEqual(resets.map(\.ack), [ack], peer)
+        }
+    }
+
+    /// In CLOSING and LAST-ACK both FINs were sent: the abort sends nothing, and the
+    /// kernel lists the socket no more.
+    func testAbortInClosingAndLastAckSendsNothing() throws {
+        let result = lab
+        for peer in ["cl", "la"] {
+            XCTAssertTrue(result.segments(from: "server", to: peer, flags: "R").isEmpty, peer)
+        }
+        XCTAssertEqual(result.steps.filter { $0.actor == "lab" && ($0.action == "check c4 is CLOSED" || $0.action == "check c5 is CLOSED") }
+            .map(\.status), [.passed, .passed])
+        XCTAssertEqual(result.kernelSockets(named: "c4").first?.socket.state, .closing, "the last listing that had c4")
+        XCTAssertEqual(result.kernelSockets(named: "c5").first?.socket.state, .lastAck, "the last listing that had c5")
+    }
+
+    /// TcpExt.TCPAbortOnData counts every close() with SO_LINGER {1, 0}, silent or not,
+    /// and the kernel's abort on data after close(): six in all, none for the descriptor
+    /// whose connection was already in TIME-WAIT.
+    func testTCPAbortOnDataCountsEveryZeroLingerClose() throws {
+        let result = lab
+        let counts = result.steps("lab", "check counter TcpExt.TCPAbortOnData").map(\.observed)
+        XCTAssertEqual(counts, (1...5).map { "TcpExt.TCPAbortOnData grew by \($0)" } + ["TcpExt.TCPAbortOnData grew by 5", "TcpExt.TCPAbortOnData grew by 6"])
+        XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnData" }?.change, 6)
+    }
+
+    /// TIME-WAIT cannot be aborted: after close() with SO_LINGER {1, 0} on the descriptor,
+    /// nothing is sent and the kernel still lists the connection in TIME-WAIT.
+    func testTimeWaitOutlivesTheAbort() throws {
+        let result = lab
+        XCTAssertTrue(result.segments(from: "server", to: "tw", flags: "R").isEmpty)
+        let listings = result.kernelSockets(named: "c6")
+        XCTAssertFalse(listings.isEmpty)
+        XCTAssertTrue(listings.allSatisfy { $0.socket.state == .timeWait }, "\(listings.map(\.socket.state))")
+    }
+
+    /// The peer's RST that crossed the server's found no connection and drew no answer.
+    func testCrossingResetIsNotAnswered() throws {
+        let result = lab
+        let crossing = try XCTUnwrap(result.segments(from: "fw2", flags: "R").first)
+        XCTAssertFalse(result.segments.contains { $0.frame > crossing.frame && $0.to == "fw2" })
+    }
+
+    /// Data that arrives after close(), in FIN-WAIT-1, is answered with an RST without ACK
+    /// whose sequence number is the data's acknowledgment number.
+    func testDataAfterCloseIsAnsweredWithReset() throws {
+        let result = lab
+        let data = try XCTUnwrap(result.segments(from: "late", label: "data").first)
+        XCTAssertEqual(data.ack, 1, "the data does not acknowledge the server's FIN")
+        let reset = try XCTUnwrap(result.segments(from: "server", to: "late", flags: "R").first)
+        XCTAssertEqual(reset.flags, "R")
+        XCTAssertEqual(reset.seq, data.ack)
+        XCTAssertGreaterThan(reset.frame, data.frame)
+    }
+}
