@@ -1,4 +1,9 @@
+import Glibc
+import TCPLabAnalysis
 import TCPLabEngine
+import TCPLabIsolation
+import TCPLabKernel
+import TCPLabSystem
 import TCPLabReport
 import XCTest
 
@@ -76,5 +81,37 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertEqual(reset.flags, "R")
         XCTAssertEqual(reset.seq, data.ack)
         XCTAssertGreaterThan(reset.frame, data.frame)
+    }
+
+    /// Why TIME-WAIT cannot be aborted: once the peer's FIN arrives after shutdown(SHUT_WR),
+    /// the descriptor's socket says TCP_CLOSE (TCP_INFO's first byte, 7) while the kernel
+    /// lists the connection in TIME-WAIT; close() with SO_LINGER {1, 0} then leaves that
+    /// TIME-WAIT in place. Real sockets on loopback, in a namespace of the test's own.
+    func testDescriptorIsClosedWhileATimewaitSocketHoldsTimeWait() throws {
+        try TestEnvironment.requireRoot()
+        let (descriptorState, before, after) = try NetworkNamespace.run { () throws -> (UInt8, [TCPState], [TCPState]) in
+            let listener = try TestSocket()
+            defer { listener.close() }
+            try listener.bind(.v4(7072))
+            try listener.listen(backlog: 1)
+            let client = try TestSocket()
+            try client.connect(.v4(7072))
+            let server = try listener.accept()
+            try client.shutdown(Int32(SHUT_WR))
+            XCTAssertEqual(try server.receive(), [], "the server reads the client's FIN")
+            server.close()
+            XCTAssertEqual(try client.receive(), [], "the client reads the server's FIN")
+            var info = [UInt8](repeating: 0, count: 8)
+            var length = socklen_t(info.count)
+            try systemCall("getsockopt(TCP_INFO)") { getsockopt(client.fd, Int32(IPPROTO_TCP), Int32(TCP_INFO), &info, &length) }
+            let before = try SocketDiagnostics.tcpSockets().filter { $0.local.port != 7072 }.map(\.state)
+            try client.setLingerZero()
+            client.close()
+            let after = try SocketDiagnostics.tcpSockets().filter { $0.local.port != 7072 }.map(\.state)
+            return (info[0], before, after)
+        }
+        XCTAssertEqual(descriptorState, 7, "TCP_CLOSE")
+        XCTAssertEqual(before, [.timeWait])
+        XCTAssertEqual(after, [.timeWait])
     }
 }

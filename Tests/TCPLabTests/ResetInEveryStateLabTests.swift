@@ -53,6 +53,7 @@ final class ResetInEveryStateLabTests: LabTestCase {
         XCTAssertEqual(result.step("c2", "recv")?.observed.hasPrefix("ECONNRESET"), true)
         XCTAssertEqual(result.step("c3", "recv")?.observed.hasPrefix("0"), true)
         XCTAssertEqual(result.step("c3", "getsockopt SO_ERROR")?.observed.hasPrefix("ECONNRESET"), true)
+        XCTAssertEqual(result.steps("c4", "recv").map { $0.observed.hasPrefix("0") }, [true, true], "before and after the reset")
         XCTAssertEqual(result.step("c4", "getsockopt SO_ERROR")?.observed.hasPrefix("ECONNRESET"), true)
         for (socket, state) in [("c2", TCPState.finWait2), ("c3", .closing), ("c4", .lastAck)] {
             XCTAssertEqual(result.kernelSockets(named: socket).first?.socket.state, state, socket)
