@@ -54,4 +54,32 @@ final class StateCoverageTests: XCTestCase {
         XCTAssertFalse(timeWait.onLinux)
         XCTAssertTrue(timeWait.linux?.contains("TCP_CLOSE") == true)
     }
+
+    /// Data that reaches a socket closed in FIN-WAIT-1 (its FIN not yet acknowledged) is
+    /// answered with an RST without ACK whose sequence number is the data's acknowledgment
+    /// number (RFC 9293 section 3.10.7.1). That number is the receiver's RCV.NXT as far as
+    /// the sender knows, so the RST is exact: the server takes fin-wait-1/data-after-close
+    /// and the client, in CLOSE-WAIT after the FIN, close-wait/rst.
+    func testResetAnsweringDataAfterCloseIsExactWithoutACK() {
+        var connection = SyntheticConnection()
+        connection.send(.client, .syn)
+        connection.send(.server, [.syn, .ack])
+        connection.send(.client, .ack)
+        connection.send(.server, [.fin, .ack])
+        connection.send(.client, [.psh, .ack], bytes: 4, ack: connection.serverISN &+ 1)
+        connection.send(.server, .rst, seq: connection.serverISN &+ 1)
+        let analyzer = TCPAnalyzer()
+        var segments: [AnnotatedSegment] = []
+        for (index, packet) in connection.packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+        }
+        analyzer.finish()
+        while let event = analyzer.nextEvent() {
+            if case .segment(let segment, _) = event { segments.append(segment) }
+        }
+        let rows = StateCoverage.rowsReached(by: segments)
+        XCTAssertEqual(rows["fin-wait-1/data-after-close"], [6])
+        XCTAssertEqual(rows["close-wait/rst"], [6], "\(rows.keys.sorted())")
+        XCTAssertEqual(segments.last.map { "\($0.clientState)/\($0.serverState)" }, "CLOSED/CLOSED")
+    }
 }
