@@ -61,12 +61,17 @@ final class ResetInEveryStateLabTests: LabTestCase {
     }
 
     /// A FIN on the handshake's ACK takes the server's connection from SYN-RECEIVED
-    /// straight to CLOSE-WAIT, as the analysis shows on that very segment.
+    /// straight to CLOSE-WAIT, as the analysis shows on that very segment; the kernel log
+    /// shows the kernel taking the ACK first (ESTABLISHED), then the FIN.
     func testFINWithTheHandshakeACKLeadsToCloseWait() throws {
         let result = lab
         let fin = try XCTUnwrap(result.segments(from: "la", flags: "F").first)
         XCTAssertEqual(fin.flags, "AF")
         XCTAssertEqual(fin.serverState, "CLOSE-WAIT")
+        if let off = result.kernelLogOff { throw XCTSkip("the kernel log is off: \(off)") }
+        let check = try XCTUnwrap(result.kernelAgreement.first { $0.seenBy == "wire" && $0.frame == fin.frame && $0.to == "CLOSE-WAIT" })
+        XCTAssertTrue(check.confirmed, check.verdict)
+        XCTAssertTrue(check.verdict.contains("SYN-RECEIVED → ESTABLISHED, ESTABLISHED → CLOSE-WAIT"), "the kernel passes ESTABLISHED: \(check.verdict)")
     }
 
     /// The listener answers a stray ACK with RST (no ACK bit, seq = the ACK's
