@@ -79,12 +79,16 @@ public struct StateCoverage: Sendable {
             }
             // A move nothing on the wire shows, which the kernel log saw and the lab's own
             // call explains (listen(), close() with SO_LINGER {1, 0} in LAST-ACK), is the one
-            // row with that move and no wire evidence; where two such rows share the move
-            // (close() or a timeout in SYN-SENT), the log cannot say which, and none counts.
+            // row with that move and no wire evidence. Where two such rows share the move
+            // (close() or the user timeout in SYN-SENT), a call of that socket that failed
+            // with ETIMEDOUT names the timeout; otherwise the log cannot say which, and none
+            // counts.
             for check in result.kernelAgreement where check.seenBy == "kernel" && check.confirmed {
-                let candidates = TransitionTable.rows.filter {
+                var candidates = TransitionTable.rows.filter {
                     $0.evidence == .none && $0.onLinux && $0.from.rawValue == check.from && $0.to.rawValue == check.to
                 }
+                let timedOut = result.steps.contains { $0.actor == check.socket && $0.status == .passed && $0.observed.hasPrefix("ETIMEDOUT") }
+                if candidates.count > 1 && timedOut { candidates = candidates.filter { $0.event == .userTimeout } }
                 guard candidates.count == 1, let row = candidates.first else { continue }
                 confirmedRows.insert(row.id)
                 if labsByRow[row.id]?.last != result.name { labsByRow[row.id, default: []].append(result.name) }

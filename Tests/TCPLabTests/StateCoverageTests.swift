@@ -5,9 +5,9 @@ import XCTest
 
 /// How `tcplab coverage --run` counts the rows nothing on the wire shows.
 final class StateCoverageTests: XCTestCase {
-    private func result(_ name: String, kernel checks: [TransitionCheck]) -> LabResult {
+    private func result(_ name: String, kernel checks: [TransitionCheck], steps: [StepResult] = []) -> LabResult {
         LabResult(
-            name: name, title: name, summary: "", source: "", teaches: "", lesson: "", passed: true, seconds: 0, steps: [],
+            name: name, title: name, summary: "", source: "", teaches: "", lesson: "", passed: true, seconds: 0, steps: steps,
             capture: [], kernel: [], counters: [], captureFile: nil, packetsCaptured: 0, packetsDropped: 0, segments: [],
             error: nil, interrupted: false, kernelAgreement: checks)
     }
@@ -40,6 +40,17 @@ final class StateCoverageTests: XCTestCase {
         XCTAssertEqual(coverage.covered, 0)
         XCTAssertEqual(coverage.confirmed, 0)
         XCTAssertEqual(coverage.rows.first { $0.transition.id == "closing/abort" }?.gap, .kernelOnly)
+    }
+
+    /// SYN-SENT → CLOSED is close() or the user timeout; a call of that socket that failed
+    /// with ETIMEDOUT says it was the timeout.
+    func testATimedOutCallNamesTheTimeoutRow() {
+        let timedOut = StepResult(
+            line: 9, actor: "c", action: "connect 192.0.2.9:80", expected: "ETIMEDOUT", observed: "ETIMEDOUT (Connection timed out)",
+            status: .passed, time: 3, note: nil)
+        let coverage = StateCoverage.measure(results: [result("lab", kernel: [kernelCheck("SYN-SENT", "CLOSED", explained: true)], steps: [timedOut])])
+        XCTAssertEqual(coverage.rows.first { $0.transition.id == "syn-sent/user-timeout" }?.confirmedIn, ["lab"])
+        XCTAssertEqual(coverage.rows.first { $0.transition.id == "syn-sent/close" }?.labs, [])
     }
 
     /// Linux's departures the labs measured are in the table: ABORT sends nothing in
