@@ -137,7 +137,7 @@ private struct Parser {
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
+    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "process", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
 
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
@@ -259,7 +259,7 @@ private struct Parser {
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
             throw error(node, names.isEmpty
-                ? "a step needs one of: an actor or socket name (\(sockets.sorted().joined(separator: ", "))), wait, check, sysctl, firewall"
+                ? "a step needs one of: an actor or socket name (\(sockets.sorted().joined(separator: ", "))), wait, check, sysctl, firewall, process"
                 : "a step does one thing; this one has \(names.joined(separator: " and "))")
         }
         var within = Duration.seconds(2)
@@ -282,6 +282,9 @@ private struct Parser {
         case "firewall":
             try refuse("expect"); try refuse("as"); try refuse("took")
             return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
+        case "process":
+            try refuse("expect"); try refuse("as"); try refuse("took")
+            return Step(line: line, action: .process(try processStep(entry.value)), within: within, note: note)
         default:
             if peers.contains(key) {
                 try refuse("expect"); try refuse("as"); try refuse("took")
@@ -296,7 +299,7 @@ private struct Parser {
             }
             guard sockets.contains(key) else {
                 if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
-                throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")
+                throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, process, expect, within, as, note")
             }
             let call = try self.call(entry.value)
             var took: Comparison?
@@ -331,6 +334,22 @@ private struct Parser {
             }
             return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note, took: took)
         }
+    }
+
+    /// `process: hold NAME` or `process: kill NAME`, NAME a socket (not a scripted peer).
+    func processStep(_ node: Node) throws(LabFileError) -> ProcessStep {
+        let text = try string(node, "a process step")
+        let step: ProcessStep
+        do throws(ProcessStep.ProblemText) {
+            step = try ProcessStep(parsing: text)
+        } catch let problem {
+            throw error(node, problem.text)
+        }
+        if !sockets.contains(step.socket), let line = unborn[step.socket] { throw error(node, unbornMessage(step.socket, line)) }
+        guard sockets.contains(step.socket) else {
+            throw error(node, "no socket named '\(step.socket)' for a process to hold (sockets so far: \(sockets.sorted().joined(separator: ", ")))")
+        }
+        return step
     }
 
     func call(_ node: Node) throws(LabFileError) -> Call {

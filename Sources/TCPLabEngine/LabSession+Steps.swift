@@ -100,6 +100,8 @@ extension LabSession {
             let outcome = try Command.run(["nft", "-f", "-"], input: rules)
             passed = outcome.status == 0
             observed = passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)"
+        case .process(let processStep):
+            (passed, observed) = try perform(processStep)
         }
         return StepResult(
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
@@ -195,6 +197,9 @@ extension LabSession {
             return remark.map { .replacing(.ok, $0) } ?? .ok
         }
         guard let socket = labSocket.socket, !socket.isClosed else {
+            if let holder = labSocket.holder {
+                return .misuse("\(labSocket.name)'s socket was handed to a child process (\(holder.pid)): the lab holds it no longer")
+            }
             return .misuse("\(labSocket.name) has no open socket: a 'socket' step must come first")
         }
         do {
