@@ -36,8 +36,11 @@ public struct Lab: Sendable {
     public var reaches: [Reach] = []
     /// What the kernel must offer (`requires:`); a kernel without it skips the lab.
     public var requires: Requirements? = nil
-    /// The lesson, shown with the results.
+    /// The lesson, shown with the results; its placeholders (`{gap: first-retry}`) are
+    /// filled from the run (``Lab/filledLesson(from:)``).
     public var lesson: String
+    /// The lesson's placeholders, read and checked with the file.
+    public var lessonPlaceholders: [LessonPlaceholder] = []
 
     /// A named role that owns sockets: server, client, client2...
     public struct Actor: Sendable {
@@ -105,6 +108,8 @@ public struct Step: Sendable {
     public var round: Round?
     /// A question the reader answers before the step runs (`tcplab run --predict`).
     public var predict: Prediction?
+    /// The name the lesson's placeholders use for it (`id: nagle-send`, `{took: nagle-send}`).
+    public var id: String?
 
     /// A question about a step's outcome, asked before it runs, with the answer the lab
     /// expects and why; the run then shows whether the kernel agreed.
@@ -162,6 +167,8 @@ public enum Call: Sendable, CustomStringConvertible {
     case listen(backlog: Int32)
     /// connect(2); blocking waits for the handshake, non-blocking returns EINPROGRESS.
     case connect(Endpoint, blocking: Bool)
+    /// connect(2) with AF_UNSPEC: dissolves the socket's connection (an abort, on TCP).
+    case disconnect
     /// accept(2), waiting for a connection.
     case accept
     /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what
@@ -229,6 +236,7 @@ public enum Call: Sendable, CustomStringConvertible {
         case .bind(let endpoint): return "bind \(endpoint)"
         case .listen(let backlog): return "listen \(backlog)"
         case .connect(let endpoint, let blocking): return "connect \(endpoint)" + (blocking ? "" : " nonblocking")
+        case .disconnect: return "connect AF_UNSPEC"
         case .accept: return "accept"
         case .send(let payload, let blocking, let signal):
             var text: String
@@ -399,6 +407,8 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
     public var line: Int
     /// The kind of expectation.
     public var kind: Kind
+    /// The name the lesson's placeholders use for it (`id: first-retry`, `{gap: first-retry}`).
+    public var id: String? = nil
 
     /// A count, or an order.
     public enum Kind: Sendable {

@@ -66,6 +66,9 @@ public struct LabRunner {
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
             && result.kernelAgreement.allSatisfy { $0.agrees || $0.withScriptedPeer }
+        result.notHeld = result.passed ? [] : result.claimsNotHeld
+        // The lesson quotes this run: each placeholder gets what the run measured.
+        (result.lesson, result.lessonValues) = lab.filledLesson(from: result)
         return result
     }
 }
@@ -86,6 +89,9 @@ final class LabSocket {
     /// Whether the lab shut down only its reading side (SHUT_RD): then recv's 0
     /// is that shutdown, not a FIN from the peer.
     var readShutDown = false
+    /// The error that ended its connection (ECONNRESET, ETIMEDOUT, ...), once a call
+    /// returned it: a later recv's 0 is that end, not a FIN from the peer.
+    var endedBy: Errno?
     /// The child process the socket was handed to (`process: hold`), once it was.
     var holder: HoldingProcess?
 
@@ -109,6 +115,8 @@ final class LabSession {
     var countersAtStart: KernelCounters?
     /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
     var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
+    /// Seconds left on the timer of the socket the current step's check or wait last saw.
+    var measuredExpiry: Double?
 
     /// A prediction against the run: held when the choice is the lab's answer and the step
     /// passed, so this kernel confirmed the answer.
@@ -151,7 +159,11 @@ final class LabSession {
             try setUp()
             startKernelLog()
             // A peer's segments cross its TUN device, not lo: "any" sees both.
-            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp")
+            // libpcap sizes its ring's frames by the snapshot length except on Ethernet
+            // devices (there by the MTU): on "any", 262144 bytes leaves about 31 frames in
+            // the 8 MiB ring, and a burst of a peer's SYNs overflows it. No packet here is
+            // longer than lo's 65536-byte MTU and a 20-byte link header.
+            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp", snapshotLength: lab.hasPeer ? 65_556 : 262_144)
             try capture.start()
             self.capture = capture
             countersAtStart = try KernelCounters.read()

@@ -52,7 +52,9 @@ extension LabSession {
         func seconds(_ time: Int64) -> String { LabResult.formatSeconds(Double(time - firstTimestamp) / 1e9) }
 
         // A scripted peer's end is tcplab itself, through a TUN device: no kernel socket.
-        let peers = Set(lab.actors.compactMap { $0.peer?.address })
+        // A peer that sent from several ports (ports=N) has each of them among the endpoints.
+        let peerActors = Set(lab.actors.filter { $0.peer != nil }.map(\.name))
+        let peers = Set(lab.actors.compactMap { $0.peer?.address } + endpoints.filter { peerActors.contains($0.actor) }.map(\.endpoint))
         // The last segments may be captured before the kernel has processed them when the
         // log stops (the capture's tap comes first on lo): a segment captured after the
         // log's last event is not checked.
