@@ -82,11 +82,16 @@ struct LabFileParser {
         var sysctls: [Lab.Setting] = []
         var firewall: String?
         var shaping: Lab.Shaping?
+        var loopback: Lab.Loopback?
         if let setup = top["setup"] {
-            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall", "shaping"], what: "setup")
+            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall", "shaping", "loopback"], what: "setup")
             if let node = fields["sysctls"] { sysctls = try settings(node.value) }
             if let node = fields["firewall"] { firewall = try string(node.value, "setup.firewall") }
             if let node = fields["shaping"] { shaping = try self.shaping(node.value) }
+            if let node = fields["loopback"] {
+                loopback = try self.loopback(node.value)
+                if shaping != nil, loopback?.mtu != nil { throw error(node.value, "shaping sets lo's MTU already: give mtu in one of them") }
+            }
         }
         let actorFields = try mapping(top["actors"]!.value, allowed: nil, what: "actors")
         var actors: [Lab.Actor] = []
@@ -137,6 +142,7 @@ struct LabFileParser {
         lab.lessonPlaceholders = try lessonPlaceholders(lab.lesson, top["lesson"]!.value, steps: steps, capture: capture)
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
         if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
+        lab.loopback = loopback
         return lab
     }
 
@@ -507,10 +513,10 @@ struct LabFileParser {
     // MARK: Waits and checks
 
     func condition(_ node: Node) throws(LabFileError) -> WaitCondition {
-        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "segment", "count", "counter", "grows"], what: "wait")
+        let fields = try mapping(node, allowed: Set(["socket", "state", "recv-q", "send-q", "timer", "expires", "segment", "count", "counter", "grows"]).union(Self.infoKeys), what: "wait")
         if let socket = fields["socket"] {
             let facts = try socketFacts(fields)
-            guard facts.state != nil || facts.receiveQueue != nil || facts.sendQueue != nil || facts.timer != nil || facts.expiresSeconds != nil else {
+            guard facts.state != nil || facts.receiveQueue != nil || facts.sendQueue != nil || facts.timer != nil || facts.expiresSeconds != nil || facts.asksInfo else {
                 throw error(node, "wait on a socket needs state, recv-q, send-q, timer or expires")
             }
             return .socket(try socketName(socket.value), facts)
@@ -527,7 +533,7 @@ struct LabFileParser {
     }
 
     func check(_ node: Node) throws(LabFileError) -> Check {
-        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows", "sysctl", "value"], what: "check")
+        let fields = try mapping(node, allowed: Set(["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows", "sysctl", "value"]).union(Self.infoKeys), what: "check")
         if let socket = fields["socket"] {
             return .socket(try socketName(socket.value), try socketFacts(fields))
         }
@@ -569,7 +575,31 @@ struct LabFileParser {
             }
             facts.expiresSeconds = comparison
         }
+        if let node = fields["negotiated"] { facts.negotiated = try negotiatedOptions(node.value) }
+        if let node = fields["snd-wscale"] { facts.sendWindowScale = try comparison(node.value) }
+        if let node = fields["rcv-wscale"] { facts.receiveWindowScale = try comparison(node.value) }
+        if let node = fields["mss"] { facts.sendMSS = try comparison(node.value) }
         return facts
+    }
+
+    /// The keys of a socket's tcp_info facts (`ss -i`): the handshake's outcome.
+    static let infoKeys = ["negotiated", "snd-wscale", "rcv-wscale", "mss"]
+
+    /// `negotiated: [wscale, sack-permitted, timestamps]` (or one name, or `none`): exactly
+    /// the options the connection uses.
+    func negotiatedOptions(_ node: Node) throws(LabFileError) -> TCPInfo.Options {
+        var items: [Node] = [node]
+        if case .sequence(let sequence) = node { items = Array(sequence) }
+        var options: TCPInfo.Options = []
+        for item in items {
+            let text = try string(item, "an option")
+            if text == "none", items.count == 1 { break }
+            guard let option = TCPInfo.Options.names.first(where: { $0.1 == text })?.0 else {
+                throw error(item, "'negotiated' lists options from \(TCPInfo.Options.names.map(\.1).joined(separator: ", ")), or none; not '\(text)'")
+            }
+            options.insert(option)
+        }
+        return options
     }
 
     mutating func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
@@ -617,7 +647,7 @@ struct LabFileParser {
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
-        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options"], what: "a segment")
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options", "without-options", "mss", "wscale"], what: "a segment")
         var pattern = SegmentPattern()
         if let node = fields["from"] { pattern.from = try actorName(node.value) }
         if let node = fields["to"] { pattern.to = try actorName(node.value) }
@@ -643,10 +673,14 @@ struct LabFileParser {
         if let node = fields["seq"] { pattern.sequence = try comparison(node.value) }
         if let node = fields["ack"] { pattern.acknowledgment = try comparison(node.value) }
         if let node = fields["options"] { pattern.options = try segmentOptions(node.value) }
+        if let node = fields["without-options"] { pattern.withoutOptions = try segmentOptions(node.value) }
+        if let node = fields["mss"] { pattern.maximumSegmentSize = try comparison(node.value) }
+        if let node = fields["wscale"] { pattern.windowScale = try comparison(node.value) }
         return pattern
     }
 
-    /// `options: [mss, wscale, sack-permitted, timestamps]` (or one name): all present.
+    /// `options: [mss, wscale, sack-permitted, timestamps, sack]` (or one name): all present;
+    /// the same list after `without-options`: all absent.
     func segmentOptions(_ node: Node) throws(LabFileError) -> [SegmentOption] {
         var items: [Node] = [node]
         if case .sequence(let sequence) = node { items = Array(sequence) }
@@ -732,6 +766,26 @@ struct LabFileParser {
             throw error(node, "'\(what)' takes a time or a bound with units: \"<= 10ms\", \"30ms..80ms\", \">= 1s\"; not '\(text)'")
         }
         return comparison
+    }
+
+    /// The `loopback` setup: `mtu` (576 to 65536) and `gso` (on or off).
+    func loopback(_ node: Node) throws(LabFileError) -> Lab.Loopback {
+        let fields = try mapping(node, allowed: ["mtu", "gso"], what: "loopback")
+        var loopback = Lab.Loopback(mtu: nil, segmentationOffload: true)
+        if let node = fields["mtu"] {
+            guard let value = Int(try string(node.value, "mtu")), (576...65536).contains(value) else {
+                throw error(node.value, "mtu is a number of bytes from 576 to 65536")
+            }
+            loopback.mtu = value
+        }
+        if let node = fields["gso"] {
+            switch try string(node.value, "gso") {
+            case "on": loopback.segmentationOffload = true
+            case "off": loopback.segmentationOffload = false
+            default: throw error(node.value, "gso is on or off")
+            }
+        }
+        return loopback
     }
 
     /// The `shaping` setup: rate, burst, latency and mtu.

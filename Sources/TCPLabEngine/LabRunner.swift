@@ -233,6 +233,9 @@ final class LabSession {
                 line: 0, actor: "setup", action: "shaping: lo mtu \(shaping.mtu), tbf rate \(shaping.rate) burst \(shaping.burst)",
                 expected: nil, observed: "set on the lab's lo", status: .passed, time: elapsed, note: nil))
         }
+        if let loopback = lab.loopback {
+            try configure(loopback)
+        }
         if let firewall = lab.firewall {
             let outcome = try Command.run(["nft", "-f", "-"], input: firewall)
             guard outcome.status == 0 else {
@@ -258,6 +261,24 @@ final class LabSession {
                 throw LabSetupError(message: "\(command.joined(separator: " ")) failed: \(outcome.output.trimmingSpaces)")
             }
         }
+    }
+
+    /// Sets lo's MTU and GSO (ip-link(8)) before any socket exists: a socket takes both
+    /// from its route when it connects. They go with the namespace.
+    func configure(_ loopback: Lab.Loopback) throws {
+        var words: [String] = []
+        if let mtu = loopback.mtu { words += ["mtu", String(mtu)] }
+        // One segment per packet: TCP then cuts every send to the MSS itself.
+        if !loopback.segmentationOffload { words += ["gso_max_segs", "1"] }
+        guard !words.isEmpty else { return }
+        let command = ["ip", "link", "set", "dev", "lo"] + words
+        let outcome = try Command.run(command)
+        guard outcome.status == 0 else {
+            throw LabSetupError(message: "\(command.joined(separator: " ")) failed: \(outcome.output.trimmingSpaces)")
+        }
+        result.steps.append(StepResult(
+            line: 0, actor: "setup", action: "loopback: " + command.dropFirst(3).joined(separator: " "),
+            expected: nil, observed: "set on the lab's lo", status: .passed, time: elapsed, note: nil))
     }
 
     /// Closes every socket the lab still holds and stops the capture if it still runs.

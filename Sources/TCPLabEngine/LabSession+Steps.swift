@@ -466,7 +466,7 @@ extension LabSession {
     /// Whether the kernel's record of `socket` shows `facts`, and what it shows.
     func evaluate(_ facts: SocketFacts, of socket: LabSocket, in listed: [KernelSocket]) -> (Bool, String) {
         guard let record = kernelRecord(of: socket, in: listed) else {
-            let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
+            let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil && !facts.asksInfo
             return (holds, "the kernel lists no socket for \(socket.name) (CLOSED)")
         }
         var holds = true
@@ -489,6 +489,11 @@ extension LabSession {
             let seconds = Double(record.expiresMilliseconds) / 1000
             parts.append("expires in \(LabResult.formatSeconds(seconds)) s")
             holds = holds && comparison.allows(seconds)
+        }
+        if facts.asksInfo {
+            let (infoHolds, shown) = evaluateInfo(facts, record.info)
+            holds = holds && infoHolds
+            parts.append(shown)
         }
         return (holds, parts.joined(separator: ", "))
     }
