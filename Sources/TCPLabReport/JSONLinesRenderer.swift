@@ -145,9 +145,9 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\",\"to\":\"")
         line.append(state: move.to)
         line.append("\",\"rows\":[")
-        for (index, row) in move.rows.enumerated() {
-            if index > 0 { line.append(",") }
-            appendRowObject(row, to: &line)
+        for position in move.rows.indices {
+            if position > 0 { line.append(",") }
+            line.bytes.append(contentsOf: rowObjects[move.rows.tableIndex(at: position)])
         }
         line.append("]}")
     }
@@ -165,31 +165,14 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\"}")
     }
 
-    /// A row's JSON object, from ``rowObjects`` when the table has it.
-    private static func appendRowObject(_ row: StateTransition, to line: inout ByteLine) {
-        let bucket = ByteVocabulary.ordinal(row.from) &* ByteVocabulary.stateCount &+ ByteVocabulary.ordinal(row.to)
-        for object in rowObjects[bucket] where object.id == row.id {
-            line.bytes.append(contentsOf: object.bytes)
-            return
-        }
+    /// Each row of ``TransitionTable`` as its JSON object, by its place in the table, made
+    /// once: most segments name a row, and escaping its strings on every line cost a quarter
+    /// of the whole run.
+    private static let rowObjects: [[UInt8]] = TransitionTable.rows.map { row in
+        var line = ByteLine()
         appendRow(row, to: &line)
+        return line.bytes
     }
-
-    /// Each row of ``TransitionTable`` as its JSON object, by its states (from, to) and then
-    /// its id (which names one row), made once: most segments name a row, and escaping its
-    /// strings on every line cost a quarter of the whole run. Not a dictionary by id:
-    /// hashing the id would cost as much as the escaping.
-    private static let rowObjects: [[(id: String, bytes: [UInt8])]] = {
-        var objects = [[(id: String, bytes: [UInt8])]](repeating: [], count: ByteVocabulary.stateCount * ByteVocabulary.stateCount)
-        for row in TransitionTable.rows {
-            let bucket = ByteVocabulary.ordinal(row.from) * ByteVocabulary.stateCount + ByteVocabulary.ordinal(row.to)
-            guard !objects[bucket].contains(where: { $0.id == row.id }) else { continue }
-            var line = ByteLine()
-            appendRow(row, to: &line)
-            objects[bucket].append((row.id, line.bytes))
-        }
-        return objects
-    }()
 
     private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
         line.append("{\"type\":\"connection\",\"stream\":")
