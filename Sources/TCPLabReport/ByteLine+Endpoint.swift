@@ -10,13 +10,13 @@ extension ByteLine {
             return
         }
         append(address >> 24)
-        bytes.append(UInt8(ascii: "."))
+        append(byte: UInt8(ascii: "."))
         append((address >> 16) & 0xFF)
-        bytes.append(UInt8(ascii: "."))
+        append(byte: UInt8(ascii: "."))
         append((address >> 8) & 0xFF)
-        bytes.append(UInt8(ascii: "."))
+        append(byte: UInt8(ascii: "."))
         append(address & 0xFF)
-        bytes.append(UInt8(ascii: ":"))
+        append(byte: UInt8(ascii: ":"))
         append(endpoint.port)
     }
 }

@@ -21,16 +21,16 @@ enum ByteVocabulary {
 extension ByteLine {
     /// A state's RFC name ("SYN-SENT").
     mutating func append(state: TCPState) {
-        bytes.append(contentsOf: ByteVocabulary.states[state.ordinal])
+        append(bytes: ByteVocabulary.states[state.ordinal])
     }
 
     /// The flags as ``TCPFlags/letters`` writes them.
     mutating func append(flags: TCPFlags) {
-        bytes.append(contentsOf: ByteVocabulary.flagLetters[Int(flags.rawValue & 0x1FF)])
+        append(bytes: ByteVocabulary.flagLetters[Int(flags.rawValue & 0x1FF)])
     }
 
     /// A label's description ("handshake 1/3").
     mutating func append(label: SegmentLabel) {
-        bytes.append(contentsOf: ByteVocabulary.labels[Int(label.rawValue)])
+        append(bytes: ByteVocabulary.labels[Int(label.rawValue)])
     }
 }

@@ -27,30 +27,25 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
-        // The line is built in place in the writer's buffer, as a local: appending to a
-        // class's stored property would cost an exclusivity check per piece, more than the
-        // piece itself.
+        // The line is built in a local, moved out of the stored property and back: appending
+        // to a class's stored property would cost an exclusivity check per piece, more than
+        // the piece itself.
+        var line = ByteLine(reserving: 0)
+        swap(&line, &self.line)
+        defer { swap(&line, &self.line) }
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            let firstTimestamp = self.firstTimestamp
-            try output.append { buffer in
-                var line = ByteLine(bytes: [])
-                swap(&line.bytes, &buffer)
-                JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
-                swap(&line.bytes, &buffer)
-            }
+            line.clear()
+            JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            try output.append { buffer in
-                var line = ByteLine(bytes: [])
-                swap(&line.bytes, &buffer)
-                JSONLinesRenderer.writeConnection(summary, to: &line)
-                swap(&line.bytes, &buffer)
-            }
+            line.clear()
+            JSONLinesRenderer.writeConnection(summary, to: &line)
         case .skipped:
             return
         }
+        try line.write(to: output)
     }
 
     public func finish(_ totals: AnalysisTotals) throws {
@@ -69,7 +64,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             line.append(count)
         }
         line.append("}}\n")
-        try output.write(bytes: line.bytes)
+        try line.write(to: output)
         try output.flush()
     }
 
@@ -103,7 +98,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.bytes.append(contentsOf: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
+            line.append(bytes: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
         }
         line.append("],\"analysis\":[")
         if !s.analysis.isEmpty {
@@ -147,7 +142,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\",\"rows\":[")
         for position in move.rows.indices {
             if position > 0 { line.append(",") }
-            line.bytes.append(contentsOf: rowObjects[move.rows.tableIndex(at: position)])
+            line.append(bytes: rowObjects[move.rows.tableIndex(at: position)])
         }
         line.append("]}")
     }

@@ -23,6 +23,8 @@ public final class LadderRenderer: AnalysisRenderer {
     }
     private var pending: [Int: PendingLadder] = [:]
     private var printedAny = false
+    /// The line being made, kept for its storage.
+    private var scratch = ByteLine()
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
     public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
@@ -85,8 +87,8 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(" \u{2192} server ")
         line.append(endpoint: summary.server)
         line.append("\n")
-        line.bytes.append(contentsOf: columnHeadings)
-        try output.write(bytes: line.bytes)
+        line.append(bytes: columnHeadings)
+        try line.write(to: output)
         var ladder = ladder
         appendNotes(before: .max, from: &ladder.notes, to: &ladder.lines)
         try output.write(bytes: ladder.lines)
@@ -117,7 +119,7 @@ public final class LadderRenderer: AnalysisRenderer {
             line.append("  ")
             line.append(style.dim(note.text))
             line.append("\n")
-            lines.append(contentsOf: line.bytes)
+            line.append(to: &lines)
             notes.removeFirst()
         }
     }
@@ -125,9 +127,13 @@ public final class LadderRenderer: AnalysisRenderer {
     /// One segment's line: frame, time, client state, the arrow, server state, labels.
     private func appendSegment(_ segment: AnnotatedSegment, to ladder: inout PendingLadder) {
         appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
-        var line = ByteLine(bytes: [])
-        swap(&line.bytes, &ladder.lines)
-        defer { swap(&line.bytes, &ladder.lines) }
+        var line = ByteLine(reserving: 0)
+        swap(&line, &scratch)
+        line.clear()
+        defer {
+            line.append(to: &ladder.lines)
+            swap(&line, &scratch)
+        }
         line.appendPadded(segment.frame, width: 6)
         line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
         line.append("  ")
@@ -146,16 +152,16 @@ public final class LadderRenderer: AnalysisRenderer {
         body.append(segment.segment.payloadLength)
         body.append(" win=")
         body.append(segment.window)
-        let fill = max(LadderRenderer.arrowWidth - body.bytes.count - 4, 2)
+        let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
         if segment.sender == .client {
             line.append("---")
-            line.bytes.append(contentsOf: body.bytes)
-            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
+            line.append(body)
+            line.append(repeating: UInt8(ascii: "-"), count: fill)
             line.append(">")
         } else {
             line.append("<")
-            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
-            line.bytes.append(contentsOf: body.bytes)
+            line.append(repeating: UInt8(ascii: "-"), count: fill)
+            line.append(body)
             line.append("---")
         }
         line.closeColour(colour, enabled: style.isEnabled)
@@ -219,9 +225,9 @@ public final class LadderRenderer: AnalysisRenderer {
 extension ByteLine {
     /// A state's name left-aligned in the ladder's state column.
     mutating func appendPadded(state: TCPState) {
-        let start = bytes.count
+        let start = count
         append(state: state)
-        let written = bytes.count &- start
-        if written < 13 { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 13 &- written)) }
+        let written = count &- start
+        if written < 13 { append(repeating: UInt8(ascii: " "), count: 13 &- written) }
     }
 }
