@@ -16,15 +16,56 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
-    /// Each open connection's lines so far, and the notes still to place among them.
+    /// Each open connection's segments so far, and the notes to place among them.
+    ///
+    /// Text output holds every connection's segments until its summary arrives (up to the
+    /// analyzer's retirement delay after it ends), so what it keeps per segment is most of
+    /// its memory: a ``LadderStep`` of 48 bytes, printed then, where the line's text was
+    /// some 125.
     private struct PendingLadder {
-        var lines: [UInt8] = []
+        var steps: ContiguousArray<LadderStep> = []
         var notes: ArraySlice<(timestamp: Int64, text: String)>
+        /// With --explain: each step's rows of the state table, by its place in `steps`.
+        var explanations: [Int: String] = [:]
+
+        mutating func add(_ step: LadderStep, explanation: String) {
+            if !explanation.isEmpty { explanations[steps.count] = explanation }
+            steps.append(step)
+        }
+    }
+
+    /// What one segment's line shows.
+    private struct LadderStep {
+        var frame: Int
+        var timestamp: Int64
+        var payloadLength: Int
+        var relativeSequence: UInt32
+        var relativeAcknowledgment: UInt32
+        var window: UInt32
+        var labels: SegmentLabels
+        var flags: TCPFlags
+        var analysis: AnalysisFlags
+        var clientState: TCPState
+        var serverState: TCPState
+        var fromClient: Bool
+
+        init(_ segment: AnnotatedSegment) {
+            frame = segment.frame
+            timestamp = segment.timestamp
+            payloadLength = segment.segment.payloadLength
+            relativeSequence = segment.relativeSequence
+            relativeAcknowledgment = segment.relativeAcknowledgment
+            window = segment.window
+            labels = segment.labels
+            flags = segment.segment.flags
+            analysis = segment.analysis
+            clientState = segment.clientState
+            serverState = segment.serverState
+            fromClient = segment.sender == .client
+        }
     }
     private var pending: [Int: PendingLadder] = [:]
     private var printedAny = false
-    /// The line being made, kept for its storage.
-    private var scratch = ByteLine()
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
     public var notes: [Int: [(timestamp: Int64, text: String)]] = [:]
@@ -45,10 +86,11 @@ public final class LadderRenderer: AnalysisRenderer {
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            // The line is made now and kept as bytes: a few dozen bytes per segment until its
-            // connection ends, rather than the annotated segment with its strings.
+            // Kept as a step, printed with its connection: the annotated segment holds more.
             let sorted = pending[segment.stream] == nil ? sortedNotes(segment.stream) : []
-            appendSegment(segment, to: &pending[segment.stream, default: PendingLadder(notes: sorted)])
+            let explanation = explain ? explanation(of: segment) : ""
+            // In place: the dictionary's default subscript modifies the entry without a copy.
+            pending[segment.stream, default: PendingLadder(notes: sorted)].add(LadderStep(segment), explanation: explanation)
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
             let ladder = pending.removeValue(forKey: summary.stream) ?? PendingLadder(notes: sortedNotes(summary.stream))
@@ -88,10 +130,18 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(endpoint: summary.server)
         line.append("\n")
         line.append(bytes: columnHeadings)
-        try line.write(to: output)
         var ladder = ladder
-        appendNotes(before: .max, from: &ladder.notes, to: &ladder.lines)
-        try output.write(bytes: ladder.lines)
+        for (index, step) in ladder.steps.enumerated() {
+            appendNotes(before: step.timestamp, from: &ladder.notes, to: &line)
+            appendStep(step, to: &line)
+            if let explanation = ladder.explanations[index] { line.append(explanation) }
+            if line.count >= 1 << 16 {
+                try line.write(to: output)
+                line.clear()
+            }
+        }
+        appendNotes(before: .max, from: &ladder.notes, to: &line)
+        try line.write(to: output)
         for text in Self.summaryLines(summary) {
             try output.write("  ")
             try output.write(text)
@@ -110,30 +160,20 @@ public final class LadderRenderer: AnalysisRenderer {
 
     /// The notes up to `timestamp`, each on its own line among the segments.
     private func appendNotes(
-        before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to lines: inout [UInt8]
+        before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to line: inout ByteLine
     ) {
         while let note = notes.first, note.timestamp <= timestamp {
-            var line = ByteLine()
             line.append("      ")
             line.appendPadded(seconds: note.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
             line.append("  ")
             line.append(style.dim(note.text))
             line.append("\n")
-            line.append(to: &lines)
             notes.removeFirst()
         }
     }
 
     /// One segment's line: frame, time, client state, the arrow, server state, labels.
-    private func appendSegment(_ segment: AnnotatedSegment, to ladder: inout PendingLadder) {
-        appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
-        var line = ByteLine(reserving: 0)
-        swap(&line, &scratch)
-        line.clear()
-        defer {
-            line.append(to: &ladder.lines)
-            swap(&line, &scratch)
-        }
+    private func appendStep(_ segment: LadderStep, to line: inout ByteLine) {
         line.appendPadded(segment.frame, width: 6)
         line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
         line.append("  ")
@@ -143,17 +183,17 @@ public final class LadderRenderer: AnalysisRenderer {
         line.openColour(colour, enabled: style.isEnabled)
         // The arrow: flags and numbers, padded with dashes to the arrow's width.
         var body = ByteLine(reserving: 64)
-        body.append(flags: segment.segment.flags)
+        body.append(flags: segment.flags)
         body.append(" seq=")
         body.append(segment.relativeSequence)
         body.append(" ack=")
         body.append(segment.relativeAcknowledgment)
         body.append(" len=")
-        body.append(segment.segment.payloadLength)
+        body.append(segment.payloadLength)
         body.append(" win=")
         body.append(segment.window)
         let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
-        if segment.sender == .client {
+        if segment.fromClient {
             line.append("---")
             line.append(body)
             line.append(repeating: UInt8(ascii: "-"), count: fill)
@@ -177,7 +217,6 @@ public final class LadderRenderer: AnalysisRenderer {
         }
         line.closeColour(colour, enabled: style.isEnabled)
         line.append("\n")
-        if explain { line.append(explanation(of: segment)) }
     }
 
     /// A connection's summary in four lines: how it opened, how it ended, what it carried,
@@ -205,13 +244,13 @@ public final class LadderRenderer: AnalysisRenderer {
 
     /// The ANSI colour of a segment's arrow and labels: red for resets and retransmissions,
     /// yellow for FINs, green for SYNs, cyan for data; nil for the rest.
-    private func colourCode(for segment: AnnotatedSegment) -> StaticString? {
-        let flags = segment.segment.flags
+    private func colourCode(for segment: LadderStep) -> StaticString? {
+        let flags = segment.flags
         if flags.contains(.rst) { return "31" }
         if !segment.analysis.isDisjoint(with: .anyRetransmission) { return "31" }
         if flags.contains(.fin) { return "33" }
         if flags.contains(.syn) { return "32" }
-        if segment.segment.payloadLength > 0 { return "36" }
+        if segment.payloadLength > 0 { return "36" }
         return nil
     }
 
