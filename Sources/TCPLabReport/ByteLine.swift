@@ -40,9 +40,9 @@ struct ByteLine {
 
     /// Calls `body` with the `length` bytes after the line, which it must fill, and adds
     /// them to the line. The one place the storage is written through a pointer: the
-    /// range is checked against the storage first.
+    /// range is checked against the storage first, and the buffer `body` gets is that range.
     @inline(__always)
-    private mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
+    mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
         guard length > 0 else { return }
         if length > storage.count &- count { grow(length) }
         let start = count
@@ -127,20 +127,15 @@ struct ByteLine {
 
     /// Adds the line's bytes to `array` (without a copy of the line first).
     func append(to array: inout [UInt8]) {
-        storage.withUnsafeBytes { array.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        // A slice of the array, not a raw buffer: Array copies a contiguous slice with one
+        // memcpy, a raw buffer byte by byte.
+        array.append(contentsOf: storage[..<count])
     }
 
     /// Writes the line to `output` (without a copy of it).
     func write(to output: BufferedWriter) throws(SystemCallError) {
-        let failure: SystemCallError? = storage.withUnsafeBytes { all in
-            do throws(SystemCallError) {
-                try output.write(bytes: UnsafeRawBufferPointer(rebasing: all[..<count]))
-            } catch {
-                return error
-            }
-            return nil
-        }
-        if let failure { throw failure }
+        // A slice, as in append(to:).
+        try output.write(bytes: storage[..<count])
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
@@ -180,6 +175,17 @@ struct ByteLine {
     /// A JSON string literal, escaping quotes, backslashes and control characters.
     mutating func appendJSONString(_ text: String) {
         append(byte: UInt8(ascii: "\""))
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            // Most strings (names, descriptions) have nothing to escape: copied at once.
+            guard !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+            append(raw: UnsafeRawBufferPointer(utf8))
+            return true
+        }
+        if plain {
+            append(byte: UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")

@@ -189,7 +189,10 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"first_to_close\":")
         if let side = c.firstToClose { line.appendJSONString(side.rawValue) } else { line.append("null") }
         line.append(",\"time_wait\":[")
-        line.append(c.timeWait.map { "\"\($0.rawValue)\"" }.joined(separator: ","))
+        for (index, side) in c.timeWait.enumerated() {
+            if index > 0 { line.append(",") }
+            line.appendJSONString(side.rawValue)
+        }
         line.append("],\"handshake_rtt\":")
         if let rtt = c.handshakeRoundTrip { line.appendSeconds(nanoseconds: rtt) } else { line.append("null") }
         line.append(",\"bytes_from_client\":")
