@@ -38,6 +38,9 @@ public final class TCPAnalyzer {
 
     private var connections: [ConnectionKey: Connection] = [:]
     private var queue: Deque<Record> = []
+    /// Whether each record in `queue` is final, beside it: reading a record's flag in the
+    /// deque would copy the whole record (its segment, context and owner) to read one bit.
+    private var finalFlags: Deque<Bool> = []
     /// Number of the record at the front of `queue`.
     private var queueStart = 0
     /// The number the next appended record will get.
@@ -77,7 +80,7 @@ public final class TCPAnalyzer {
             segmentCount += 1
             analyze(segment, frame: frame, time: timestamp, context: context)
         }
-        while queue.count > holdBackLimit, let front = queue.first, !front.isFinal, let owner = front.owner {
+        while queue.count > holdBackLimit, finalFlags.first == false, let owner = queue.first?.owner {
             settle(owner, answer: nil)
         }
     }
@@ -98,9 +101,9 @@ public final class TCPAnalyzer {
         guard !queue.isEmpty else {
             return unsummarised.popLast().map { .connection($0.summary()) }
         }
-        // Look at the flag in place and move the record out, rather than copy it first.
-        guard queue[queue.startIndex].isFinal else { return nil }
+        guard finalFlags.first == true else { return nil }
         queueStart += 1
+        finalFlags.removeFirst()
         return queue.removeFirst().event
     }
 
@@ -164,13 +167,14 @@ public final class TCPAnalyzer {
 
     // MARK: Records
 
-    func append(_ record: Record) {
-        var record = record
+    func append(_ record: consuming Record) {
+        var isFinal = record.isFinal
         if let owner = record.owner, owner.question != nil {
-            record.isFinal = false
+            isFinal = false
             owner.waitingRecords.append(queueStart + queue.count)
         }
         queue.append(record)
+        finalFlags.append(isFinal)
     }
 
     /// Rewrites the annotated segment of record `number`.
@@ -208,7 +212,7 @@ public final class TCPAnalyzer {
             break
         }
         for number in connection.waitingRecords where number >= queueStart {
-            queue[number - queueStart].isFinal = true
+            finalFlags[number - queueStart] = true
         }
         connection.question = nil
         connection.waitingRecords = []  // Most connections ask once or twice: free the buffer.

@@ -134,8 +134,10 @@ struct ByteLine {
 
     /// Writes the line to `output` (without a copy of it).
     func write(to output: BufferedWriter) throws(SystemCallError) {
-        // A slice, as in append(to:).
-        try output.write(bytes: storage[..<count])
+        // Appended here, where Array's append is specialized for a slice of bytes (one
+        // memcpy): the writer's generic write(bytes:) is compiled in its own module for any
+        // collection and copies element by element.
+        try output.append { append(to: &$0) }
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
