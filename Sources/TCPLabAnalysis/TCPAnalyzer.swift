@@ -1,4 +1,3 @@
-import DequeModule
 import TCPLabPacket
 
 /// Follows every TCP connection in a stream of frames and annotates each segment.
@@ -37,14 +36,9 @@ public final class TCPAnalyzer {
     }
 
     private var connections: [ConnectionKey: Connection] = [:]
-    private var queue: Deque<Record> = []
-    /// Whether each record in `queue` is final, beside it: reading a record's flag in the
-    /// deque would copy the whole record (its segment, context and owner) to read one bit.
-    private var finalFlags: Deque<Bool> = []
-    /// Number of the record at the front of `queue`.
-    private var queueStart = 0
+    private var queue = RecordQueue()
     /// The number the next appended record will get.
-    var nextRecordNumber: Int { queueStart + queue.count }
+    var nextRecordNumber: Int { queue.nextNumber }
     /// After ``finish()``: the connections whose summaries are still to be taken.
     private var unsummarised: [Connection] = []
     private var lastSweep: Int64 = .min
@@ -80,7 +74,7 @@ public final class TCPAnalyzer {
             segmentCount += 1
             analyze(segment, frame: frame, time: timestamp, context: context)
         }
-        while queue.count > holdBackLimit, finalFlags.first == false, let owner = queue.first?.owner {
+        while queue.count > holdBackLimit, let owner = queue.waitingFrontOwner {
             settle(owner, answer: nil)
         }
     }
@@ -101,10 +95,7 @@ public final class TCPAnalyzer {
         guard !queue.isEmpty else {
             return unsummarised.popLast().map { .connection($0.summary()) }
         }
-        guard finalFlags.first == true else { return nil }
-        queueStart += 1
-        finalFlags.removeFirst()
-        return queue.removeFirst().event
+        return queue.popFinal()
     }
 
     // MARK: Connections
@@ -168,21 +159,14 @@ public final class TCPAnalyzer {
     // MARK: Records
 
     func append(_ record: consuming Record) {
-        var isFinal = record.isFinal
-        if let owner = record.owner, owner.question != nil {
-            isFinal = false
-            owner.waitingRecords.append(queueStart + queue.count)
-        }
-        queue.append(record)
-        finalFlags.append(isFinal)
+        let waitsOn = record.owner.flatMap { $0.question != nil ? $0 : nil }
+        let number = queue.append(record, isFinal: record.isFinal && waitsOn == nil)
+        waitsOn?.waitingRecords.append(number)
     }
 
     /// Rewrites the annotated segment of record `number`.
     func updateRecord(_ number: Int, _ change: (inout AnnotatedSegment) -> Void) {
-        let index = number - queueStart
-        guard index >= 0, index < queue.count, case .segment(var annotated, let context) = queue[index].event else { return }
-        change(&annotated)
-        queue[index].event = .segment(annotated, context: context)
+        queue.update(number, change)
     }
 
     /// Settles `connection`'s open question, patching the records that waited for it, and
@@ -211,9 +195,7 @@ public final class TCPAnalyzer {
         default:
             break
         }
-        for number in connection.waitingRecords where number >= queueStart {
-            finalFlags[number - queueStart] = true
-        }
+        for number in connection.waitingRecords { queue.markFinal(number) }
         connection.question = nil
         connection.waitingRecords = []  // Most connections ask once or twice: free the buffer.
     }

@@ -108,12 +108,9 @@ struct ByteLine {
             append(byte: UInt8(truncatingIfNeeded: number) &+ 48)
             return
         }
-        var digits = 1
-        var rest = number / 10
-        while rest > 0 {
-            digits &+= 1
-            rest /= 10
-        }
+        // A constant, not a variable, for the closure: a variable it captures is checked
+        // for exclusive access at run time on each use.
+        let digits = Self.digitCount(number)
         extend(by: digits) { room in
             var number = number
             var index = digits
@@ -130,6 +127,17 @@ struct ByteLine {
         // A slice of the array, not a raw buffer: Array copies a contiguous slice with one
         // memcpy, a raw buffer byte by byte.
         array.append(contentsOf: storage[..<count])
+    }
+
+    /// How many decimal digits `number` has.
+    private static func digitCount(_ number: UInt64) -> Int {
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits &+= 1
+            rest /= 10
+        }
+        return digits
     }
 
     /// Writes the line to `output` (without a copy of it).
