@@ -16,55 +16,13 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
-    /// Each open connection's segments so far, and the notes to place among them.
-    ///
-    /// Text output holds every connection's segments until its summary arrives (up to the
-    /// analyzer's retirement delay after it ends), so what it keeps per segment is most of
-    /// its memory: a ``LadderStep`` of 48 bytes, printed then, where the line's text was
-    /// some 125.
-    private struct PendingLadder {
-        var steps: ContiguousArray<LadderStep> = []
-        var notes: ArraySlice<(timestamp: Int64, text: String)>
-        /// With --explain: each step's rows of the state table, by its place in `steps`.
-        var explanations: [Int: String] = [:]
-
-        mutating func add(_ step: LadderStep, explanation: String) {
-            if !explanation.isEmpty { explanations[steps.count] = explanation }
-            steps.append(step)
-        }
-    }
-
-    /// What one segment's line shows.
-    private struct LadderStep {
-        var frame: Int
-        var timestamp: Int64
-        var payloadLength: Int
-        var relativeSequence: UInt32
-        var relativeAcknowledgment: UInt32
-        var window: UInt32
-        var labels: SegmentLabels
-        var flags: TCPFlags
-        var analysis: AnalysisFlags
-        var clientState: TCPState
-        var serverState: TCPState
-        var fromClient: Bool
-
-        init(_ segment: AnnotatedSegment) {
-            frame = segment.frame
-            timestamp = segment.timestamp
-            payloadLength = segment.segment.payloadLength
-            relativeSequence = segment.relativeSequence
-            relativeAcknowledgment = segment.relativeAcknowledgment
-            window = segment.window
-            labels = segment.labels
-            flags = segment.segment.flags
-            analysis = segment.analysis
-            clientState = segment.clientState
-            serverState = segment.serverState
-            fromClient = segment.sender == .client
-        }
-    }
-    private var pending: [Int: PendingLadder] = [:]
+    /// Each open connection's segments so far, by stream: a chain of steps in `arena`
+    /// (a few words per connection; the notes are placed among them when it is printed).
+    private var pending: [Int: StepArena.Chain] = [:]
+    private var arena = StepArena()
+    /// With --explain: the rows of the state table each step took, by stream and the
+    /// step's place in its chain.
+    private var explanations: [Int: [Int: String]] = [:]
     private var printedAny = false
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
@@ -87,14 +45,16 @@ public final class LadderRenderer: AnalysisRenderer {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
             // Kept as a step, printed with its connection: the annotated segment holds more.
-            let sorted = pending[segment.stream] == nil ? sortedNotes(segment.stream) : []
-            let explanation = explain ? explanation(of: segment) : ""
+            let number = segment.stream
+            if explain, case let text = explanation(of: segment), !text.isEmpty {
+                explanations[number, default: [:]][pending[number]?.count ?? 0] = text
+            }
             // In place: the dictionary's default subscript modifies the entry without a copy.
-            pending[segment.stream, default: PendingLadder(notes: sorted)].add(LadderStep(segment), explanation: explanation)
+            arena.append(LadderStep(segment), to: &pending[number, default: StepArena.Chain()])
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            let ladder = pending.removeValue(forKey: summary.stream) ?? PendingLadder(notes: sortedNotes(summary.stream))
-            try printConnection(summary, ladder)
+            let steps = pending.removeValue(forKey: summary.stream) ?? StepArena.Chain()
+            try printConnection(summary, steps, explanations: explanations.removeValue(forKey: summary.stream) ?? [:])
         case .skipped:
             return
         }
@@ -116,7 +76,7 @@ public final class LadderRenderer: AnalysisRenderer {
 
     private static let arrowWidth = 46
 
-    private func printConnection(_ summary: ConnectionSummary, _ ladder: PendingLadder) throws {
+    private func printConnection(_ summary: ConnectionSummary, _ steps: StepArena.Chain, explanations: [Int: String]) throws {
         var line = ByteLine()
         if printedAny { line.append("\n") }
         printedAny = true
@@ -130,17 +90,19 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(endpoint: summary.server)
         line.append("\n")
         line.append(bytes: columnHeadings)
-        var ladder = ladder
-        for (index, step) in ladder.steps.enumerated() {
-            appendNotes(before: step.timestamp, from: &ladder.notes, to: &line)
+        var notes = sortedNotes(summary.stream)
+        var position = 0
+        try arena.consume(steps) { step in
+            appendNotes(before: step.timestamp, from: &notes, to: &line)
             appendStep(step, to: &line)
-            if let explanation = ladder.explanations[index] { line.append(explanation) }
+            if let explanation = explanations[position] { line.append(explanation) }
+            position += 1
             if line.count >= 1 << 16 {
                 try line.write(to: output)
                 line.clear()
             }
         }
-        appendNotes(before: .max, from: &ladder.notes, to: &line)
+        appendNotes(before: .max, from: &notes, to: &line)
         try line.write(to: output)
         for text in Self.summaryLines(summary) {
             try output.write("  ")
