@@ -15,6 +15,13 @@ public struct EndpointTransition: Sendable, Hashable, CustomStringConvertible {
     /// The rows, in the order taken.
     public var rows: TransitionRows
 
+    /// A move from `from` to `to` by `rows`.
+    public init(from: TCPState, to: TCPState, rows: TransitionRows) {
+        self.from = from
+        self.to = to
+        self.rows = rows
+    }
+
     /// "ESTABLISHED → CLOSE-WAIT by established/fin (RFC 9293 §3.10.7.4)".
     public var description: String {
         let names = rows.map { "\($0.id) (\($0.inRFC ? "RFC 9293" : "Linux") \($0.section))" }.joined(separator: ", then ")

@@ -16,6 +16,11 @@ public struct TransitionRows: RandomAccessCollection, Hashable, Sendable {
     /// No rows.
     public init() {}
 
+    /// The one row at `index` in ``TransitionTable/rows`` (none when that is not the table's).
+    public init(tableIndex index: Int) {
+        append(tableIndex: index)
+    }
+
     /// The rows at these places in ``TransitionTable/rows`` (at most ``capacity``; more are
     /// not kept).
     init(tableIndices: Int...) {

@@ -135,7 +135,21 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private static func appendMove(_ move: EndpointTransition, name: StaticString, to line: inout ByteLine) {
         line.append("\"")
         line.append(name)
-        line.append("\":{\"from\":\"")
+        line.append("\":")
+        // Most moves are one row from its state to its state: that whole object is made once.
+        if move.rows.count == 1 {
+            let index = move.rows.tableIndex(at: 0)
+            if TransitionTable.rows[index].from == move.from && TransitionTable.rows[index].to == move.to {
+                line.append(bytes: singleRowMoves[index])
+                return
+            }
+        }
+        appendMoveObject(move, to: &line)
+    }
+
+    /// `{"from":..,"to":..,"rows":[...]}` for one endpoint's move.
+    private static func appendMoveObject(_ move: EndpointTransition, to line: inout ByteLine) {
+        line.append("{\"from\":\"")
         line.append(state: move.from)
         line.append("\",\"to\":\"")
         line.append(state: move.to)
@@ -145,6 +159,14 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             line.append(bytes: rowObjects[move.rows.tableIndex(at: position)])
         }
         line.append("]}")
+    }
+
+    /// For each row of ``TransitionTable``, the object of a move by that row alone.
+    private static let singleRowMoves: [[UInt8]] = TransitionTable.rows.indices.map { index in
+        let row = TransitionTable.rows[index]
+        var line = ByteLine()
+        appendMoveObject(EndpointTransition(from: row.from, to: row.to, rows: TransitionRows(tableIndex: index)), to: &line)
+        return line.bytes
     }
 
     /// `{"id":..,"event":..,"action":..,"section":..}` for one row of the state table.
