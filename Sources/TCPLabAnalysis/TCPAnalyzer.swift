@@ -37,6 +37,8 @@ public final class TCPAnalyzer {
 
     private var connections: [ConnectionKey: Connection] = [:]
     private var queue = RecordQueue()
+    /// Finished connections, by when they may be forgotten.
+    private var retirements = RetirementQueue()
     /// The number the next appended record will get.
     var nextRecordNumber: Int { queue.nextNumber }
     /// After ``finish()``: the connections whose summaries are still to be taken.
@@ -92,10 +94,14 @@ public final class TCPAnalyzer {
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
-        guard !queue.isEmpty else {
-            return unsummarised.popLast().map { .connection($0.summary()) }
-        }
-        return queue.popFinal()
+        if let event = queue.popFinal() { return event }
+        guard !unsummarised.isEmpty, queue.isEmpty else { return nil }
+        return unsummarised.popLast().map { .connection($0.summary()) }
+    }
+
+    /// Notes that `connection` may be forgotten once it has been finished long enough.
+    func noteIfFinished(_ connection: Connection) {
+        if connection.isFinished { retirements.add(connection) }
     }
 
     // MARK: Connections
@@ -143,16 +149,14 @@ public final class TCPAnalyzer {
     }
 
     private func retire(_ connection: Connection) {
+        connection.isRetired = true
         if connection.question != nil { settle(connection, answer: nil) }
         connections[ConnectionKey(connection.client, connection.server)] = nil
         append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
     }
 
     private func retireFinishedConnections(now: Int64) {
-        var done: [Connection] = []
-        for connection in connections.values where connection.isFinished && now.saturatingDifference(connection.lastTime) > retirementDelay {
-            done.append(connection)
-        }
+        let done = retirements.takeDue(now: now, delay: retirementDelay)
         for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection) }
     }
 
