@@ -6,17 +6,17 @@
 /// capture of many short connections (10,000 remembered, 600 looks). This hands out only
 /// those whose time has come.
 ///
-/// A connection has at most one valid entry (its ``Connection/retirementEntry``); an entry
+/// Also the tracker's (``ConnectionTracker``), by slot. A connection has at most one valid entry (its ``Connection/retirementEntry``); an entry
 /// for a time later than the connection's last segment (a capture's clock may go back) is
 /// replaced by a new one, the old one skipped when it comes up.
 struct RetirementQueue {
-    private var entries: [(time: Int64, connection: Connection)] = []
+    private var heap = TimeHeap<Connection>()
 
     /// Makes sure `connection`, finished, has an entry no later than its last segment.
     mutating func add(_ connection: Connection) {
         if let entry = connection.retirementEntry, entry <= connection.lastTime { return }
         connection.retirementEntry = connection.lastTime
-        push((connection.lastTime, connection))
+        heap.push(connection.lastTime, connection)
     }
 
     /// Removes and returns the connections whose entries are due at `now`, in no order:
@@ -25,8 +25,8 @@ struct RetirementQueue {
     mutating func takeDue(now: Int64, delay: Int64) -> [Connection] {
         var due: [Connection] = []
         var later: [Connection] = []
-        while let first = entries.first, now.saturatingDifference(first.time) > delay {
-            let (time, connection) = pop()
+        while let first = heap.firstTime, now.saturatingDifference(first) > delay {
+            let (time, connection) = heap.pop()
             // Skip an entry replaced by an earlier one, or of a connection already forgotten.
             guard connection.retirementEntry == time, !connection.isRetired else { continue }
             connection.retirementEntry = nil
@@ -36,9 +36,17 @@ struct RetirementQueue {
         for connection in later { add(connection) }
         return due
     }
+}
 
-    private mutating func push(_ entry: (time: Int64, connection: Connection)) {
-        entries.append(entry)
+/// Items by time, earliest first: a binary min-heap.
+struct TimeHeap<Item> {
+    private var entries: [(time: Int64, item: Item)] = []
+
+    /// The earliest time, if any.
+    var firstTime: Int64? { entries.first?.time }
+
+    mutating func push(_ time: Int64, _ item: Item) {
+        entries.append((time, item))
         var child = entries.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -48,7 +56,8 @@ struct RetirementQueue {
         }
     }
 
-    private mutating func pop() -> (time: Int64, connection: Connection) {
+    /// Removes and returns the earliest entry; the heap must not be empty.
+    mutating func pop() -> (time: Int64, item: Item) {
         entries.swapAt(0, entries.count - 1)
         let top = entries.removeLast()
         var parent = 0
