@@ -42,6 +42,12 @@ final class Connection {
     var simultaneousClose = false
     var threeWayClose = false
 
+    /// The time of this connection's valid entry in the analyzer's ``RetirementQueue``, if
+    /// it has one.
+    var retirementEntry: Int64?
+    /// Forgotten by the analyzer (summarised): its entries in the queue are skipped.
+    var isRetired = false
+
     /// The open question, and the records (by number) whose annotation waits on it.
     var question: Question?
     var waitingRecords: [Int] = []

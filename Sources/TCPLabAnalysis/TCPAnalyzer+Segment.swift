@@ -36,6 +36,7 @@ extension TCPAnalyzer {
             }
         }
         append(Record(event: .segment(annotated, context: context), owner: connection, isFinal: true))
+        noteIfFinished(connection)
     }
 
     /// Starts the connection's lifecycle again when, after a reset, the client sends its SYN

@@ -208,14 +208,8 @@ public enum TransitionTable {
     /// The row for `event` in state `from`, for an endpoint that opened by `opening`;
     /// nil when the table has none (the event changes nothing there).
     public static func row(from: TCPState, event: TransitionEvent, opening: StateTransition.Opening) -> StateTransition? {
-        byStateAndEvent[Key(from: from, event: event)]?.first { $0.opening == nil || $0.opening == opening }
-    }
-
-    private struct Key: Hashable {
-        var from: TCPState
-        var event: TransitionEvent
+        rowIndex(from: from, event: event, opening: opening).map { rows[$0] }
     }
 
     private static let byID: [String: StateTransition] = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    private static let byStateAndEvent: [Key: [StateTransition]] = Dictionary(grouping: rows) { Key(from: $0.from, event: $0.event) }
 }
