@@ -42,6 +42,11 @@ final class Connection {
     var simultaneousClose = false
     var threeWayClose = false
 
+    /// The sequence number of a bare SYN that arrived while the receiver held the
+    /// connection open (``carryOn(from:synSender:)``), and the side whose next pure ACK
+    /// answers it: RFC 5961's challenge ACK.
+    var synOnOpenConnection: UInt32?
+    var owesChallengeACK: Side?
     /// The time of this connection's valid entry in the analyzer's ``RetirementQueue``, if
     /// it has one.
     var retirementEntry: Int64?
@@ -98,6 +103,28 @@ final class Connection {
             fromClient.initialSequence = synACK.acknowledgmentNumber &- 1
             fromServer.receivedSYN = true
         }
+    }
+
+    /// Whether a bare SYN from `sender` with a new sequence number finds the receiver
+    /// holding this connection open: its state synchronized but not TIME-WAIT (where a
+    /// SYN may open a new connection). An RST the receiver took has moved it to CLOSED; one
+    /// it refused (RFC 5961) has not, whatever `aborted` says. Linux then answers with a
+    /// challenge ACK (tcp_validate_incoming, RFC 5961 section 4) and nothing changes.
+    func receiverKeepsOpen(againstSYNFrom sender: Side) -> Bool {
+        let receiver = sender == .client ? fromServer : fromClient
+        let state = receiver.state(as: sender.peer)
+        return state.isSynchronized && state != .timeWait
+    }
+
+    /// Takes on the lifecycle of `earlier`, which the receiver keeps open against the bare
+    /// SYN `syn` from `synSender` (the client of this connection). tshark starts a new
+    /// stream with new relative numbers at such a SYN; the states carry on.
+    func carryOn(from earlier: Connection, synSender: Side, syn: TCPSegment) {
+        let (sent, received) = synSender == .client ? (earlier.fromClient, earlier.fromServer) : (earlier.fromServer, earlier.fromClient)
+        fromClient.takeLifecycle(of: sent)
+        fromServer.takeLifecycle(of: received)
+        joinedMidstream = true  // This stream's opening is the earlier one's.
+        synOnOpenConnection = syn.sequenceNumber
     }
 
     var clientState: TCPState { fromClient.state(as: .client) }

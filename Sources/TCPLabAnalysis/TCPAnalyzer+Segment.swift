@@ -125,6 +125,8 @@ extension TCPAnalyzer {
                 let answersSimultaneousSYN = connection.simultaneousOpen && !forward.sentSYNACK && forward.receivedSYN
                 labels.insert(answersSimultaneousSYN ? .simultaneousOpen : resentSYN ? .synACKRetransmission : .handshakeSYNACK)
                 forward.sentSYNACK = true
+            } else if connection.synOnOpenConnection == seq {
+                labels.insert(.synOnOpenConnection)
             } else if resentSYN {
                 labels.insert(.synRetransmission)
             } else if sender == .server {
@@ -200,9 +202,15 @@ extension TCPAnalyzer {
         if analysis.contains(.windowUpdate) && (reopens || (!answersProbe && !answersKeepAlive)) { labels.insert(.windowUpdate) }
         if analysis.contains(.lostSegment) { labels.insert(.previousSegmentNotCaptured) }
         if analysis.contains(.ackedUnseenSegment) { labels.insert(.ackedUnseenSegment) }
-        if length == 0 && flags.contains(.ack) && flags.isDisjoint(with: [.syn, .fin, .rst])
-            && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
-            labels.insert(.pureACK)
+        // The receiver of a SYN on its open connection answers with an ACK of its own numbers.
+        let owesChallengeACK = connection.owesChallengeACK == sender
+        if owesChallengeACK { connection.owesChallengeACK = nil }
+        if length == 0 && flags.intersection([.syn, .ack, .fin, .rst]) == .ack {
+            if owesChallengeACK {
+                labels.insert(.challengeACK)
+            } else if labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
+                labels.insert(.pureACK)
+            }
         }
         if segment.headerCut { labels.insert(.headerCut) }
         let senderPreviousLabels = forward.lastLabels
@@ -210,6 +218,7 @@ extension TCPAnalyzer {
         let moves = moveStates(
             segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: !unprocessedFrames.contains(frame),
             connection, &forward, &reverse)
+        if labels.contains(.synOnOpenConnection) && !unprocessedFrames.contains(frame) { connection.owesChallengeACK = sender.peer }
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
         if !contradictory {

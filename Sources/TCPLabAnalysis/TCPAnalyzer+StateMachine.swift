@@ -24,7 +24,9 @@ extension TCPAnalyzer {
             let window = UInt64(reverse.window) << scale
             rstPlace = UInt64(seq &- forward.sentEnd) < window ? .inWindow : .outsideWindow
         }
-        if !flags.contains(.rst) {
+        // A SYN the receiver keeps the connection open against moves none of its numbers.
+        let synOnOpenConnection = labels.contains(.synOnOpenConnection)
+        if !flags.contains(.rst) && !synOnOpenConnection {
             let end = seq &+ segment.sequenceLength
             if !forward.hasSentEnd || end.isAfter(forward.sentEnd) { forward.sentEnd = end }
             forward.hasSentEnd = true
@@ -48,6 +50,7 @@ extension TCPAnalyzer {
             receiverAborted: reverse.aborted,
             crossingRewritesEarlierRecords: crossingRewrites,
             resetPlace: rstPlace,
+            synOnOpenConnection: synOnOpenConnection,
             arrived: arrived)
         let moved = TCPStateMachine.advance(
             facts, sender: sender, senderState: forward.state(as: sender), receiverState: reverse.state(as: sender.peer),

@@ -110,6 +110,7 @@ public final class TCPAnalyzer {
         let key = ConnectionKey(segment.source, segment.destination)
         let bareSYN = segment.flags.intersection([.syn, .ack]) == .syn
         var reused = false
+        var keptOpen: (connection: Connection, sender: Side)?
         if let existing = connections[key] {
             guard bareSYN else { return (existing, false) }
             let sender = existing.side(of: segment.source)
@@ -124,7 +125,9 @@ public final class TCPAnalyzer {
                 }
                 return (existing, false)
             }
-            // A new SYN on the same 4-tuple: a new connection (port reuse).
+            // A new SYN on the same 4-tuple: a new connection (port reuse), unless the
+            // receiver still holds this one open; tshark numbers a new stream either way.
+            if existing.receiverKeepsOpen(againstSYNFrom: sender) { keptOpen = (existing, sender) }
             retire(existing)
             reused = true
         }
@@ -144,6 +147,7 @@ public final class TCPAnalyzer {
             stream: connectionCount, client: client, server: server,
             joinedMidstream: !seesSYN, rolesGuessed: !seesSYN, frame: frame, time: time)
         connectionCount += 1
+        if let keptOpen { created.carryOn(from: keptOpen.connection, synSender: keptOpen.sender, syn: segment) }
         connections[key] = created
         return (created, reused)
     }

@@ -69,6 +69,9 @@ enum TCPStateMachine {
         var crossingRewritesEarlierRecords: Bool
         /// For an RST: where its sequence number falls against the receiver's RCV.NXT.
         var resetPlace: ResetPlace = .exact
+        /// A bare SYN with a new sequence number on a connection the receiver holds open
+        /// (``TCPAnalyzer``'s ``SegmentLabel/synOnOpenConnection``).
+        var synOnOpenConnection = false
         /// Whether the receiver's TCP processed the segment (false: its kernel dropped it
         /// first, as the kernel log tells).
         var arrived = true
@@ -193,7 +196,11 @@ enum TCPStateMachine {
             return (state, .rst)
         }
         if flags.contains(.syn) {
-            guard flags.contains(.ack) else { return (state, state == .synSent ? .syn : nil) }
+            guard flags.contains(.ack) else {
+                if state == .synSent { return (state, .syn) }
+                // RFC 5961 section 4: any SYN in a synchronized state draws a challenge ACK.
+                return (state, facts.synOnOpenConnection && state.isSynchronized && state != .timeWait ? .synInWindow : nil)
+            }
             var state = state
             if state == .closed && receiverIsClient && !facts.receiverAborted {
                 // A SYN-ACK to a client the capture never saw send its SYN (it began later,

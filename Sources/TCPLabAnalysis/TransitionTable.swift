@@ -91,8 +91,8 @@ public enum TransitionTable {
             "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
             linux: "a challenge ACK (RFC 5961 section 3, which RFC 9293 recommends), rate-limited by tcp_challenge_ack_limit; the analysis takes RCV.NXT to be the sender's next sequence number as the capture saw it"),
         StateTransition(
-            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
-            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST; the analysis takes such a SYN for a new connection on the same ports, as tshark does"),
+            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
+            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST, in every synchronized state but TIME-WAIT (where a SYN may open a new connection): ACK with SND.NXT and RCV.NXT, rate-limited (tcp_invalid_ratelimit per socket, tcp_challenge_ack_limit), counted in TcpExt TCPSYNChallenge and TCPChallengeACK and in Tcp InErrs; the SYN is dropped and the application sees nothing. tshark numbers such a SYN as a new stream with new relative numbers; the analysis keeps tshark's numbering and carries the states over"),
         StateTransition(
             "established/keepalive-timeout", .established, .keepAliveTimeout, .closed, send: .nothing, .keepAlives, seen: .sending,
             linux: "sends RST (reset reason TCP_KEEPALIVE_TIMEOUT) after TCP_KEEPCNT unanswered probes, and the socket fails with ETIMEDOUT"),
