@@ -9,6 +9,9 @@ final class Connection {
         /// Does the other side keep sending after this side's FIN (a half-close), close too,
         /// or had it already sent its own FIN (a simultaneous close)?
         case finRole(closer: Side, finRecord: Int)
+        /// Was the connection open after all when the SYN (at `synRecord`) came, or does
+        /// the receiver's SYN-ACK or RST show it had none (the capture missed its end)?
+        case keptOpen(synRecord: Int)
     }
 
     let stream: Int
@@ -127,6 +130,25 @@ final class Connection {
         synOnOpenConnection = syn.sequenceNumber
     }
 
+    /// Undoes ``carryOn(from:synSender:syn:)`` when the receiver answers the SYN with a
+    /// SYN-ACK or an RST, as only an endpoint without the connection does: the SYN opened
+    /// a new connection after all, from CLOSED.
+    func openAfterAll() {
+        guard let initialSequence = synOnOpenConnection else { return }
+        fromClient.resetLifecycle()
+        fromServer.resetLifecycle()
+        fromClient.sentSYN = true
+        fromClient.initialSequence = initialSequence
+        fromClient.tableState = .synSent
+        fromClient.sentEnd = initialSequence &+ 1
+        fromClient.hasSentEnd = true
+        fromServer.receivedSYN = true
+        fromServer.hasSentEnd = false
+        joinedMidstream = false
+        synOnOpenConnection = nil
+        owesChallengeACK = nil
+    }
+
     var clientState: TCPState { fromClient.state(as: .client) }
     var serverState: TCPState { fromServer.state(as: .server) }
 
@@ -173,7 +195,7 @@ final class Connection {
             stream: stream, client: client, server: server, opening: opening, ending: ending,
             rolesGuessed: rolesGuessed, reopenings: reopenings,
             timeWait: timeWait, firstToClose: firstToClose,
-            handshakeRoundTrip: handshakeCompleted && initialRoundTrip > 0 ? initialRoundTrip : nil,
+            handshakeRoundTrip: handshakeCompleted && initialRoundTrip > 0 && synOnOpenConnection == nil ? initialRoundTrip : nil,
             bytesFromClient: fromClient.bytes, bytesFromServer: fromServer.bytes,
             segments: segments, retransmissions: retransmissions,
             frames: firstFrame...lastFrame, firstTimestamp: firstTime, lastTimestamp: lastTime,

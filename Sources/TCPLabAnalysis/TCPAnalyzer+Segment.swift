@@ -7,6 +7,7 @@ extension TCPAnalyzer {
     func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
         let (connection, reused) = connection(for: segment, frame: frame, time: time)
         let sender = connection.side(of: segment.source)
+        if case .keptOpen(let synRecord)? = connection.question, sender == .server { answerKeptOpen(connection, segment, synRecord: synRecord) }
         let repeatsSYN = reopenIfNewHandshake(connection, segment, sender: sender)
         var annotated: AnnotatedSegment
         if sender == .client {
@@ -29,7 +30,9 @@ extension TCPAnalyzer {
         if let resolution { settle(connection, answer: resolution) }
         // Does it open one?
         if connection.question == nil {
-            if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
+            if annotated.labels.contains(.synOnOpenConnection) {
+                connection.question = .keptOpen(synRecord: nextRecordNumber)
+            } else if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
                 connection.question = .synAnswer
             } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
@@ -52,6 +55,28 @@ extension TCPAnalyzer {
         if connection.question != nil { settle(connection, answer: nil) }
         connection.reopen(bySYNACK: bareSYN ? nil : segment)
         return repeats
+    }
+
+    /// Settles whether the receiver of a SYN on an open connection kept it: a SYN-ACK or
+    /// an RST answers only from an endpoint without the connection (Linux answers a SYN on
+    /// its open connection with a challenge ACK), so the SYN opened a new one after all
+    /// and its record is rewritten as the handshake's first segment.
+    private func answerKeptOpen(_ connection: Connection, _ segment: TCPSegment, synRecord: Int) {
+        let flags = segment.flags
+        let refused = flags.contains(.rst) && !flags.contains(.syn)
+        if refused || flags.isSuperset(of: [.syn, .ack]) {
+            connection.openAfterAll()
+            let activeOpen = TransitionTable.rowIndex("closed/active-open")
+            updateRecord(synRecord) {
+                $0.labels.remove(.synOnOpenConnection)
+                $0.labels.insert(.handshakeSYN)
+                $0.clientState = .synSent
+                $0.serverState = refused ? .closed : .listen
+                $0.clientTransition = activeOpen.map { EndpointTransition(from: .closed, to: .synSent, rows: TransitionRows(tableIndices: $0)) }
+                $0.serverTransition = nil
+            }
+        }
+        settle(connection, answer: nil)
     }
 
     /// SYN with FIN or RST: no endpoint following RFC 9293 sends these (scanners do).
@@ -296,7 +321,7 @@ extension TCPAnalyzer {
                 return .halfClose
             }
             return segment.flags.contains(.fin) ? .answered : nil
-        case nil:
+        case .keptOpen?, nil:
             return nil
         }
     }
