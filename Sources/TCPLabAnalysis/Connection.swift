@@ -46,9 +46,9 @@ final class Connection {
     var threeWayClose = false
 
     /// The sequence number of a bare SYN that arrived while the receiver held the
-    /// connection open (``carryOn(from:synSender:)``), and the side whose next pure ACK
-    /// answers it: RFC 5961's challenge ACK.
+    /// connection open (``carryOn(from:synSender:syn:)``).
     var synOnOpenConnection: UInt32?
+    /// The side whose next pure ACK answers such a SYN: RFC 5961's challenge ACK.
     var owesChallengeACK: Side?
     /// The time of this connection's valid entry in the analyzer's ``RetirementQueue``, if
     /// it has one.

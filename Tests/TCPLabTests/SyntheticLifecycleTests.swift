@@ -439,4 +439,19 @@ final class SyntheticLifecycleTests: XCTestCase {
         XCTAssertEqual(rows(tail), ["closed/active-open | -", "syn-sent/syn-ack | listen/syn", "- | syn-received/ack-of-syn"])
         XCTAssertEqual(summaries.last?.opening, .threeWayHandshake)
     }
+
+    /// A SYN on a connection the capture never saw end, answered by RST/ACK: nothing held
+    /// the connection, and nothing listens any more: a refused connection, from CLOSED.
+    func testSYNAnsweredByRSTIsARefusedConnectionAfterAll() {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.wait(.seconds(3600))
+        connection.send(.client, .syn, seq: 90_000)
+        connection.send(.server, [.rst, .ack], window: 0, seq: 0)
+        let (segments, summaries) = connection.analyze()
+        let tail = Array(segments.suffix(2))
+        XCTAssertEqual(labels(tail), [["handshake 1/3"], ["RST (connection refused)"]])
+        XCTAssertEqual(states(tail), ["SYN-SENT CLOSED", "CLOSED CLOSED"])
+        XCTAssertEqual(summaries.last?.ending.description, "refused (RST answered the SYN)")
+    }
 }
