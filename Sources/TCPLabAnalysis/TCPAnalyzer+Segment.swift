@@ -89,8 +89,10 @@ extension TCPAnalyzer {
         if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
         if let shift = segment.options.windowScale { forward.windowScale = Int8(min(shift, 14)) }
         if flags.contains(.syn) {
-            // Scaling is used only if both SYNs carry the option (RFC 7323 section 2.2).
-            if forward.windowScale == -1 {
+            // Scaling is used only if both SYNs carry the option (RFC 7323 section 2.2). A SYN
+            // or SYN-ACK without it turns scaling off both ways, also when an earlier SYN of
+            // the same four-tuple (sent again, or before a reset) carried it.
+            if segment.options.windowScale == nil {
                 forward.windowScale = -2
                 reverse.windowScale = -2
             } else if flags.contains(.ack) && reverse.windowScale == -2 {

@@ -21,7 +21,11 @@ final class ByteSource {
     /// file declares well below it.
     static let largestRequest = 64 << 20
 
-    init(descriptor: FileDescriptor, chunkSize: Int = 1 << 20) {
+    /// The chunk a large file is read in: reads big enough that the system calls cost
+    /// little, small enough to stay in the cache.
+    static let largestChunk = 1 << 20
+
+    init(descriptor: FileDescriptor, chunkSize: Int = largestChunk) {
         self.descriptor = descriptor
         self.chunkSize = chunkSize
     }

@@ -39,7 +39,11 @@ public final class CaptureFileReader {
         }
         do {
             if try descriptor.isDirectory() { throw CaptureFileError.isDirectory }
-            let source = ByteSource(descriptor: descriptor)
+            // A small file gets a chunk its size (plus one byte, to see the end in one
+            // read), not the 1 MiB that suits a large one.
+            let size = try descriptor.regularFileSize()
+            let source = ByteSource(
+                descriptor: descriptor, chunkSize: size.map { min($0 &+ 1, ByteSource.largestChunk) } ?? ByteSource.largestChunk)
             guard try source.require(4), let magicBytes = source.peek(4) else {
                 throw source.available == 0
                     ? CaptureFileError.empty

@@ -3,25 +3,25 @@ import TCPLabReport
 
 extension LabSession {
     /// `gap`: seconds from the first segment matching `from` to the first segment after it
-    /// matching `to`, both as captured.
-    func evaluateGap(from: SegmentPattern, to: SegmentPattern, seconds: Comparison, _ segments: [AnnotatedSegment]) -> (String, Bool) {
+    /// matching `to`, both as captured; the gap itself when both were found.
+    func evaluateGap(from: SegmentPattern, to: SegmentPattern, seconds: Comparison, _ segments: [AnnotatedSegment]) -> (String, Bool, Double?) {
         guard let start = segments.firstIndex(where: { matches(from, $0) }) else {
-            return ("no segment matches \(from)", false)
+            return ("no segment matches \(from)", false, nil)
         }
         guard let end = segments[(start + 1)...].first(where: { matches(to, $0) }) else {
-            return ("frame \(segments[start].frame), then no segment matches \(to)", false)
+            return ("frame \(segments[start].frame), then no segment matches \(to)", false, nil)
         }
         let gap = Self.seconds(from: segments[start].timestamp, to: end.timestamp)
-        return ("\(Self.secondsText(gap)) s (frames \(segments[start].frame) to \(end.frame))", seconds.allows(gap))
+        return ("\(Self.secondsText(gap)) s (frames \(segments[start].frame) to \(end.frame))", seconds.allows(gap), gap)
     }
 
     /// `gaps`: each gap between consecutive matching segments divided by the one before
     /// must be within `ratio` (a backoff that doubles has ratios near 2). Needs at least
-    /// three matching segments, so that there are two gaps to compare.
-    func evaluateGaps(_ pattern: SegmentPattern, ratio: Comparison, _ segments: [AnnotatedSegment]) -> (String, Bool) {
+    /// three matching segments, so that there are two gaps to compare. Also returns the gaps.
+    func evaluateGaps(_ pattern: SegmentPattern, ratio: Comparison, _ segments: [AnnotatedSegment]) -> (String, Bool, [Double]) {
         let matching = segments.filter { matches(pattern, $0) }
         guard matching.count >= 3 else {
-            return ("\(matching.count) matching; two gaps need three segments", false)
+            return ("\(matching.count) matching; two gaps need three segments", false, [])
         }
         var gaps: [Double] = []
         for index in 1..<matching.count {
@@ -35,7 +35,7 @@ extension LabSession {
         let passed = ratios.allSatisfy { ratio.allows($0) }
         let observed = "gaps " + gaps.map(Self.secondsText).joined(separator: ", ") + " s, ratios "
             + ratios.map(Self.ratioText).joined(separator: ", ") + " (" + Self.frameList(matching.map(\.frame)) + ")"
-        return (observed, passed)
+        return (observed, passed, gaps)
     }
 
     /// Capture timestamps are nanoseconds; a later one minus an earlier one, in seconds.

@@ -1,5 +1,6 @@
 import TCPLabAnalysis
 import TCPLabIsolation
+import TCPLabKernel
 import TCPLabPacket
 import TCPLabPeer
 import TCPLabReport
@@ -36,8 +37,13 @@ public struct Lab: Sendable {
     public var reaches: [Reach] = []
     /// What the kernel must offer (`requires:`); a kernel without it skips the lab.
     public var requires: Requirements? = nil
-    /// The lesson, shown with the results.
+    /// lo's MTU and segmentation offload during the lab (`setup: loopback:`).
+    public var loopback: Loopback? = nil
+    /// The lesson, shown with the results; its placeholders (`{gap: first-retry}`) are
+    /// filled from the run (``Lab/filledLesson(from:)``).
     public var lesson: String
+    /// The lesson's placeholders, read and checked with the file.
+    public var lessonPlaceholders: [LessonPlaceholder] = []
 
     /// A named role that owns sockets: server, client, client2...
     public struct Actor: Sendable {
@@ -78,6 +84,17 @@ public struct Lab: Sendable {
         public var mtu: Int
     }
 
+    /// The namespace's lo as a lab wants it (ip-link(8)), set before the first step.
+    public struct Loopback: Sendable {
+        /// lo's MTU; nil keeps 65536. A socket's default MSS follows from it (MTU − 40).
+        public var mtu: Int?
+        /// Whether TCP may hand lo one large "super-segment" for many MSS-sized segments
+        /// (GSO, generic segmentation offload). lo never splits them, so its capture shows
+        /// them whole; off (gso_max_segs 1) makes TCP build each segment itself, as the
+        /// wire of a network card would carry them.
+        public var segmentationOffload: Bool
+    }
+
     /// A sysctl and its value.
     public struct Setting: Sendable {
         /// Its name, "net.ipv4.tcp_abort_on_overflow".
@@ -105,6 +122,8 @@ public struct Step: Sendable {
     public var round: Round?
     /// A question the reader answers before the step runs (`tcplab run --predict`).
     public var predict: Prediction?
+    /// The name the lesson's placeholders use for it (`id: nagle-send`, `{took: nagle-send}`).
+    public var id: String?
 
     /// A question about a step's outcome, asked before it runs, with the answer the lab
     /// expects and why; the run then shows whether the kernel agreed.
@@ -145,6 +164,8 @@ public struct Step: Sendable {
         case firewall(String)
         /// A scripted peer sends a segment or expects one.
         case peer(String, PeerStep)
+        /// A child process takes a socket, or is killed (``ProcessStep``).
+        case process(ProcessStep)
     }
 }
 
@@ -160,6 +181,8 @@ public enum Call: Sendable, CustomStringConvertible {
     case listen(backlog: Int32)
     /// connect(2); blocking waits for the handshake, non-blocking returns EINPROGRESS.
     case connect(Endpoint, blocking: Bool)
+    /// connect(2) with AF_UNSPEC: dissolves the socket's connection (an abort, on TCP).
+    case disconnect
     /// accept(2), waiting for a connection.
     case accept
     /// send(2) of the given bytes; blocking waits for buffer room, non-blocking takes what
@@ -227,6 +250,7 @@ public enum Call: Sendable, CustomStringConvertible {
         case .bind(let endpoint): return "bind \(endpoint)"
         case .listen(let backlog): return "listen \(backlog)"
         case .connect(let endpoint, let blocking): return "connect \(endpoint)" + (blocking ? "" : " nonblocking")
+        case .disconnect: return "connect AF_UNSPEC"
         case .accept: return "accept"
         case .send(let payload, let blocking, let signal):
             var text: String
@@ -339,6 +363,18 @@ public struct SocketFacts: Sendable, CustomStringConvertible {
     public var timer: String?
     /// Seconds until the timer fires.
     public var expiresSeconds: Comparison?
+    /// Exactly the options the connection uses (tcp_info's `tcpi_options`: in use only when
+    /// both SYN and SYN-ACK carried them).
+    public var negotiated: TCPInfo.Options?
+    /// The peer's window scale shift (`tcpi_snd_wscale`).
+    public var sendWindowScale: Comparison?
+    /// This end's own window scale shift (`tcpi_rcv_wscale`).
+    public var receiveWindowScale: Comparison?
+    /// The most payload per segment this end sends (`tcpi_snd_mss`, ss's `mss:`).
+    public var sendMSS: Comparison?
+
+    /// Whether any fact comes from tcp_info (the handshake's outcome), not the socket list.
+    var asksInfo: Bool { negotiated != nil || sendWindowScale != nil || receiveWindowScale != nil || sendMSS != nil }
 
     /// In words.
     public var description: String {
@@ -348,6 +384,10 @@ public struct SocketFacts: Sendable, CustomStringConvertible {
         if let sendQueue { parts.append("Send-Q \(sendQueue)") }
         if let timer { parts.append("timer \(timer)") }
         if let expiresSeconds { parts.append("expires in \(expiresSeconds) s") }
+        if let negotiated { parts.append("options in use: " + (negotiated.names.isEmpty ? "none" : negotiated.names.joined(separator: ", "))) }
+        if let sendWindowScale { parts.append("snd-wscale \(sendWindowScale)") }
+        if let receiveWindowScale { parts.append("rcv-wscale \(receiveWindowScale)") }
+        if let sendMSS { parts.append("mss \(sendMSS)") }
         return parts.joined(separator: ", ")
     }
 
@@ -379,6 +419,12 @@ public struct SegmentPattern: Sendable, CustomStringConvertible {
     public var acknowledgment: Comparison?
     /// Options that must be present.
     public var options: [SegmentOption] = []
+    /// Options that must be absent (`without-options: [timestamps]`).
+    public var withoutOptions: [SegmentOption] = []
+    /// The MSS option's value (`mss: 1000`); a segment without the option does not match.
+    public var maximumSegmentSize: Comparison?
+    /// The window scale option's shift count (`wscale: 10`); a segment without it does not match.
+    public var windowScale: Comparison?
 
     /// In words: "client → server F [FIN (half-close)]".
     public var description: String {
@@ -397,6 +443,8 @@ public struct CaptureExpectation: Sendable, CustomStringConvertible {
     public var line: Int
     /// The kind of expectation.
     public var kind: Kind
+    /// The name the lesson's placeholders use for it (`id: first-retry`, `{gap: first-retry}`).
+    public var id: String? = nil
 
     /// A count, or an order.
     public enum Kind: Sendable {

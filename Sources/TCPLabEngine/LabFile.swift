@@ -20,13 +20,14 @@ public enum LabFile {
 
     /// Parses `text`, read from `source`.
     public static func parse(_ text: String, name: String, source: String) throws(LabFileError) -> Lab {
-        var parser = Parser(file: source)
+        var parser = LabFileParser(file: source)
         return try parser.lab(from: text, name: name)
     }
 }
 
-/// The parser's state: the file name for errors, and the sockets known so far.
-private struct Parser {
+/// The parser's state: the file name for errors, and the sockets known so far. The kinds of
+/// step it reads come from ``StepKind/all``.
+struct LabFileParser {
     let file: String
     var actors: [String] = []
     var sockets: Set<String> = []
@@ -35,6 +36,8 @@ private struct Parser {
     var unborn: [String: Int] = [:]
     /// The actors that are scripted peers: their steps are segments, not socket calls.
     var peers: Set<String> = []
+    /// The ids given so far, with their lines.
+    var ids: [String: Int] = [:]
     /// Values read so far, every use of a YAML alias counted again.
     let budget = Budget()
 
@@ -79,11 +82,16 @@ private struct Parser {
         var sysctls: [Lab.Setting] = []
         var firewall: String?
         var shaping: Lab.Shaping?
+        var loopback: Lab.Loopback?
         if let setup = top["setup"] {
-            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall", "shaping"], what: "setup")
+            let fields = try mapping(setup.value, allowed: ["sysctls", "firewall", "shaping", "loopback"], what: "setup")
             if let node = fields["sysctls"] { sysctls = try settings(node.value) }
             if let node = fields["firewall"] { firewall = try string(node.value, "setup.firewall") }
             if let node = fields["shaping"] { shaping = try self.shaping(node.value) }
+            if let node = fields["loopback"] {
+                loopback = try self.loopback(node.value)
+                if shaping != nil, loopback?.mtu != nil { throw error(node.value, "shaping sets lo's MTU already: give mtu in one of them") }
+            }
         }
         let actorFields = try mapping(top["actors"]!.value, allowed: nil, what: "actors")
         var actors: [Lab.Actor] = []
@@ -118,6 +126,7 @@ private struct Parser {
                 throw error(node, "a lab has at most \(LabFileLimits.steps) steps, each round of a repeat counted; this one has more by here")
             }
         }
+        try LabFile.checkPeerPorts(actors: actors, steps: steps, file: file)
         var capture: [CaptureExpectation] = []
         if let node = top["capture"] {
             guard case .sequence(let items) = node.value else { throw error(node.value, "'capture' must be a list") }
@@ -130,14 +139,16 @@ private struct Parser {
             teaches: try string(top["teaches"]!.value, "teaches"),
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
+        lab.lessonPlaceholders = try lessonPlaceholders(lab.lesson, top["lesson"]!.value, steps: steps, capture: capture)
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
         if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
+        lab.loopback = loopback
         return lab
     }
 
     // MARK: Steps
 
-    static let reservedKeys: Set<String> = ["wait", "check", "sysctl", "firewall", "repeat", "steps", "expect", "within", "as", "note", "took", "predict"]
+    static var reservedKeys: Set<String> { StepKind.reservedKeys }
 
     /// An actor: a description, or a mapping with `description` and `lacks`.
     func actor(_ name: String, _ node: Node) throws(LabFileError) -> Lab.Actor {
@@ -224,8 +235,81 @@ private struct Parser {
         var step = try stepWithoutPrediction(node)
         let fields = try mapping(node, allowed: nil, what: "a step")
         if let entry = fields["predict"] { step.predict = try prediction(entry.value) }
+        if let entry = fields["id"] { step.id = try id(entry.value, line: step.line) }
         return step
     }
+
+    /// An `id` for a step or capture expectation: a name the lesson's placeholders use,
+    /// given once in the file.
+    mutating func id(_ node: Node, line: Int) throws(LabFileError) -> String {
+        let text = try string(node, "id")
+        guard Self.isName(text) else { throw error(node, "an id is letters, digits and '-' (first-retry), not '\(text)'") }
+        if let first = ids[text] { throw error(node, "the id '\(text)' is given already, on line \(first)") }
+        ids[text] = line
+        return text
+    }
+
+    /// The lesson's placeholders, each checked against the step or capture expectation it
+    /// names: an error has the placeholder's own line.
+    func lessonPlaceholders(_ lesson: String, _ node: Node, steps: [Step], capture: [CaptureExpectation]) throws(LabFileError) -> [LessonPlaceholder] {
+        // A block scalar (`lesson: |`) starts on the line after its key.
+        var first = node.mark?.line ?? 0
+        if case .scalar(let scalar) = node, scalar.style == .literal || scalar.style == .folded { first += 1 }
+        let placeholders: [LessonPlaceholder]
+        switch LessonPlaceholder.scan(lesson) {
+        case .success(let found): placeholders = found
+        case .failure(let problem): throw LabFileError(file: file, line: first + problem.line, message: problem.message)
+        }
+        for placeholder in placeholders {
+            func fail(_ message: String) -> LabFileError {
+                LabFileError(file: file, line: first + placeholder.lineInLesson, message: "\(placeholder.text): \(message)")
+            }
+            let name = placeholder.name
+            switch placeholder.measure.reference {
+            case .counter:
+                let parts = name.split(separator: ".")
+                guard parts.count == 2, Self.counterGroups.contains(String(parts[0])) else {
+                    throw fail("a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows)")
+                }
+            case .step(let callsOnly):
+                guard let step = steps.first(where: { $0.id == name }) else {
+                    throw fail("no step has 'id: \(name)'\(Self.known(steps.compactMap(\.id)))")
+                }
+                if placeholder.measure == .expires {
+                    switch step.action {
+                    case .check(.socket), .wait(.socket): break
+                    default: throw fail("only a check or wait on a socket sees its timer; the step on line \(step.line) is not one")
+                    }
+                }
+                guard callsOnly else { continue }
+                guard case .call(_, let call, _, _) = step.action else {
+                    throw fail("the step on line \(step.line) is not a socket call, so it took no time of its own and moved no bytes")
+                }
+                if placeholder.measure == .bytes {
+                    switch call {
+                    case .send, .recv: break
+                    default: throw fail("only a send or recv moves bytes; the step on line \(step.line) is '\(call)'")
+                    }
+                }
+            case .capture(let kind, let matches):
+                guard let expectation = capture.first(where: { $0.id == name }) else {
+                    throw fail("no capture expectation has 'id: \(name)'\(Self.known(capture.compactMap(\.id)))")
+                }
+                guard matches(expectation.kind) else {
+                    throw fail("{\(placeholder.measure.rawValue): ...} quotes a \(kind) expectation; the one on line \(expectation.line) is not one")
+                }
+            }
+        }
+        return placeholders
+    }
+
+    /// "; ids: a, b", or nothing when there are none.
+    static func known(_ ids: [String]) -> String {
+        ids.isEmpty ? " (no id is given in this lab)" : "; ids: " + ids.joined(separator: ", ")
+    }
+
+    /// The groups of counters nstat names.
+    static let counterGroups: Set<String> = ["TcpExt", "Tcp", "IpExt", "Ip", "Icmp", "MPTcpExt", "Udp"]
 
     /// `predict: {question: …, choices: [...], answer: …, why: …}`.
     func prediction(_ node: Node) throws(LabFileError) -> Step.Prediction {
@@ -254,178 +338,117 @@ private struct Parser {
         let fields = try mapping(node, allowed: nil, what: "a step")
         // steps(_:) takes a repeat before it gets here, so this one is inside another.
         if fields["repeat"] != nil { throw error(node, "a repeat cannot hold another repeat") }
-        let modifiers: Set<String> = ["expect", "within", "as", "note", "took", "predict"]
+        let modifiers = StepModifier.keys
         let main = fields.ordered.filter { !modifiers.contains($0.0) }
         guard main.count == 1, let (key, entry) = main.first else {
             let names = main.map(\.0)
             throw error(node, names.isEmpty
-                ? "a step needs one of: an actor or socket name (\(sockets.sorted().joined(separator: ", "))), wait, check, sysctl, firewall"
+                ? "a step needs one of: an actor or socket name (\(sockets.sorted().joined(separator: ", "))), \(StepKind.list(StepKind.steps))"
                 : "a step does one thing; this one has \(names.joined(separator: " and "))")
         }
         var within = Duration.seconds(2)
         if let node = fields["within"] { within = try duration(node.value) }
         let note = try fields["note"].map { entry throws(LabFileError) in try string(entry.value, "note") }
         let line = entry.key.mark?.line ?? node.mark?.line ?? 0
-        func refuse(_ modifier: String) throws(LabFileError) {
-            if let extra = fields[modifier] { throw error(extra.key, "'\(modifier)' belongs to a socket call, not to '\(key)'") }
+        /// Refuses the modifiers only a socket call takes.
+        func refuseCallModifiers() throws(LabFileError) {
+            for modifier in StepModifier.all where modifier.callsOnly {
+                if let extra = fields[modifier.key] { throw error(extra.key, "'\(modifier.key)' belongs to a socket call, not to '\(key)'") }
+            }
         }
-        switch key {
-        case "wait":
-            try refuse("expect"); try refuse("as"); try refuse("took")
-            return Step(line: line, action: .wait(try condition(entry.value)), within: within, note: note)
-        case "check":
-            try refuse("expect"); try refuse("as"); try refuse("took")
-            return Step(line: line, action: .check(try check(entry.value)), within: within, note: note)
-        case "sysctl":
-            try refuse("expect"); try refuse("as"); try refuse("took")
-            return Step(line: line, action: .sysctl(try settings(entry.value)), within: within, note: note)
-        case "firewall":
-            try refuse("expect"); try refuse("as"); try refuse("took")
-            return Step(line: line, action: .firewall(try string(entry.value, "firewall")), within: within, note: note)
-        default:
-            if peers.contains(key) {
-                try refuse("expect"); try refuse("as"); try refuse("took")
-                let text = try string(entry.value, "a peer step")
-                let peerStep: PeerStep
-                do throws(PeerSyntaxError) {
-                    peerStep = try PeerStep(parsing: text)
-                } catch let problem {
-                    throw error(entry.value, "\(problem)")
-                }
-                return Step(line: line, action: .peer(key, peerStep), within: within, note: note)
-            }
-            guard sockets.contains(key) else {
-                if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
-                throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of wait, check, sysctl, firewall, expect, within, as, note")
-            }
-            let call = try self.call(entry.value)
-            var took: Comparison?
-            if let node = fields["took"] { took = try durationComparison(node.value, "took") }
-            var expect: Outcome?
-            if let node = fields["expect"] { expect = try outcome(node.value, for: call) }
-            var name: String?
-            // An accept expected to fail or block returns no socket: its name stays unusable.
-            var returnsSocket = false
-            if case .accept = call {
-                switch expect {
-                case nil, .success?: returnsSocket = true
-                default: returnsSocket = false
-                }
-            }
-            if let node = fields["as"] {
-                guard case .accept = call else { throw error(node.key, "'as' names the socket accept returns; '\(call)' returns none") }
-                let text = try string(node.value, "as")
-                guard Self.isName(text), !Self.reservedKeys.contains(text) else {
-                    throw error(node.value, "'\(text)' cannot name a socket: use letters, digits and '-'")
-                }
-                guard !sockets.contains(text) else { throw error(node.value, "a socket named '\(text)' exists already") }
-                if returnsSocket {
-                    sockets.insert(text)
-                    unborn[text] = nil
-                } else {
-                    unborn[text] = unborn[text] ?? line
-                }
-                name = text
-            } else if returnsSocket {
-                throw error(entry.value, "accept needs 'as: NAME' to name the socket it returns")
-            }
-            return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note, took: took)
+        if let kind = StepKind.named(key), case .step(let parse, _) = kind.grammar {
+            try refuseCallModifiers()
+            return Step(line: line, action: try parse(&self, entry.value), within: within, note: note)
         }
+        if peers.contains(key) {
+            try refuseCallModifiers()
+            let text = try string(entry.value, "a peer step")
+            let peerStep: PeerStep
+            do throws(PeerSyntaxError) {
+                peerStep = try PeerStep(parsing: text)
+            } catch let problem {
+                throw error(entry.value, "\(problem)")
+            }
+            return Step(line: line, action: .peer(key, peerStep), within: within, note: note)
+        }
+        guard sockets.contains(key) else {
+            if let line = unborn[key] { throw error(entry.key, unbornMessage(key, line)) }
+            throw error(entry.key, "unknown step key '\(key)': not an actor (\(actors.joined(separator: ", "))), not a socket named by an earlier 'as', and not one of \(StepKind.list(StepKind.steps)), \(StepModifier.all.map(\.key).joined(separator: ", "))")
+        }
+        let call = try self.call(entry.value)
+        var took: Comparison?
+        if let node = fields["took"] { took = try durationComparison(node.value, "took") }
+        var expect: Outcome?
+        if let node = fields["expect"] { expect = try outcome(node.value, for: call) }
+        var name: String?
+        // An accept expected to fail or block returns no socket: its name stays unusable.
+        var returnsSocket = false
+        if case .accept = call {
+            switch expect {
+            case nil, .success?: returnsSocket = true
+            default: returnsSocket = false
+            }
+        }
+        if let node = fields["as"] {
+            guard case .accept = call else { throw error(node.key, "'as' names the socket accept returns; '\(call)' returns none") }
+            let text = try string(node.value, "as")
+            guard Self.isName(text), !Self.reservedKeys.contains(text) else {
+                throw error(node.value, "'\(text)' cannot name a socket: use letters, digits and '-'")
+            }
+            guard !sockets.contains(text) else { throw error(node.value, "a socket named '\(text)' exists already") }
+            if returnsSocket {
+                sockets.insert(text)
+                unborn[text] = nil
+            } else {
+                unborn[text] = unborn[text] ?? line
+            }
+            name = text
+        } else if returnsSocket {
+            throw error(entry.value, "accept needs 'as: NAME' to name the socket it returns")
+        }
+        return Step(line: line, action: .call(socket: key, call, expect: expect, as: name), within: within, note: note, took: took)
     }
 
     func call(_ node: Node) throws(LabFileError) -> Call {
         let words = try tokens(try string(node, "a call"), node)
         guard let verb = words.first?.text else { throw error(node, "empty call") }
-        let arguments = Array(words.dropFirst())
-        func argumentCount(_ range: ClosedRange<Int>, _ usage: String) throws(LabFileError) {
-            guard range.contains(arguments.count) else { throw error(node, "usage: \(usage)") }
+        guard let kind = StepKind.named(verb), case .call(let parse, _, _) = kind.grammar else {
+            throw error(node, "unknown call '\(verb)'; calls are \(StepKind.list(StepKind.calls))")
         }
-        func flag(_ word: String) -> Bool { arguments.contains { !$0.quoted && $0.text == word } }
-        switch verb {
-        case "socket":
-            try argumentCount(0...1, "socket [ipv4|ipv6]")
-            guard let family = Socket.Family(rawValue: arguments.first?.text ?? "ipv4") else {
-                throw error(node, "socket takes ipv4 or ipv6, not '\(arguments[0].text)'")
-            }
-            return .socket(family)
-        case "setsockopt":
-            guard let name = arguments.first?.text else { throw error(node, "usage: setsockopt OPTION VALUE") }
-            guard let option = SocketOption(rawValue: name) else {
-                throw error(node, "unknown socket option '\(name)'; known: \(SocketOption.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let values = arguments.dropFirst().map { Int32($0.text) }
-            guard values.count == option.valueCount, !values.contains(nil) else {
-                throw error(node, option == .linger ? "usage: setsockopt SO_LINGER ON SECONDS (e.g. 1 0)" : "usage: setsockopt \(name) NUMBER")
-            }
-            // Every option tcplab sets takes a flag, a size, a time or a count: none is negative.
-            guard values.allSatisfy({ $0! >= 0 }) else { throw error(node, "setsockopt \(name) takes numbers from 0 to \(Int32.max), not a negative one") }
-            return .setsockopt(option, values.map { $0! })
-        case "bind":
-            try argumentCount(1...1, "bind ADDRESS:PORT")
-            return .bind(try endpoint(arguments[0].text, node))
-        case "listen":
-            try argumentCount(1...1, "listen BACKLOG")
-            guard let backlog = Int32(arguments[0].text), backlog >= 0 else {
-                throw error(node, "listen takes a backlog from 0 to \(Int32.max), not '\(arguments[0].text)'")
-            }
-            return .listen(backlog: backlog)
-        case "connect":
-            try argumentCount(1...2, "connect ADDRESS:PORT [nonblocking]")
-            if arguments.count == 2 && !flag("nonblocking") { throw error(node, "usage: connect ADDRESS:PORT [nonblocking]") }
-            return .connect(try endpoint(arguments[0].text, node), blocking: !flag("nonblocking"))
-        case "accept":
-            try argumentCount(0...0, "accept (with 'as: NAME')")
-            return .accept
-        case "send":
-            let usage = "send \"TEXT\" | send N bytes | send framed \"TEXT\", then optionally nonblocking"
-            guard let first = arguments.first else { throw error(node, "usage: \(usage)") }
-            var rest = Array(arguments.dropFirst())
-            let payload: Call.Payload
-            if first.text == "framed" && !first.quoted {
-                guard let text = rest.first, text.quoted else { throw error(node, "usage: send framed \"TEXT\" [nonblocking]") }
-                rest.removeFirst()
-                payload = .framed(text.text)
-            } else if first.quoted {
-                payload = .text(first.text)
-            } else if !first.quoted, let count = try byteCount(first.text, node) {
-                if rest.first?.text == "bytes" { rest.removeFirst() }
-                payload = .bytes(count)
-            } else {
-                throw error(node, "send takes quoted text or a byte count (\"hello\", 65536 bytes, 64KiB)")
-            }
-            let blocking = !(rest.first?.text == "nonblocking")
-            if !blocking { rest.removeFirst() }
-            let signal = rest.map(\.text) == ["without", "MSG_NOSIGNAL"]
-            if signal { rest.removeAll() }
-            guard rest.isEmpty else { throw error(node, "usage: \(usage) and without MSG_NOSIGNAL") }
-            return .send(payload, blocking: blocking, signal: signal)
-        case "recv":
-            if arguments.isEmpty { return .recv(.once) }
-            if arguments.count == 1 && arguments[0].text == "all" { return .recv(.untilEnd) }
-            if arguments.count == 1 && arguments[0].text == "nonblocking" { return .recv(.nonblocking) }
-            if arguments.count == 1 && arguments[0].text == "framed" { return .recv(.framed) }
-            if let count = try byteCount(arguments[0].text, node), arguments.count == 1 || (arguments.count == 2 && arguments[1].text == "bytes") {
-                return .recv(.exactly(count))
-            }
-            throw error(node, "usage: recv | recv N bytes | recv all | recv nonblocking | recv framed")
-        case "shutdown":
-            try argumentCount(1...1, "shutdown RD|WR|RDWR")
-            guard let how = Socket.Shutdown(rawValue: arguments[0].text.replacingPrefix("SHUT_")) else {
-                throw error(node, "shutdown takes RD, WR or RDWR, not '\(arguments[0].text)'")
-            }
-            return .shutdown(how)
-        case "close":
-            try argumentCount(0...0, "close")
-            return .close
-        case "poll":
-            try argumentCount(0...0, "poll")
-            return .poll
-        case "getsockopt":
-            guard arguments.count == 1, arguments[0].text == "SO_ERROR" else { throw error(node, "usage: getsockopt SO_ERROR") }
-            return .pendingError
-        default:
-            throw error(node, "unknown call '\(verb)'; calls are socket, setsockopt, getsockopt SO_ERROR, bind, listen, connect, accept, send, recv, shutdown, close, poll")
+        return try parse(self, CallWords(node: node, arguments: Array(words.dropFirst())))
+    }
+
+    /// Refuses a call with a number of words outside `range`, showing `usage`.
+    func usage(_ words: CallWords, _ range: ClosedRange<Int>, _ usage: String) throws(LabFileError) {
+        guard range.contains(words.arguments.count) else { throw error(words.node, "usage: \(usage)") }
+    }
+
+    /// `send "TEXT"`, `send N bytes` or `send framed "TEXT"`, then `nonblocking` and
+    /// `without MSG_NOSIGNAL`, each optional.
+    func sendCall(_ words: CallWords) throws(LabFileError) -> Call {
+        let node = words.node
+        let usage = "send \"TEXT\" | send N bytes | send framed \"TEXT\", then optionally nonblocking"
+        guard let first = words.arguments.first else { throw error(node, "usage: \(usage)") }
+        var rest = Array(words.arguments.dropFirst())
+        let payload: Call.Payload
+        if first.text == "framed" && !first.quoted {
+            guard let text = rest.first, text.quoted else { throw error(node, "usage: send framed \"TEXT\" [nonblocking]") }
+            rest.removeFirst()
+            payload = .framed(text.text)
+        } else if first.quoted {
+            payload = .text(first.text)
+        } else if !first.quoted, let count = try byteCount(first.text, node) {
+            if rest.first?.text == "bytes" { rest.removeFirst() }
+            payload = .bytes(count)
+        } else {
+            throw error(node, "send takes quoted text or a byte count (\"hello\", 65536 bytes, 64KiB)")
         }
+        let blocking = !(rest.first?.text == "nonblocking")
+        if !blocking { rest.removeFirst() }
+        let signal = rest.map(\.text) == ["without", "MSG_NOSIGNAL"]
+        if signal { rest.removeAll() }
+        guard rest.isEmpty else { throw error(node, "usage: \(usage) and without MSG_NOSIGNAL") }
+        return .send(payload, blocking: blocking, signal: signal)
     }
 
     func outcome(_ node: Node, for call: Call) throws(LabFileError) -> Outcome {
@@ -490,10 +513,10 @@ private struct Parser {
     // MARK: Waits and checks
 
     func condition(_ node: Node) throws(LabFileError) -> WaitCondition {
-        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "segment", "count", "counter", "grows"], what: "wait")
+        let fields = try mapping(node, allowed: Set(["socket", "state", "recv-q", "send-q", "timer", "expires", "segment", "count", "counter", "grows"]).union(Self.infoKeys), what: "wait")
         if let socket = fields["socket"] {
             let facts = try socketFacts(fields)
-            guard facts.state != nil || facts.receiveQueue != nil || facts.sendQueue != nil || facts.timer != nil || facts.expiresSeconds != nil else {
+            guard facts.state != nil || facts.receiveQueue != nil || facts.sendQueue != nil || facts.timer != nil || facts.expiresSeconds != nil || facts.asksInfo else {
                 throw error(node, "wait on a socket needs state, recv-q, send-q, timer or expires")
             }
             return .socket(try socketName(socket.value), facts)
@@ -510,7 +533,7 @@ private struct Parser {
     }
 
     func check(_ node: Node) throws(LabFileError) -> Check {
-        let fields = try mapping(node, allowed: ["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows", "sysctl", "value"], what: "check")
+        let fields = try mapping(node, allowed: Set(["socket", "state", "recv-q", "send-q", "timer", "expires", "sockets-in", "count", "counter", "grows", "sysctl", "value"]).union(Self.infoKeys), what: "check")
         if let socket = fields["socket"] {
             return .socket(try socketName(socket.value), try socketFacts(fields))
         }
@@ -552,48 +575,79 @@ private struct Parser {
             }
             facts.expiresSeconds = comparison
         }
+        if let node = fields["negotiated"] { facts.negotiated = try negotiatedOptions(node.value) }
+        if let node = fields["snd-wscale"] { facts.sendWindowScale = try comparison(node.value) }
+        if let node = fields["rcv-wscale"] { facts.receiveWindowScale = try comparison(node.value) }
+        if let node = fields["mss"] { facts.sendMSS = try comparison(node.value) }
         return facts
     }
 
-    func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
+    /// The keys of a socket's tcp_info facts (`ss -i`): the handshake's outcome.
+    static let infoKeys = ["negotiated", "snd-wscale", "rcv-wscale", "mss"]
+
+    /// `negotiated: [wscale, sack-permitted, timestamps]` (or one name, or `none`): exactly
+    /// the options the connection uses.
+    func negotiatedOptions(_ node: Node) throws(LabFileError) -> TCPInfo.Options {
+        var items: [Node] = [node]
+        if case .sequence(let sequence) = node { items = Array(sequence) }
+        var options: TCPInfo.Options = []
+        for item in items {
+            let text = try string(item, "an option")
+            if text == "none", items.count == 1 { break }
+            guard let option = TCPInfo.Options.names.first(where: { $0.1 == text })?.0 else {
+                throw error(item, "'negotiated' lists options from \(TCPInfo.Options.names.map(\.1).joined(separator: ", ")), or none; not '\(text)'")
+            }
+            options.insert(option)
+        }
+        return options
+    }
+
+    mutating func captureExpectation(_ node: Node) throws(LabFileError) -> CaptureExpectation {
         let line = node.mark?.line ?? 0
         if case .mapping = node {
-            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps"], what: "a capture expectation")
-            if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.count > 1 {
-                throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+            let fields = try mapping(node, allowed: ["segment", "count", "order", "gap", "gaps", "id"], what: "a capture expectation")
+            var expectation = try captureKind(node, fields, line: line)
+            if let entry = fields["id"] { expectation.id = try id(entry.value, line: line) }
+            return expectation
+        }
+        throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+    }
+
+    func captureKind(_ node: Node, _ fields: Fields, line: Int) throws(LabFileError) -> CaptureExpectation {
+        if fields["gap"] != nil || fields["gaps"] != nil, fields.ordered.filter({ $0.0 != "id" }).count > 1 {
+            throw error(node, "'gap' and 'gaps' stand alone: {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
+        }
+        if let gap = fields["gap"] {
+            let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
+            guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
+                throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
             }
-            if let gap = fields["gap"] {
-                let gapFields = try mapping(gap.value, allowed: ["from", "to", "seconds"], what: "gap")
-                guard let from = gapFields["from"], let to = gapFields["to"], let seconds = gapFields["seconds"] else {
-                    throw error(gap.value, "'gap' needs from, to (segments) and seconds (\"0.9..1.2\")")
-                }
-                return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+            return CaptureExpectation(line: line, kind: .gap(from: try pattern(from.value), to: try pattern(to.value), seconds: try comparison(seconds.value)))
+        }
+        if let gaps = fields["gaps"] {
+            let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
+            guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
+                throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
             }
-            if let gaps = fields["gaps"] {
-                let gapsFields = try mapping(gaps.value, allowed: ["segment", "ratio"], what: "gaps")
-                guard let segment = gapsFields["segment"], let ratio = gapsFields["ratio"] else {
-                    throw error(gaps.value, "'gaps' needs segment and ratio (\"1.6..2.4\": each gap about twice the one before)")
-                }
-                return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+            return CaptureExpectation(line: line, kind: .gaps(try pattern(segment.value), ratio: try comparison(ratio.value)))
+        }
+        if let order = fields["order"] {
+            guard case .sequence(let items) = order.value, items.count >= 2 else {
+                throw error(order.value, "'order' takes a list of two or more segments")
             }
-            if let order = fields["order"] {
-                guard case .sequence(let items) = order.value, items.count >= 2 else {
-                    throw error(order.value, "'order' takes a list of two or more segments")
-                }
-                var patterns: [SegmentPattern] = []
-                for item in items { patterns.append(try pattern(item)) }
-                return CaptureExpectation(line: line, kind: .order(patterns))
-            }
-            if let segment = fields["segment"] {
-                guard let count = fields["count"] else { throw error(node, "a segment expectation needs 'count'") }
-                return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
-            }
+            var patterns: [SegmentPattern] = []
+            for item in items { patterns.append(try pattern(item)) }
+            return CaptureExpectation(line: line, kind: .order(patterns))
+        }
+        if let segment = fields["segment"] {
+            guard let count = fields["count"] else { throw error(node, "a segment expectation needs 'count'") }
+            return CaptureExpectation(line: line, kind: .count(try pattern(segment.value), try comparison(count.value)))
         }
         throw error(node, "a capture expectation is {segment: ..., count: N}, {order: [...]}, {gap: {from: ..., to: ..., seconds: ...}} or {gaps: {segment: ..., ratio: ...}}")
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
-        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options"], what: "a segment")
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options", "without-options", "mss", "wscale"], what: "a segment")
         var pattern = SegmentPattern()
         if let node = fields["from"] { pattern.from = try actorName(node.value) }
         if let node = fields["to"] { pattern.to = try actorName(node.value) }
@@ -619,10 +673,14 @@ private struct Parser {
         if let node = fields["seq"] { pattern.sequence = try comparison(node.value) }
         if let node = fields["ack"] { pattern.acknowledgment = try comparison(node.value) }
         if let node = fields["options"] { pattern.options = try segmentOptions(node.value) }
+        if let node = fields["without-options"] { pattern.withoutOptions = try segmentOptions(node.value) }
+        if let node = fields["mss"] { pattern.maximumSegmentSize = try comparison(node.value) }
+        if let node = fields["wscale"] { pattern.windowScale = try comparison(node.value) }
         return pattern
     }
 
-    /// `options: [mss, wscale, sack-permitted, timestamps]` (or one name): all present.
+    /// `options: [mss, wscale, sack-permitted, timestamps, sack]` (or one name): all present;
+    /// the same list after `without-options`: all absent.
     func segmentOptions(_ node: Node) throws(LabFileError) -> [SegmentOption] {
         var items: [Node] = [node]
         if case .sequence(let sequence) = node { items = Array(sequence) }
@@ -674,7 +732,7 @@ private struct Parser {
     func counterName(_ node: Node) throws(LabFileError) -> String {
         let name = try string(node, "counter")
         let parts = name.split(separator: ".")
-        guard parts.count == 2, ["TcpExt", "Tcp", "IpExt", "Ip", "Icmp", "MPTcpExt", "Udp"].contains(String(parts[0])) else {
+        guard parts.count == 2, Self.counterGroups.contains(String(parts[0])) else {
             throw error(node, "a counter is named Group.Name, as nstat names it (TcpExt.ListenOverflows, Tcp.AttemptFails), not '\(name)'")
         }
         return name
@@ -708,6 +766,26 @@ private struct Parser {
             throw error(node, "'\(what)' takes a time or a bound with units: \"<= 10ms\", \"30ms..80ms\", \">= 1s\"; not '\(text)'")
         }
         return comparison
+    }
+
+    /// The `loopback` setup: `mtu` (576 to 65536) and `gso` (on or off).
+    func loopback(_ node: Node) throws(LabFileError) -> Lab.Loopback {
+        let fields = try mapping(node, allowed: ["mtu", "gso"], what: "loopback")
+        var loopback = Lab.Loopback(mtu: nil, segmentationOffload: true)
+        if let node = fields["mtu"] {
+            guard let value = Int(try string(node.value, "mtu")), (576...65536).contains(value) else {
+                throw error(node.value, "mtu is a number of bytes from 576 to 65536")
+            }
+            loopback.mtu = value
+        }
+        if let node = fields["gso"] {
+            switch try string(node.value, "gso") {
+            case "on": loopback.segmentationOffload = true
+            case "off": loopback.segmentationOffload = false
+            default: throw error(node.value, "gso is on or off")
+            }
+        }
+        return loopback
     }
 
     /// The `shaping` setup: rate, burst, latency and mtu.

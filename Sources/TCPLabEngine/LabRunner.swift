@@ -66,6 +66,9 @@ public struct LabRunner {
         result.passed = result.error == nil && !result.interrupted && result.skipped == nil
             && result.steps.allSatisfy { $0.status == .passed } && result.capture.allSatisfy(\.passed)
             && result.kernelAgreement.allSatisfy { $0.agrees || $0.withScriptedPeer }
+        result.notHeld = result.passed ? [] : result.claimsNotHeld
+        // The lesson quotes this run: each placeholder gets what the run measured.
+        (result.lesson, result.lessonValues) = lab.filledLesson(from: result)
         return result
     }
 }
@@ -86,6 +89,11 @@ final class LabSocket {
     /// Whether the lab shut down only its reading side (SHUT_RD): then recv's 0
     /// is that shutdown, not a FIN from the peer.
     var readShutDown = false
+    /// The error that ended its connection (ECONNRESET, ETIMEDOUT, ...), once a call
+    /// returned it: a later recv's 0 is that end, not a FIN from the peer.
+    var endedBy: Errno?
+    /// The child process the socket was handed to (`process: hold`), once it was.
+    var holder: HoldingProcess?
 
     init(name: String, actor: String) {
         self.name = name
@@ -107,6 +115,8 @@ final class LabSession {
     var countersAtStart: KernelCounters?
     /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
     var predictor: (@Sendable (Step.Prediction, String) -> Int?)?
+    /// Seconds left on the timer of the socket the current step's check or wait last saw.
+    var measuredExpiry: Double?
 
     /// A prediction against the run: held when the choice is the lab's answer and the step
     /// passed, so this kernel confirmed the answer.
@@ -149,7 +159,11 @@ final class LabSession {
             try setUp()
             startKernelLog()
             // A peer's segments cross its TUN device, not lo: "any" sees both.
-            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp")
+            // libpcap sizes its ring's frames by the snapshot length except on Ethernet
+            // devices (there by the MTU): on "any", 262144 bytes leaves about 31 frames in
+            // the 8 MiB ring, and a burst of a peer's SYNs overflows it. No packet here is
+            // longer than lo's 65536-byte MTU and a 20-byte link header.
+            let capture = LiveCapture(interface: lab.hasPeer ? "any" : "lo", filter: "tcp", snapshotLength: lab.hasPeer ? 65_556 : 262_144)
             try capture.start()
             self.capture = capture
             countersAtStart = try KernelCounters.read()
@@ -219,6 +233,9 @@ final class LabSession {
                 line: 0, actor: "setup", action: "shaping: lo mtu \(shaping.mtu), tbf rate \(shaping.rate) burst \(shaping.burst)",
                 expected: nil, observed: "set on the lab's lo", status: .passed, time: elapsed, note: nil))
         }
+        if let loopback = lab.loopback {
+            try configure(loopback)
+        }
         if let firewall = lab.firewall {
             let outcome = try Command.run(["nft", "-f", "-"], input: firewall)
             guard outcome.status == 0 else {
@@ -246,9 +263,29 @@ final class LabSession {
         }
     }
 
+    /// Sets lo's MTU and GSO (ip-link(8)) before any socket exists: a socket takes both
+    /// from its route when it connects. They go with the namespace.
+    func configure(_ loopback: Lab.Loopback) throws {
+        var words: [String] = []
+        if let mtu = loopback.mtu { words += ["mtu", String(mtu)] }
+        // One segment per packet: TCP then cuts every send to the MSS itself.
+        if !loopback.segmentationOffload { words += ["gso_max_segs", "1"] }
+        guard !words.isEmpty else { return }
+        let command = ["ip", "link", "set", "dev", "lo"] + words
+        let outcome = try Command.run(command)
+        guard outcome.status == 0 else {
+            throw LabSetupError(message: "\(command.joined(separator: " ")) failed: \(outcome.output.trimmingSpaces)")
+        }
+        result.steps.append(StepResult(
+            line: 0, actor: "setup", action: "loopback: " + command.dropFirst(3).joined(separator: " "),
+            expected: nil, observed: "set on the lab's lo", status: .passed, time: elapsed, note: nil))
+    }
+
     /// Closes every socket the lab still holds and stops the capture if it still runs.
     func closeEverything() {
         for socket in sockets.values { try? socket.socket?.close() }
+        // No child outlives the lab: a child still holding a socket is killed and reaped.
+        for socket in sockets.values { socket.holder?.end() }
         if let capture { _ = try? capture.stop() }
         capture = nil
         peer?.close()
@@ -272,6 +309,7 @@ final class LabSession {
         case .sysctl(let settings): return "sysctl " + settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
         case .firewall(let rules): return "firewall: " + rules.split(separator: "\n").joined(separator: "; ")
         case .peer(_, let line): return line.text
+        case .process(let step): return "process: \(step)"
         }
     }
 

@@ -83,7 +83,7 @@ extension LabSession {
             let frames = segments.filter { matches(pattern, $0) }.map(\.frame)
             var observed = "\(frames.count) matching"
             if !frames.isEmpty { observed += " (" + Self.frameList(frames) + ")" }
-            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: count.allows(Double(frames.count)))
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: count.allows(Double(frames.count)), values: [Double(frames.count)])
         case .order(let patterns):
             var found: [Int] = []
             var index = 0
@@ -104,11 +104,11 @@ extension LabSession {
             }
             return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
         case .gap(let from, let to, let seconds):
-            let (observed, passed) = evaluateGap(from: from, to: to, seconds: seconds, segments)
-            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+            let (observed, passed, gap) = evaluateGap(from: from, to: to, seconds: seconds, segments)
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed, values: gap.map { [$0] } ?? [])
         case .gaps(let pattern, let ratio):
-            let (observed, passed) = evaluateGaps(pattern, ratio: ratio, segments)
-            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed)
+            let (observed, passed, gaps) = evaluateGaps(pattern, ratio: ratio, segments)
+            return ExpectationResult(line: expectation.line, expectation: expectation.description, observed: observed, passed: passed, values: gaps)
         }
     }
 }

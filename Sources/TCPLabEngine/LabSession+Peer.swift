@@ -38,6 +38,11 @@ extension LabSession {
         switch peerStep.action {
         case .send(let segment):
             let observed = try peer.send(segment, as: actor)
+            // A segment sent from several ports (ports=N): each of them is the actor's in the capture.
+            if segment.ports > 1, let local = peer.connections[actor]?.local,
+               let ports = ScriptedPeer.ports(segment.ports, from: local.port) {
+                for port in ports.dropFirst() { endpoints.append((Endpoint(address: local.address, port: port), actor, 0)) }
+            }
             return (observed.hasPrefix("sent "), observed)
         case .expect(let pattern, let time):
             return try expect(pattern, of: actor, within: time ?? within, peer: peer)

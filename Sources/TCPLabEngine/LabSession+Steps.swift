@@ -29,6 +29,9 @@ enum Observed {
     /// What the call did, after closing the socket the name held until then (said in the
     /// report, because that close puts a FIN or an RST on the wire).
     indirect case replacing(Observed, String)
+    /// recv returned 0 on a connection that an earlier call had seen end with this error:
+    /// the end of the stream, but no FIN came.
+    case endedEarlier(Errno)
 
     var text: String {
         switch self {
@@ -51,6 +54,19 @@ enum Observed {
             return outcome.text + ", and the kernel raised \(signal) (caught here; by default it ends the process)"
         case .replacing(let outcome, let remark):
             return outcome.text + "; " + remark
+        case .endedEarlier(let errno):
+            return "0 (end of stream: the connection had ended with \(errno.name), not with a FIN)"
+        }
+    }
+
+    /// Bytes a send or recv moved; nil for any other outcome.
+    var bytesMoved: Int? {
+        switch self {
+        case .bytes(let data, _): return data.count
+        case .sent(let count, _, _, _): return count
+        case .endedEarlier: return 0
+        case .signalled(let inner, _), .replacing(let inner, _): return inner.bytesMoved
+        default: return nil
         }
     }
 
@@ -68,6 +84,8 @@ extension LabSession {
         var observed: String
         var passed: Bool
         var duration: Double?
+        var bytes: Int?
+        measuredExpiry = nil
         switch step.action {
         case .call(let name, let call, let expect, let newName):
             let socket = sockets[name]!
@@ -77,6 +95,7 @@ extension LabSession {
                 try perform(call, on: socket, deadline: deadline, newName: newName)
             }
             duration = start.duration(to: .now).inSeconds
+            bytes = outcome.bytesMoved
             observed = outcome.text
             if case .everythingSent(let sender)? = expect {
                 (passed, observed) = compare(outcome, with: sockets[sender]!)
@@ -87,24 +106,18 @@ extension LabSession {
                 observed += " in \(Self.formatMilliseconds(duration))"
                 passed = passed && took.allows(duration)
             }
-        case .wait(let condition):
-            (passed, observed) = try wait(for: condition, until: deadline)
-        case .check(let check):
-            (passed, observed) = try self.check(check, line: step.line)
-        case .sysctl(let settings):
-            for setting in settings { try Sysctl.write(setting.name, setting.value) }
-            (passed, observed) = (true, "set in the lab's namespace")
         case .peer(let actor, let line):
             (passed, observed) = try perform(peerStep: line, of: actor, within: step.within)
-        case .firewall(let rules):
-            let outcome = try Command.run(["nft", "-f", "-"], input: rules)
-            passed = outcome.status == 0
-            observed = passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)"
+        case .wait, .check, .sysctl, .firewall, .process:
+            guard let kind = StepKind.named(step.action.keyword), case .step(_, let run) = kind.grammar else {
+                throw StepKind.mismatch(step)
+            }
+            (passed, observed) = try run(self, step)
         }
         return StepResult(
             line: step.line, actor: actorName(step), action: actionText(step), expected: expectedText(step),
             observed: observed, status: passed ? .passed : .failed, time: elapsed, note: step.note,
-            duration: duration, round: step.round?.description)
+            duration: duration, round: step.round?.description, bytes: bytes, expires: measuredExpiry)
     }
 
     /// "43.9 ms".
@@ -154,6 +167,7 @@ extension LabSession {
 
     static func matches(_ outcome: Observed, _ expect: Outcome?, call: Call) -> Bool {
         if case .replacing(let inner, _) = outcome { return matches(inner, expect, call: call) }
+        if case .endedEarlier = outcome { return matches(.bytes([], endOfStream: true), expect, call: call) }
         switch (expect, outcome) {
         case (nil, .failed(let errno)):
             // A non-blocking connect that has started is what the lab asked for.
@@ -175,118 +189,120 @@ extension LabSession {
 
     // MARK: Calls
 
+    /// Makes `call` on `labSocket` by its row of ``StepKind/all``; a failing system call is
+    /// the outcome, its errno.
     func perform(_ call: Call, on labSocket: LabSocket, deadline: ContinuousClock.Instant, newName: String?) throws -> Observed {
-        if case .socket(let family) = call {
-            var remark: String?
-            if let old = labSocket.socket, !old.isClosed {
-                remark = closingRemark(for: labSocket)
-                try? old.close()
-            }
-            do {
-                labSocket.socket = try Socket(family: family)
-            } catch {
-                return .failed(error.errno)
-            }
-            labSocket.local = nil
-            labSocket.remote = nil
-            labSocket.isListener = false
-            labSocket.sent = StreamDigest()
-            labSocket.inode = try? labSocket.socket?.inode()
-            return remark.map { .replacing(.ok, $0) } ?? .ok
+        guard let kind = StepKind.named(call.keyword), case .call(_, let run, let needsOpenSocket) = kind.grammar else {
+            throw StepKind.mismatch(call)
         }
-        guard let socket = labSocket.socket, !socket.isClosed else {
+        let socket = labSocket.socket.flatMap { $0.isClosed ? nil : $0 }
+        if needsOpenSocket && socket == nil {
+            if let holder = labSocket.holder {
+                return .misuse("\(labSocket.name)'s socket was handed to a child process (\(holder.pid)): the lab holds it no longer")
+            }
             return .misuse("\(labSocket.name) has no open socket: a 'socket' step must come first")
         }
+        let context = CallContext(
+            labSocket: labSocket, socket: socket, deadline: deadline, newName: newName,
+            interrupt: interruption?.descriptor, started: Self.captureClockNow)
+        let outcome: Observed
         do {
-            return try perform(call, on: labSocket, socket: socket, deadline: deadline, newName: newName)
+            outcome = try run(self, call, context)
         } catch let error as SystemCallError {
+            outcome = .failed(error.errno)
+        }
+        if case .failed(let errno) = outcome, Self.connectionEnders.contains(errno) { labSocket.endedBy = errno }
+        return outcome
+    }
+
+    /// `socket`: a new socket for the name, closing the one it held (said in the report).
+    func openSocket(_ family: Socket.Family, _ context: CallContext) -> Observed {
+        let labSocket = context.labSocket
+        var remark: String?
+        if let old = labSocket.socket, !old.isClosed {
+            remark = closingRemark(for: labSocket)
+            try? old.close()
+        }
+        do {
+            labSocket.socket = try Socket(family: family)
+        } catch {
             return .failed(error.errno)
+        }
+        labSocket.local = nil
+        labSocket.remote = nil
+        labSocket.isListener = false
+        labSocket.sent = StreamDigest()
+        labSocket.readShutDown = false
+        labSocket.endedBy = nil
+        labSocket.inode = try? labSocket.socket?.inode()
+        return remark.map { .replacing(.ok, $0) } ?? .ok
+    }
+
+    /// `connect`: blocking waits for the handshake until the deadline; non-blocking
+    /// returns EINPROGRESS once the SYN is on its way.
+    func connect(to endpoint: Endpoint, blocking: Bool, _ context: CallContext) throws -> Observed {
+        let socket = try context.open()
+        let labSocket = context.labSocket
+        let connected = try socket.startConnect(to: endpoint)
+        labSocket.remote = endpoint
+        labSocket.local = try socket.localEndpoint()
+        remember(labSocket, since: context.started)
+        if connected { return .ok }
+        guard blocking else { return .failed(.inProgress) }
+        while true {
+            let events = try socket.wait(for: .writable, until: context.deadline, interrupt: context.interrupt)
+            if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
+            if try socket.finishConnect(to: endpoint) { return .ok }
+            // Still SYN-SENT after a soft error, which the kernel's own blocking
+            // connect() sleeps through: look again every 10 ms, as waits do.
+            try Socket.pause(until: min(context.deadline, .now + .milliseconds(10)), interrupt: context.interrupt)
         }
     }
 
-    /// The call itself; a failing system call throws its SystemCallError.
-    private func perform(
-        _ call: Call, on labSocket: LabSocket, socket: Socket, deadline: ContinuousClock.Instant, newName: String?
-    ) throws -> Observed {
-        let interrupt = interruption?.descriptor
-        let started = Self.captureClockNow  // Segments this call causes are captured after this.
-        switch call {
-            case .socket:
-                return .ok
-            case .setsockopt(let option, let values):
-                try socket.setOption(option, values)
-            case .bind(let endpoint):
-                try socket.bind(endpoint)
-                labSocket.local = try socket.localEndpoint()
-                remember(labSocket, since: started)
-            case .listen(let backlog):
-                try socket.listen(backlog: backlog)
-                labSocket.isListener = true
-                labSocket.local = try socket.localEndpoint()
-                remember(labSocket, since: started)
-            case .connect(let endpoint, let blocking):
-                let connected = try socket.startConnect(to: endpoint)
-                labSocket.remote = endpoint
-                labSocket.local = try socket.localEndpoint()
-                remember(labSocket, since: started)
-                if connected { return .ok }
-                guard blocking else { return .failed(.inProgress) }
-                while true {
-                    let events = try socket.wait(for: .writable, until: deadline, interrupt: interrupt)
-                    if events.isEmpty { return .stillWaiting("still connecting when the step's time ran out: no answer to the SYN yet") }
-                    if try socket.finishConnect(to: endpoint) { break }
-                    // Still SYN-SENT after a soft error, which the kernel's own blocking
-                    // connect() sleeps through: look again every 10 ms, as waits do.
-                    try Socket.pause(until: min(deadline, .now + .milliseconds(10)), interrupt: interrupt)
+    /// `accept`: waits for a connection and names the socket it returns.
+    func accept(_ context: CallContext) throws -> Observed {
+        let socket = try context.open()
+        let labSocket = context.labSocket
+        while true {
+            if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
+                let name = context.newName ?? "\(labSocket.name)-accepted"
+                // A repeated accept names a new socket; the old one, if still open, is closed.
+                var remark: String?
+                if let previous = sockets[name], let old = previous.socket, !old.isClosed {
+                    remark = closingRemark(for: previous)
+                    try? old.close()
                 }
-            case .accept:
-                while true {
-                    if let accepted = try Self.nonblocking({ () throws(SystemCallError) in try socket.accept() }) {
-                        let name = newName ?? "\(labSocket.name)-accepted"
-                        // A repeated accept names a new socket; the old one, if still open, is closed.
-                        var remark: String?
-                        if let previous = sockets[name], let old = previous.socket, !old.isClosed {
-                            remark = closingRemark(for: previous)
-                            try? old.close()
-                        }
-                        let entry = LabSocket(name: name, actor: labSocket.actor)
-                        entry.socket = accepted
-                        entry.inode = try? accepted.inode()
-                        entry.local = try accepted.localEndpoint()
-                        // A connection reset while queued has no peer any more (ENOTCONN),
-                        // but accept() still returns it.
-                        entry.remote = try? accepted.remoteEndpoint()
-                        sockets[entry.name] = entry
-                        remember(entry, since: started)
-                        return remark.map { .replacing(.ok, $0) } ?? .ok
-                    }
-                    let events = try socket.wait(for: .readable, until: deadline, interrupt: interrupt)
-                    if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }
-                }
-            case .send(let payload, let blocking, false):
-                return try send(payload.data, blocking: blocking, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
-            case .send(let payload, let blocking, true):
-                let (outcome, raised) = try PendingSignal.catching(SIGPIPE) {
-                    try send(payload.data, blocking: blocking, raisingSIGPIPE: true, on: labSocket, socket: socket, deadline: deadline, interrupt: interrupt)
-                }
-                return raised ? .signalled(outcome, "SIGPIPE") : outcome
-            case .recv(let amount):
-                let outcome = try receive(amount, on: socket, deadline: deadline, interrupt: interrupt)
-                // After SHUT_RD recv returns 0 with no FIN from the peer: say "0 bytes", not "the peer's FIN".
-                if labSocket.readShutDown, case .bytes(let data, true) = outcome, data.isEmpty { return .bytes(data, endOfStream: false) }
-                return outcome
-            case .shutdown(let how):
-                try socket.shutdown(how)
-                if how == .read { labSocket.readShutDown = true }
-            case .close:
-                try socket.close()
-            case .poll:
-                return .events(PollEvents.names(of: try socket.readiness([.readable, .writable, .peerHalfClosed])))
-            case .pendingError:
-                if let error = try socket.pendingError() { return .failed(error) }
+                let entry = LabSocket(name: name, actor: labSocket.actor)
+                entry.socket = accepted
+                entry.inode = try? accepted.inode()
+                entry.local = try accepted.localEndpoint()
+                // A connection reset while queued has no peer any more (ENOTCONN),
+                // but accept() still returns it.
+                entry.remote = try? accepted.remoteEndpoint()
+                sockets[entry.name] = entry
+                remember(entry, since: context.started)
+                return remark.map { .replacing(.ok, $0) } ?? .ok
             }
-            return .ok
+            let events = try socket.wait(for: .readable, until: context.deadline, interrupt: context.interrupt)
+            if events.isEmpty { return .stillWaiting("no connection to accept when the step's time ran out (EAGAIN)") }
+        }
     }
+
+    /// `send`: with `raisingSIGPIPE` (no MSG_NOSIGNAL), a SIGPIPE the kernel raises is
+    /// caught and reported.
+    func send(_ payload: Call.Payload, blocking: Bool, raisingSIGPIPE: Bool, _ context: CallContext) throws -> Observed {
+        let socket = try context.open()
+        guard raisingSIGPIPE else {
+            return try send(payload.data, blocking: blocking, on: context.labSocket, socket: socket, deadline: context.deadline, interrupt: context.interrupt)
+        }
+        let (outcome, raised) = try PendingSignal.catching(SIGPIPE) {
+            try send(payload.data, blocking: blocking, raisingSIGPIPE: true, on: context.labSocket, socket: socket, deadline: context.deadline, interrupt: context.interrupt)
+        }
+        return raised ? .signalled(outcome, "SIGPIPE") : outcome
+    }
+
+    /// Errors that end a connection: a recv after one returns 0 without any FIN.
+    static let connectionEnders: Set<Errno> = [.connectionReset, .timedOut, Errno(rawValue: ECONNABORTED), Errno(rawValue: EHOSTUNREACH), Errno(rawValue: ENETUNREACH)]
 
     /// Runs a call on a non-blocking socket: nil when it would block (EAGAIN).
     static func nonblocking<Result>(_ body: () throws(SystemCallError) -> Result) throws(SystemCallError) -> Result? {
@@ -450,11 +466,12 @@ extension LabSession {
     /// Whether the kernel's record of `socket` shows `facts`, and what it shows.
     func evaluate(_ facts: SocketFacts, of socket: LabSocket, in listed: [KernelSocket]) -> (Bool, String) {
         guard let record = kernelRecord(of: socket, in: listed) else {
-            let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil
+            let holds = facts.state == .closed && facts.receiveQueue == nil && facts.sendQueue == nil && facts.timer == nil && !facts.asksInfo
             return (holds, "the kernel lists no socket for \(socket.name) (CLOSED)")
         }
         var holds = true
         var parts = [record.state.rawValue]
+        if record.timer != .off { measuredExpiry = Double(record.expiresMilliseconds) / 1000 }
         if let state = facts.state, state != record.state { holds = false }
         if let comparison = facts.receiveQueue {
             parts.append("Recv-Q \(record.receiveQueue)")
@@ -472,6 +489,11 @@ extension LabSession {
             let seconds = Double(record.expiresMilliseconds) / 1000
             parts.append("expires in \(LabResult.formatSeconds(seconds)) s")
             holds = holds && comparison.allows(seconds)
+        }
+        if facts.asksInfo {
+            let (infoHolds, shown) = evaluateInfo(facts, record.info)
+            holds = holds && infoHolds
+            parts.append(shown)
         }
         return (holds, parts.joined(separator: ", "))
     }

@@ -1,7 +1,8 @@
 import TCPLabAnalysis
 import TCPLabPacket
 
-/// A TCP option a segment pattern can require to be present (`options: [mss, wscale]`).
+/// A TCP option a segment pattern can require to be present (`options: [mss, wscale]`) or
+/// absent (`without-options: [timestamps]`).
 ///
 /// The one table of option names: the parser, its errors and Labs/README.md derive from it.
 public enum SegmentOption: String, CaseIterable, Sendable {
@@ -13,6 +14,8 @@ public enum SegmentOption: String, CaseIterable, Sendable {
     case sackPermitted = "sack-permitted"
     /// Timestamps (RFC 7323 section 3), kind 8.
     case timestamps
+    /// SACK blocks (RFC 2018 section 3), kind 5: ranges held beyond the ACK, sent after a loss.
+    case sack
 
     /// Whether `options` carries it.
     func isPresent(in options: TCPOptions) -> Bool {
@@ -21,6 +24,7 @@ public enum SegmentOption: String, CaseIterable, Sendable {
         case .wscale: return options.windowScale != nil
         case .sackPermitted: return options.sackPermitted
         case .timestamps: return options.timestamp != nil
+        case .sack: return !options.sackBlocks.isEmpty
         }
     }
 }
@@ -33,17 +37,28 @@ extension SegmentPattern {
         if let length, !length.allows(Double(segment.segment.payloadLength)) { return false }
         if let sequence, !sequence.allows(Double(segment.relativeSequence)) { return false }
         if let acknowledgment, !acknowledgment.allows(Double(segment.relativeAcknowledgment)) { return false }
-        return options.allSatisfy { $0.isPresent(in: segment.segment.options) }
+        let carried = segment.segment.options
+        if let maximumSegmentSize {
+            guard let value = carried.maximumSegmentSize, maximumSegmentSize.allows(Double(value)) else { return false }
+        }
+        if let windowScale {
+            guard let shift = carried.windowScale, windowScale.allows(Double(shift)) else { return false }
+        }
+        if withoutOptions.contains(where: { $0.isPresent(in: carried) }) { return false }
+        return options.allSatisfy { $0.isPresent(in: carried) }
     }
 
-    /// " window 0 len ≥ 1 seq 1 ack 1 options mss, wscale", or "" when none is asked.
+    /// " window 0 len ≥ 1 seq 1 ack 1 mss 1000 options mss, wscale", or "" when none is asked.
     var fieldsDescription: String {
         var text = ""
         if let window { text += " window \(window)" }
         if let length { text += " len \(length)" }
         if let sequence { text += " seq \(sequence)" }
         if let acknowledgment { text += " ack \(acknowledgment)" }
+        if let maximumSegmentSize { text += " mss \(maximumSegmentSize)" }
+        if let windowScale { text += " wscale \(windowScale)" }
         if !options.isEmpty { text += " options " + options.map(\.rawValue).joined(separator: ", ") }
+        if !withoutOptions.isEmpty { text += " without options " + withoutOptions.map(\.rawValue).joined(separator: ", ") }
         return text
     }
 }

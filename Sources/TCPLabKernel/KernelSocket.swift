@@ -52,6 +52,9 @@ public struct KernelSocket: Hashable, Sendable, Encodable {
     public var retransmits: UInt8
     /// The socket's inode; 0 for TIME-WAIT and request sockets, which no file refers to.
     public var inode: UInt32
+    /// What the handshake settled (`ss -i`): options in use, window scales, MSS; nil for
+    /// request and TIME-WAIT sockets, and for records not read from the kernel.
+    public var info: TCPInfo? = nil
 
     /// Makes a record; sock_diag decoding and tests use it.
     public init(

@@ -42,6 +42,7 @@ public enum SocketDiagnostics {
         request.body.sdiag_family = family
         request.body.sdiag_protocol = UInt8(IPPROTO_TCP)
         request.body.idiag_states = ~0  // Every state, TIME-WAIT and NEW_SYN_RECV included.
+        request.body.idiag_ext = UInt8(1 << (INET_DIAG_INFO - 1))  // struct tcp_info, as ss -i asks.
         var kernel = sockaddr_nl()
         kernel.nl_family = sa_family_t(AF_NETLINK)
         try systemCall("sendto(SOCK_DIAG_BY_FAMILY)") {
@@ -82,12 +83,35 @@ public enum SocketDiagnostics {
             default:
                 if offset + length - payload >= MemoryLayout<inet_diag_msg>.size {
                     let message = datagram.loadUnaligned(fromByteOffset: payload, as: inet_diag_msg.self)
-                    if let socket = KernelSocket(message) { sockets.append(socket) }
+                    if var socket = KernelSocket(message) {
+                        let attributes = payload + Int(tcplab_nlmsg_align(UInt32(MemoryLayout<inet_diag_msg>.size)))
+                        socket.info = info(in: datagram, from: attributes, to: offset + length)
+                        sockets.append(socket)
+                    }
                 }
             }
             offset += Int(tcplab_nlmsg_align(UInt32(length)))
         }
         return false
+    }
+}
+
+extension SocketDiagnostics {
+    /// The INET_DIAG_INFO attribute (`struct tcp_info`) among the netlink attributes
+    /// (`struct rtattr`: 2 bytes of length, 2 of type, the value, padded to 4) from `start`
+    /// to `end`; nil when the socket has none.
+    static func info(in datagram: UnsafeRawBufferPointer, from start: Int, to end: Int) -> TCPInfo? {
+        var offset = start
+        while offset + 4 <= end {
+            let length = Int(datagram.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            let type = Int32(datagram.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self))
+            guard length >= 4, offset + length <= end else { return nil }
+            if type == Int32(INET_DIAG_INFO) {
+                return TCPInfo(bytes: Array(datagram[(offset + 4)..<(offset + length)]))
+            }
+            offset += Int(tcplab_nlmsg_align(UInt32(length)))
+        }
+        return nil
     }
 }
 

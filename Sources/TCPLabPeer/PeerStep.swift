@@ -137,6 +137,8 @@ public struct PeerSegment: Sendable {
     public var timestamps: PeerTimestamps?
     /// The payload.
     public var payload: [UInt8] = []
+    /// How many source ports send it: the peer's own and the ones after it (`ports=N`).
+    public var ports: UInt16 = 1
 
     init(_ words: [QuotedWords.Word]) throws(PeerSyntaxError) {
         guard let first = words.first, !first.quoted else {
@@ -164,6 +166,11 @@ public struct PeerSegment: Sendable {
             case "mss": maximumSegmentSize = UInt16(try Self.integer(name, value, maximum: 65535))
             case "wscale": windowScale = UInt8(try Self.integer(name, value, maximum: 14))
             case "sackok": sackPermitted = true
+            case "ports":
+                guard let value, let count = UInt16(value), (1...1000).contains(count) else {
+                    throw PeerSyntaxError("ports takes 1 to 1000 source ports, not '\(value ?? "")'")
+                }
+                ports = count
             case "ts":
                 if let value {
                     let parts = value.split(separator: ",")

@@ -90,6 +90,8 @@ public enum PeerVocabulary {
              meaning: "no timestamps option"),
         Word(name: "sack", value: .none, use: .expect, example: "sack",
              meaning: "carries SACK blocks (RFC 2018)"),
+        Word(name: "ports", value: .number(maximum: 1000), use: .send, example: "ports=32",
+             meaning: "sends the segment once from each of this many source ports, the peer's own port and the ones after it, as many clients would (a SYN flood: each SYN opens a request of its own). Only the peer's own port's answers can be expected; the others' are read and left unanswered. Default: 1"),
     ]
 
     /// The verbs a line starts with.

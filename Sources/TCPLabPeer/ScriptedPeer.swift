@@ -105,15 +105,31 @@ public final class ScriptedPeer {
             options.timestamp = TCPOptions.Timestamp(value: value, echoReply: echoReply)
         case nil: break
         }
-        let crafted = CraftedSegment(header: TCPSegment(
+        guard let ports = Self.ports(segment.ports, from: connection.local.port) else {
+            return "ports=\(segment.ports) from port \(connection.local.port) would pass port 65535"
+        }
+        var crafted = CraftedSegment(header: TCPSegment(
             source: connection.local, destination: remote, sequenceNumber: sequence, acknowledgmentNumber: acknowledgment,
             flags: segment.flags, window: segment.window, options: options), payload: segment.payload)
-        try device.write(crafted.packet(identification: identification))
-        identification &+= 1
+        let description = Self.describe(crafted.header, sequenceBase: connection.initialSequence, acknowledgmentBase: kernelBase)
+        // The peer's own port first, then the others: each copy is a segment of its own
+        // connection, as if from another client at the same address.
+        for port in ports {
+            crafted.header.source = Endpoint(address: connection.local.address, port: port)
+            try device.write(crafted.packet(identification: identification))
+            identification &+= 1
+        }
         let end = sequence &+ crafted.header.sequenceLength
         if Int32(bitPattern: end &- connection.nextSequence) > 0 { connection.nextSequence = end }
         connections[actor] = connection
-        return "sent " + Self.describe(crafted.header, sequenceBase: connection.initialSequence, acknowledgmentBase: kernelBase)
+        guard ports.count > 1 else { return "sent " + description }
+        return "sent " + description + " from \(ports.count) ports, \(ports.lowerBound) to \(ports.upperBound)"
+    }
+
+    /// The source ports of a segment sent `count` times from `first` on; nil past 65535.
+    public static func ports(_ count: UInt16, from first: UInt16) -> ClosedRange<UInt16>? {
+        let (last, overflow) = first.addingReportingOverflow(max(count, 1) - 1)
+        return overflow ? nil : first...last
     }
 
     // MARK: Expecting

@@ -44,9 +44,14 @@ extension LabResult {
                 header: ["counter", "change"], rows: counters.map { [$0.name, ($0.change > 0 ? "+" : "") + "\($0.change)"] }))
         }
         if let kernelLogOff { after.append(.text(title: "Kernel log", paragraphs: [kernelLogOff])) }
-        after.append(.text(
-            title: passed ? "Lesson" : "Lesson (this run did not hold: see the ✗ above before trusting it)",
-            paragraphs: paragraphs(lesson)))
+        if !passed && skipped == nil {
+            // The lesson states what a passing run shows; say first what this run did not.
+            after.append(.text(
+                title: "Lesson (not borne out by this run: what follows is what a passing run shows)",
+                paragraphs: claimsNotHeld.map { "Did not hold: " + $0 } + paragraphs(lesson)))
+        } else {
+            after.append(.text(title: "Lesson", paragraphs: paragraphs(lesson)))
+        }
 
         return LadderPage(
             title: "\(name): \(title)", subtitle: summary, passed: passed, sectionsBefore: before,

@@ -118,11 +118,11 @@ extension LabResult {
             try line(style.bold("Lesson"))
         } else {
             // The lesson states what a passing run shows; this run did not show all of it.
-            let missed = steps.filter { $0.status == .failed }.map { "line \($0.line): \($0.actor) \($0.action)" }
-                + capture.filter { !$0.passed }.map { "line \($0.line): \($0.expectation)" }
             try line(style.bold("Lesson") + style.red(" (not borne out by this run: what follows is what a passing run shows)"))
-            for claim in missed { try line(style.red("  did not hold: ") + claim) }
-            if let error { try line(style.red("  the lab could not finish: ") + error) }
+            for claim in claimsNotHeld { try line(style.red("  did not hold: ") + claim) }
+            if lessonValues.contains(where: { $0.status != .measured }) {
+                try line(style.red("  values marked [did not hold] or [not measured] below come from those claims"))
+            }
         }
         try line(indent(lesson.trimmingTrailingNewlines))
         try line()

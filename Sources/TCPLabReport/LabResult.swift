@@ -66,12 +66,19 @@ public struct LabResult: Sendable, Encodable {
     /// Not encoded: ``segments`` carries the same facts for JSON.
     public var events: [AnalysisEvent] = []
 
+    /// The lesson's placeholders and what this run filled them with; ``lesson`` holds the
+    /// text with them filled in.
+    public var lessonValues: [LessonValue] = []
+    /// The claims this run did not bear out (``claimsNotHeld``), stored for JSON.
+    public var notHeld: [String] = []
+
     enum CodingKeys: String, CodingKey {
         case name, title, summary, source, teaches, lesson, passed, seconds, steps, capture, kernel, counters
         case captureFile = "capture_file", packetsCaptured = "packets_captured", packetsDropped = "packets_dropped"
         case segments, error, interrupted, skipped
         case kernelLog = "kernel_log", kernelLogOff = "kernel_log_off", kernelClock = "kernel_clock", kernelLogNote = "kernel_log_note"
         case kernelAgreement = "transitions"
+        case lessonValues = "lesson_values", notHeld = "not_held"
     }
 
     /// A value with every field given.
@@ -135,13 +142,19 @@ public struct StepResult: Sendable, Encodable {
     public var note: String?
     /// How long the call took, in seconds (socket calls only).
     public var duration: Double? = nil
+    /// How many bytes a send or recv moved (socket calls only).
+    public var bytes: Int? = nil
+    /// Seconds left on the timer of the socket a check or wait looked at, when it had one.
+    public var expires: Double? = nil
     /// "round 2 of 3" for a repeated step.
     public var round: String? = nil
     /// The reader's prediction, when the step asked for one and the run asked the reader.
     public var prediction: PredictionResult? = nil
 
     /// A value with every field given.
-    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil) {
+    public init(line: Int, actor: String, action: String, expected: String?, observed: String, status: Status, time: Double, note: String?, duration: Double? = nil, round: String? = nil, prediction: PredictionResult? = nil, bytes: Int? = nil, expires: Double? = nil) {
+        self.bytes = bytes
+        self.expires = expires
         self.line = line
         self.actor = actor
         self.action = action
@@ -191,13 +204,17 @@ public struct ExpectationResult: Sendable, Encodable {
     public var observed: String
     /// Whether it held.
     public var passed: Bool
+    /// What it measured, as numbers: a `gap`'s seconds, each gap of `gaps`, a count's
+    /// number of segments; empty when it measured nothing.
+    public var values: [Double] = []
 
     /// A value with every field given.
-    public init(line: Int, expectation: String, observed: String, passed: Bool) {
+    public init(line: Int, expectation: String, observed: String, passed: Bool, values: [Double] = []) {
         self.line = line
         self.expectation = expectation
         self.observed = observed
         self.passed = passed
+        self.values = values
     }
 }
 

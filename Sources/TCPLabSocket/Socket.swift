@@ -144,6 +144,16 @@ public final class Socket {
         }
     }
 
+    /// Dissolves the socket's association: connect(2) with an address of family AF_UNSPEC
+    /// (connect(2), "connectionless sockets may dissolve the association"). On TCP, Linux
+    /// aborts the connection (tcp_disconnect: RST from a synchronized state) and leaves the
+    /// socket unconnected, so it may connect again.
+    public func disconnect() throws(SystemCallError) {
+        var address = sockaddr()
+        address.sa_family = sa_family_t(AF_UNSPEC)
+        try systemCall("connect(AF_UNSPEC)") { Glibc.connect(descriptor, &address, socklen_t(MemoryLayout<sockaddr>.size)) }
+    }
+
     /// Takes and clears the pending error (getsockopt SO_ERROR); nil if none.
     public func pendingError() throws(SystemCallError) -> Errno? {
         var value: Int32 = 0

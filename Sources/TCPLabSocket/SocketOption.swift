@@ -33,6 +33,9 @@ public enum SocketOption: String, CaseIterable, Sendable, Codable {
     case userTimeout = "TCP_USER_TIMEOUT"
     /// SYN retransmissions before connect() gives up.
     case synCount = "TCP_SYNCNT"
+    /// The largest segment this socket sends and the MSS its SYN announces; set before
+    /// connect() or listen() (tcp(7)). The kernel takes the options' bytes off it.
+    case maximumSegment = "TCP_MAXSEG"
     /// An IPv6 socket takes IPv6 only: 0 lets a listener on [::] accept IPv4 clients as
     /// v4-mapped addresses (ipv6(7); the default is net.ipv6.bindv6only, 0).
     case v6Only = "IPV6_V6ONLY"
@@ -58,6 +61,7 @@ public enum SocketOption: String, CaseIterable, Sendable, Codable {
         case .keepCount: return Int32(TCP_KEEPCNT)
         case .userTimeout: return Int32(TCP_USER_TIMEOUT)
         case .synCount: return Int32(TCP_SYNCNT)
+        case .maximumSegment: return Int32(TCP_MAXSEG)
         case .v6Only: return Int32(IPV6_V6ONLY)
         }
     }

@@ -1,7 +1,8 @@
 /// Collects output in memory and writes it to a file descriptor in large pieces.
 ///
 /// Printing a million JSON lines one write(2) at a time would spend most of its time in the
-/// kernel; this keeps one 256 KiB buffer and writes it when full, and on ``flush()``.
+/// kernel; this keeps one buffer of up to 256 KiB and writes it when full, and on ``flush()``.
+/// The buffer grows as output comes, so a writer that writes little costs little.
 public final class BufferedWriter {
     /// Where the bytes go.
     public let destination: FileDescriptor
@@ -12,7 +13,6 @@ public final class BufferedWriter {
     public init(_ destination: FileDescriptor, capacity: Int = 256 * 1024) {
         self.destination = destination
         self.capacity = capacity
-        buffer.reserveCapacity(capacity)
     }
 
     /// Appends the UTF-8 bytes of `text`.

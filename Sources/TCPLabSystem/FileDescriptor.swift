@@ -54,6 +54,15 @@ public struct FileDescriptor: Hashable, Sendable {
         return (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// The size in bytes of the regular file the descriptor names, or nil for anything else
+    /// (a pipe, a device, /proc's files, which report 0) (fstat(2)'s `st_size`).
+    public func regularFileSize() throws(SystemCallError) -> Int? {
+        var info = stat()
+        try systemCall("fstat") { fstat(rawValue, &info) }
+        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return nil }
+        return Int(exactly: info.st_size)
+    }
+
     /// Whether the descriptor is a terminal (isatty(3)).
     public var isTerminal: Bool { isatty(rawValue) == 1 }
 

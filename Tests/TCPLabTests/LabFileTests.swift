@@ -55,6 +55,53 @@ final class LabFileTests: XCTestCase {
         XCTAssertEqual(found?.message.hasPrefix("unknown call 'lisen'"), true)
     }
 
+    /// The errors for an unknown step and an unknown call list every keyword of the step
+    /// table, so a kind added to the table is offered without touching the messages.
+    func testUnknownStepAndCallErrorsListTheTablesKeywords() {
+        let keywords = LabFile.stepKeywords
+        XCTAssertEqual(keywords.steps, ["wait", "check", "sysctl", "firewall", "process"])
+        XCTAssertTrue(Set(keywords.calls).isSuperset(of: ["socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "recv", "shutdown", "close", "poll", "getsockopt"]))
+        let step = error("steps:\n  - sever: listen 2\n")?.message ?? ""
+        for keyword in keywords.steps { XCTAssertTrue(step.contains(keyword), "\(keyword) missing from: \(step)") }
+        let call = error("steps:\n  - server: lisen 2\n")?.message ?? ""
+        XCTAssertTrue(call.hasSuffix("calls are " + keywords.calls.joined(separator: ", ")), call)
+    }
+
+    /// Labs/README.md shows the step table as the code has it: every keyword with its
+    /// forms and descriptions, so the guide cannot fall behind the parser.
+    func testLabGuideShowsTheStepTables() throws {
+        let guide = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("Labs/README.md"), encoding: .utf8)
+        XCTAssertTrue(guide.contains(LabFile.stepTables), "paste LabFile.stepTables into Labs/README.md:\n\(LabFile.stepTables)")
+        for keyword in LabFile.stepKeywords.steps + LabFile.stepKeywords.calls {
+            XCTAssertTrue(guide.contains("| `\(keyword)"), "Labs/README.md does not list \(keyword)")
+        }
+    }
+
+    /// `connect AF_UNSPEC` is a form of the connect step (connect(2) with an AF_UNSPEC
+    /// address); a word after it is a usage error.
+    func testConnectWithAFUnspecIsAFormOfConnect() throws {
+        let lab = try LabFile.parse(header + "steps:\n  - client: socket\n  - client: connect AF_UNSPEC\n    id: dissolve\n", name: "t", source: "my.yaml")
+        guard case .call(_, let call, _, _) = lab.steps[1].action else { return XCTFail("not a call") }
+        XCTAssertEqual(call.description, "connect AF_UNSPEC")
+        XCTAssertEqual(lab.steps[1].id, "dissolve")
+        let found = error("steps:\n  - client: connect AF_UNSPEC nonblocking\n")
+        XCTAssertEqual(found?.message, "usage: connect AF_UNSPEC, with nothing after it")
+    }
+
+    /// A capture expectation takes an `id` beside it, also beside `gap`, which otherwise
+    /// stands alone.
+    func testCaptureExpectationTakesAnId() throws {
+        let lab = try LabFile.parse(header + """
+            steps:
+              - client: socket
+            capture:
+              - gap: {from: {from: client, flags: S}, to: {from: client, flags: S}, seconds: "0.9..1.3"}
+                id: retry
+              - {segment: {from: client}, count: 1, id: sent}
+            """, name: "t", source: "my.yaml")
+        XCTAssertEqual(lab.capture.map(\.id), ["retry", "sent"])
+    }
+
     /// A missing required field is named.
     func testMissingFieldIsNamed() {
         do {

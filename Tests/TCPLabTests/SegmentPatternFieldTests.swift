@@ -36,10 +36,76 @@ final class SegmentPatternFieldTests: XCTestCase {
         XCTAssertEqual(parsed.capture.first?.description, "capture: 1 × server → any SA window ≥ 1 len 0 seq 0 ack 1 options mss, timestamps")
     }
 
+    /// An option's value (`mss: 1000`, `wscale: 7`) is a number or bound like the other
+    /// fields, and `without-options` names options that must be absent.
+    func testOptionValuesAndAbsentOptionsAreReadAndDescribed() throws {
+        let parsed = try lab("  - {segment: {from: client, flags: S, mss: 1000, wscale: \"<= 7\", without-options: [timestamps, sack]}, count: 1}")
+        XCTAssertEqual(parsed.capture.first?.description, "capture: 1 × client → any S mss 1000 wscale ≤ 7 without options timestamps, sack")
+    }
+
+    /// A check reads the options the connection settled by their names, or none; another
+    /// name is refused with its line and the names allowed.
+    func testNegotiatedOptionsAreReadByNameOrNone() throws {
+        func check(_ facts: String) throws -> String? {
+            let lab = try LabFile.parse("""
+                title: A lab
+                summary: One line.
+                teaches: Something.
+                actors:
+                  client: connects
+                steps:
+                  - client: socket
+                  - check: {socket: client, \(facts)}
+                lesson: What happened.
+
+                """, name: "test", source: "my.yaml")
+            guard case .check(let check) = lab.steps.last?.action else { return nil }
+            return check.description
+        }
+        XCTAssertEqual(try check("negotiated: [timestamps, wscale], snd-wscale: 7, rcv-wscale: 10, mss: 1448"),
+                       "client has options in use: wscale, timestamps, snd-wscale 7, rcv-wscale 10, mss 1448")
+        XCTAssertEqual(try check("negotiated: none"), "client has options in use: none")
+        XCTAssertThrowsError(try check("negotiated: [ecn]")) { error in
+            XCTAssertEqual("\(error)", "my.yaml:8: 'negotiated' lists options from wscale, sack-permitted, timestamps, or none; not 'ecn'")
+        }
+    }
+
+    /// `loopback` takes an MTU in range and gso on or off, and not an MTU that shaping
+    /// sets too.
+    func testLoopbackSetupIsChecked() throws {
+        func parse(_ setup: String) throws -> Lab {
+            try LabFile.parse("""
+                title: A lab
+                summary: One line.
+                teaches: Something.
+                setup:
+                \(setup)
+                actors:
+                  client: connects
+                steps:
+                  - client: socket
+                lesson: What happened.
+
+                """, name: "test", source: "my.yaml")
+        }
+        let lab = try parse("  loopback: {mtu: 1500, gso: off}")
+        XCTAssertEqual(lab.loopback?.mtu, 1500)
+        XCTAssertEqual(lab.loopback?.segmentationOffload, false)
+        XCTAssertThrowsError(try parse("  loopback: {gso: maybe}")) { error in
+            XCTAssertEqual("\(error)", "my.yaml:5: gso is on or off")
+        }
+        XCTAssertThrowsError(try parse("  loopback: {mtu: 100}")) { error in
+            XCTAssertEqual("\(error)", "my.yaml:5: mtu is a number of bytes from 576 to 65536")
+        }
+        XCTAssertThrowsError(try parse("  shaping: {rate: 1mbit, burst: 2000, latency: 1s}\n  loopback: {mtu: 1500}")) { error in
+            XCTAssertEqual("\(error)", "my.yaml:6: shaping sets lo's MTU already: give mtu in one of them")
+        }
+    }
+
     /// An unknown option and a value that is no number are file:line: errors naming what is allowed.
     func testUnknownOptionAndBadNumberAreRefusedWithTheirLine() {
         XCTAssertThrowsError(try lab("  - {segment: {from: server, options: [nop]}, count: 1}")) { error in
-            XCTAssertEqual("\(error)", "my.yaml:18: unknown option 'nop'; options: mss, wscale, sack-permitted, timestamps")
+            XCTAssertEqual("\(error)", "my.yaml:18: unknown option 'nop'; options: mss, wscale, sack-permitted, timestamps, sack")
         }
         XCTAssertThrowsError(try lab("  - {segment: {from: server, window: big}, count: 1}")) { error in
             XCTAssertEqual((error as? LabFileError)?.line, 18)

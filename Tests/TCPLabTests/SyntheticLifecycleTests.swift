@@ -327,6 +327,21 @@ final class SyntheticLifecycleTests: XCTestCase {
         XCTAssertEqual(one.analyze().segments.map(\.window), [64240, 65160, 502])
     }
 
+    /// What counts is the SYN-ACK that answers the SYN in effect: when a SYN offered scaling,
+    /// was reset, and the SYN sent again is answered by a SYN-ACK without the option, the
+    /// connection runs unscaled. (why-three-way's scripted peer does this; tshark 4.x keeps
+    /// the first SYN's scale there and shows windows 1024 times too large.)
+    func testASYNACKWithoutWindowScaleTurnsScalingOffAfterASYNSentAgain() {
+        var connection = SyntheticConnection()
+        connection.send(.client, .syn, window: 64240, options: [.windowScale(10)])
+        connection.send(.server, [.syn, .ack], window: 65535)
+        connection.send(.client, .rst, window: 0)
+        connection.send(.client, .syn, window: 64240, seq: 0, options: [.windowScale(10)])
+        connection.send(.server, [.syn, .ack], window: 65535)
+        connection.send(.client, .ack, window: 64240)
+        XCTAssertEqual(connection.analyze().segments.last?.window, 64240)
+    }
+
     /// Two connections between the same hosts are told apart by their ports, and numbered
     /// in order of first appearance, as tshark's tcp.stream.
     func testConnectionsAreNumberedInOrderOfFirstAppearance() {
