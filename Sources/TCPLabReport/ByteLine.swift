@@ -102,6 +102,30 @@ struct ByteLine {
         appendDigits(UInt64(value))
     }
 
+    /// `literal`, then `value` in decimal, in one piece: a JSON key and its number, a
+    /// ladder's "seq=" and its number (each piece costs a check that it fits).
+    mutating func append<Integer: BinaryInteger>(_ literal: StaticString, _ value: Integer) {
+        guard value >= 0 else {
+            append(literal)
+            append(value)
+            return
+        }
+        let number = UInt64(value)
+        let digits = Self.digitCount(number)
+        literal.withUTF8Buffer { text in
+            extend(by: text.count &+ digits) { room in
+                UnsafeMutableRawBufferPointer(rebasing: room[..<text.count]).copyMemory(from: UnsafeRawBufferPointer(text))
+                var number = number
+                var index = text.count &+ digits
+                while index > text.count {
+                    index &-= 1
+                    room[index] = UInt8(truncatingIfNeeded: number % 10) &+ 48
+                    number /= 10
+                }
+            }
+        }
+    }
+
     /// `number` in decimal, written in place from its last digit back.
     private mutating func appendDigits(_ number: UInt64) {
         if number < 10 {

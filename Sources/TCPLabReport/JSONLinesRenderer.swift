@@ -50,12 +50,9 @@ public final class JSONLinesRenderer: AnalysisRenderer {
 
     public func finish(_ totals: AnalysisTotals) throws {
         line.clear()
-        line.append("{\"type\":\"totals\",\"frames\":")
-        line.append(totals.frames)
-        line.append(",\"tcp_segments\":")
-        line.append(totals.segments)
-        line.append(",\"connections\":")
-        line.append(totals.connections)
+        line.append("{\"type\":\"totals\",\"frames\":", totals.frames)
+        line.append(",\"tcp_segments\":", totals.segments)
+        line.append(",\"connections\":", totals.connections)
         line.append(",\"skipped\":{")
         for (index, (reason, count)) in totals.skippedInOrder.enumerated() {
             if index > 0 { line.append(",") }
@@ -69,10 +66,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     private static func writeSegment(_ s: AnnotatedSegment, firstTimestamp: Int64, to line: inout ByteLine) {
-        line.append("{\"type\":\"segment\",\"frame\":")
-        line.append(s.frame)
-        line.append(",\"stream\":")
-        line.append(s.stream)
+        line.append("{\"type\":\"segment\",\"frame\":", s.frame)
+        line.append(",\"stream\":", s.stream)
         line.append(",\"time\":")
         line.appendSeconds(nanoseconds: s.timestamp.saturatingDifference(firstTimestamp))
         // The segment's own endpoints are the connection's, as ``AnnotatedSegment/sourceText``
@@ -83,16 +78,12 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(endpoint: s.segment.destination)
         line.append("\",\"flags\":\"")
         line.append(flags: s.segment.flags)
-        line.append("\",\"seq\":")
-        line.append(s.relativeSequence)
-        line.append(",\"ack\":")
-        line.append(s.relativeAcknowledgment)
-        line.append(",\"len\":")
-        line.append(s.segment.payloadLength)
+        line.append("\",\"seq\":", s.relativeSequence)
+        line.append(",\"ack\":", s.relativeAcknowledgment)
+        line.append(",\"len\":", s.segment.payloadLength)
         // Only on a segment whose header the snap length cut (what the bytes allowed is shown).
         if s.segment.headerCut { line.append(",\"cut\":true") }
-        line.append(",\"window\":")
-        line.append(s.window)
+        line.append(",\"window\":", s.window)
         line.append(",\"labels\":[")
         var first = true
         for label in s.labels {
@@ -192,8 +183,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
-        line.append("{\"type\":\"connection\",\"stream\":")
-        line.append(c.stream)
+        line.append("{\"type\":\"connection\",\"stream\":", c.stream)
         // An endpoint's text has nothing to escape.
         line.append(",\"client\":\"")
         line.append(endpoint: c.client)
@@ -204,8 +194,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(c.rolesGuessed ? "true" : "false")
         line.append(",\"opening\":")
         line.appendJSONString(c.opening.rawValue)
-        line.append(",\"reopenings\":")
-        line.append(c.reopenings)
+        line.append(",\"reopenings\":", c.reopenings)
         line.append(",\"ending\":")
         line.appendJSONString(c.ending.description)
         line.append(",\"first_to_close\":")
@@ -217,18 +206,12 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         }
         line.append("],\"handshake_rtt\":")
         if let rtt = c.handshakeRoundTrip { line.appendSeconds(nanoseconds: rtt) } else { line.append("null") }
-        line.append(",\"bytes_from_client\":")
-        line.append(c.bytesFromClient)
-        line.append(",\"bytes_from_server\":")
-        line.append(c.bytesFromServer)
-        line.append(",\"segments\":")
-        line.append(c.segments)
-        line.append(",\"retransmissions\":")
-        line.append(c.retransmissions)
-        line.append(",\"first_frame\":")
-        line.append(c.frames.lowerBound)
-        line.append(",\"last_frame\":")
-        line.append(c.frames.upperBound)
+        line.append(",\"bytes_from_client\":", c.bytesFromClient)
+        line.append(",\"bytes_from_server\":", c.bytesFromServer)
+        line.append(",\"segments\":", c.segments)
+        line.append(",\"retransmissions\":", c.retransmissions)
+        line.append(",\"first_frame\":", c.frames.lowerBound)
+        line.append(",\"last_frame\":", c.frames.upperBound)
         line.append(",\"client_state\":\"")
         line.append(state: c.clientState)
         line.append("\",\"server_state\":\"")

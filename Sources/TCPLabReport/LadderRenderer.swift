@@ -146,14 +146,10 @@ public final class LadderRenderer: AnalysisRenderer {
         // The arrow: flags and numbers, padded with dashes to the arrow's width.
         var body = ByteLine(reserving: 64)
         body.append(flags: segment.flags)
-        body.append(" seq=")
-        body.append(segment.relativeSequence)
-        body.append(" ack=")
-        body.append(segment.relativeAcknowledgment)
-        body.append(" len=")
-        body.append(segment.payloadLength)
-        body.append(" win=")
-        body.append(segment.window)
+        body.append(" seq=", segment.relativeSequence)
+        body.append(" ack=", segment.relativeAcknowledgment)
+        body.append(" len=", segment.payloadLength)
+        body.append(" win=", segment.window)
         let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
         if segment.fromClient {
             line.append("---")
