@@ -36,6 +36,11 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
     case rstRefused
     /// An RST that aborts a connection.
     case rstAbort
+    /// An RST inside the receiver's window but not at RCV.NXT: the receiver keeps the
+    /// connection and answers with a challenge ACK (RFC 5961 section 3.2).
+    case rstInWindow
+    /// An RST outside the receiver's window: dropped, nothing changes (RFC 5961 section 3.2).
+    case rstOutsideWindow
     /// An ACK repeating the previous one, with no data and the same window.
     case duplicateACK
     /// The sender's receive window is full: it advertises 0.
@@ -84,6 +89,8 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
         case .ackOfFIN: return "ACK of FIN"
         case .rstRefused: return "RST (connection refused)"
         case .rstAbort: return "RST (abort)"
+        case .rstInWindow: return "RST in the window (challenge ACK)"
+        case .rstOutsideWindow: return "RST outside the window (ignored)"
         case .duplicateACK: return "duplicate ACK"
         case .zeroWindow: return "zero window"
         case .zeroWindowProbe: return "zero-window probe"

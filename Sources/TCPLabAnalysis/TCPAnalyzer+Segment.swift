@@ -168,10 +168,19 @@ extension TCPAnalyzer {
             if !forward.sentSYN && reverse.sentSYN && !connection.joinedMidstream {
                 labels.insert(.rstRefused)
                 connection.refused = true
+            } else if reverse.state(as: sender.peer).isSynchronized {
+                // A synchronized receiver takes only an RST at RCV.NXT (RFC 5961 section 3):
+                // one elsewhere in its window draws a challenge ACK, one outside is dropped;
+                // neither aborts anything.
+                switch Self.resetPlace(of: segment, forward, reverse) {
+                case .exact: labels.insert(.rstAbort)
+                case .inWindow: labels.insert(.rstInWindow)
+                case .outsideWindow: labels.insert(.rstOutsideWindow)
+                }
             } else {
                 labels.insert(.rstAbort)
             }
-            if connection.resetBy == nil && !connection.refused { connection.resetBy = sender }
+            if labels.contains(.rstAbort) && connection.resetBy == nil && !connection.refused { connection.resetBy = sender }
         }
         let resentFIN = forward.sentFIN && seq &+ UInt32(truncatingIfNeeded: length) == forward.finSequence
         if flags.contains(.fin) && !resentFIN && !contradictory {
@@ -189,10 +198,14 @@ extension TCPAnalyzer {
         }
         if reverse.sentFIN && !reverse.finAcknowledged && acks(reverse.finSequence &+ 1) { labels.insert(.ackOfFIN) }
         let probe = analysis.contains(.zeroWindowProbe) || (analysis.contains(.keepAlive) && reverse.window == 0)
+        // tshark counts an RST's sequence number as sent, so bytes after an RST numbered far
+        // ahead are a retransmission or out of order there (its finding is kept); bytes that
+        // start where the sender's other segments ended were never sent before: data.
+        let newBytes = forward.hasSentEnd && seq.isAtOrAfter(forward.sentEnd)
         if length > 0 {
-            if isRetransmission {
+            if isRetransmission && !newBytes {
                 labels.insert(.retransmission)
-            } else if analysis.contains(.outOfOrder) {
+            } else if analysis.contains(.outOfOrder) && !newBytes {
                 labels.insert(.outOfOrder)
             } else if probe {
                 labels.insert(.zeroWindowProbe)
@@ -233,6 +246,7 @@ extension TCPAnalyzer {
         if length == 0 && flags.intersection([.syn, .ack, .fin, .rst]) == .ack {
             if owesChallengeACK {
                 labels.insert(.challengeACK)
+                labels.remove(.duplicateACK)  // tshark's finding stays; the label says why.
             } else if labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
                 labels.insert(.pureACK)
             }
@@ -240,9 +254,11 @@ extension TCPAnalyzer {
         if segment.headerCut { labels.insert(.headerCut) }
         let senderPreviousLabels = forward.lastLabels
         forward.lastLabels = labels
+        let arrived = !unprocessedFrames.contains(frame)
         let moves = moveStates(
-            segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: !unprocessedFrames.contains(frame),
+            segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: arrived,
             connection, &forward, &reverse)
+        if labels.contains(.rstInWindow) && arrived { connection.owesChallengeACK = sender.peer }
         if labels.contains(.synOnOpenConnection) && !unprocessedFrames.contains(frame) { connection.owesChallengeACK = sender.peer }
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.

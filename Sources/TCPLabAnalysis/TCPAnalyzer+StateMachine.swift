@@ -1,6 +1,22 @@
 import TCPLabPacket
 
 extension TCPAnalyzer {
+    /// Where an RST falls against the receiver's RCV.NXT: exact (where the sender's other
+    /// segments end, or what the receiver last acknowledged: an RST that answers a segment
+    /// carries that segment's ACK number, with or without ACK of its own, RFC 9293 section
+    /// 3.10.7.1), elsewhere in the window the receiver advertised, or outside it (RFC 5961
+    /// section 3). Any other segment, and an RST before the sender sent anything: exact.
+    static func resetPlace(
+        of segment: TCPSegment, _ forward: FlowState, _ reverse: FlowState
+    ) -> TCPStateMachine.Facts.ResetPlace {
+        let seq = segment.sequenceNumber
+        guard segment.flags.contains(.rst), forward.hasSentEnd, seq != forward.sentEnd, seq != reverse.lastAcknowledgment
+        else { return .exact }
+        let scale = reverse.windowScale > 0 ? UInt64(reverse.windowScale) : 0
+        let window = UInt64(reverse.window) << scale
+        return UInt64(seq &- forward.sentEnd) < window ? .inWindow : .outsideWindow
+    }
+
     /// Moves both endpoints of `connection` by ``TransitionTable`` for `segment`, from what
     /// the flows recorded before it; returns the sender's and the receiver's moves. A
     /// segment that did not `arrive` (its receiver's kernel dropped it unprocessed) moves
@@ -12,18 +28,8 @@ extension TCPAnalyzer {
         let flags = segment.flags
         let ack = segment.acknowledgmentNumber
         let acknowledges: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
-        // Where an RST falls against the receiver's RCV.NXT: exact (where the sender's
-        // other segments end, or what the receiver last acknowledged: an RST that answers
-        // a segment carries that segment's ACK number, with or without ACK of its own,
-        // RFC 9293 section 3.10.7.1), elsewhere in the window the receiver advertised, or
-        // outside it (RFC 5961 section 3).
-        var rstPlace = TCPStateMachine.Facts.ResetPlace.exact
+        let rstPlace = Self.resetPlace(of: segment, forward, reverse)
         let seq = segment.sequenceNumber
-        if flags.contains(.rst), forward.hasSentEnd, seq != forward.sentEnd, seq != reverse.lastAcknowledgment {
-            let scale = reverse.windowScale > 0 ? UInt64(reverse.windowScale) : 0
-            let window = UInt64(reverse.window) << scale
-            rstPlace = UInt64(seq &- forward.sentEnd) < window ? .inWindow : .outsideWindow
-        }
         // A SYN the receiver keeps the connection open against moves none of its numbers.
         let synOnOpenConnection = labels.contains(.synOnOpenConnection)
         if !flags.contains(.rst) && !synOnOpenConnection {

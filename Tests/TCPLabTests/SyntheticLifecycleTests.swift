@@ -327,6 +327,34 @@ final class SyntheticLifecycleTests: XCTestCase {
         XCTAssertEqual(one.analyze().segments.map(\.window), [64240, 65160, 502])
     }
 
+    /// An open connection takes only an RST numbered exactly at RCV.NXT (RFC 5961 section
+    /// 3.2). One elsewhere in the window draws a challenge ACK, one outside it is dropped;
+    /// neither resets anything, so the connection is not reported as reset, and the data
+    /// that follows is new data (tshark still calls it a suspected retransmission, since it
+    /// counts the RST's number as sent).
+    func testAnRSTNotAtTheNextSequenceNumberResetsNothing() {
+        var connection = SyntheticConnection()
+        connection.handshake()  // The client's first byte is number 1001 (its ISN is 1000).
+        connection.send(.client, .rst, seq: 2001)
+        connection.send(.server, .ack, ack: 1001)
+        connection.send(.client, .rst, seq: 201_001)
+        connection.send(.client, [.psh, .ack], bytes: 4, seq: 1001)
+        let (segments, summaries) = connection.analyze()
+        XCTAssertEqual(segments[3].labels.map(\.description), ["RST in the window (challenge ACK)"])
+        XCTAssertEqual(segments[4].labels.map(\.description), ["challenge ACK"])
+        XCTAssertEqual(segments[5].labels.map(\.description), ["RST outside the window (ignored)"])
+        XCTAssertEqual(segments[6].labels.map(\.description), ["data"])
+        XCTAssertTrue(segments.dropFirst(2).allSatisfy { $0.serverState == .established }, "\(segments.map(\.serverState))")
+        XCTAssertEqual(summaries.first?.ending.description, "still open")
+
+        var exact = SyntheticConnection()
+        exact.handshake()
+        exact.send(.client, .rst)
+        let (reset, ended) = exact.analyze()
+        XCTAssertEqual(reset.last?.labels.map(\.description), ["RST (abort)"])
+        XCTAssertEqual(ended.first?.ending.description, "reset by the client")
+    }
+
     /// What counts is the SYN-ACK that answers the SYN in effect: when a SYN offered scaling,
     /// was reset, and the SYN sent again is answered by a SYN-ACK without the option, the
     /// connection runs unscaled. (why-three-way's scripted peer does this; tshark 4.x keeps
