@@ -22,6 +22,7 @@ private func describe(_ lab: Lab) -> Int {
         case .sysctl(let settings): words += settings.map { "\($0.name) = \($0.value)" }
         case .firewall(let rules): words.append(rules)
         case .peer(let actor, let line): words += [actor, line.text]
+        case .process(let step): words.append(step.description)
         }
         length += words.reduce(0) { $0 + $1.utf8.count }
     }
