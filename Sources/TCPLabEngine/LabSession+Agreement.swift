@@ -55,7 +55,7 @@ extension LabSession {
         // TCP socket of the machine); it counts each skipped run. When a program whose
         // events make the transitions below skipped runs, the log is known to be
         // incomplete, and a disagreement is reported as unchecked, not as the kernel's.
-        let incomplete = Self.incompleteness(record.missedRuns)
+        let incomplete = Self.incompleteness(record.missedRuns, lost: record.lostEvents)
 
         // A scripted peer's end is tcplab itself, through a TUN device: no kernel socket.
         // A peer that sent from several ports (ports=N) has each of them among the endpoints.
@@ -174,11 +174,16 @@ extension LabSession {
 
     /// Why the log may lack a transition: the skipped runs of the programs that log them,
     /// or nil when none skipped a run.
-    static func incompleteness(_ missedRuns: [String: UInt64]) -> String? {
+    static func incompleteness(_ missedRuns: [String: UInt64], lost: UInt64) -> String? {
         let missed = missedRuns.filter { transitionPrograms.contains($0.key) && $0.value > 0 }.sorted { $0.key < $1.key }
-        guard !missed.isEmpty else { return nil }
-        let runs = missed.map { "\($0.value) of \($0.key)" }.joined(separator: ", ")
-        return "the kernel log is incomplete (the kernel skipped \(runs) runs: a BPF program does not run again on a CPU where it is still running)"
+        var causes: [String] = []
+        if !missed.isEmpty {
+            let runs = missed.map { "\($0.value) of \($0.key)" }.joined(separator: ", ")
+            causes.append("the kernel skipped \(runs) runs: a BPF program does not run again on a CPU where it is still running")
+        }
+        if lost > 0 { causes.append("the ring buffer refused \(lost) events") }
+        guard !causes.isEmpty else { return nil }
+        return "the kernel log is incomplete (" + causes.joined(separator: "; ") + ")"
     }
 
     /// A socket's two ends, local first.

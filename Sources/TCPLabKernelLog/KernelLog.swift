@@ -58,6 +58,9 @@ public final class KernelLog {
         /// as when a softirq handling the lab's packet interrupts the program's run for
         /// another socket. The event of a skipped run is missing from ``events``.
         public var missedRuns: [String: UInt64] = [:]
+        /// Events the programs made but the ring buffer refused (bpf_ringbuf_reserve
+        /// returned NULL), missing from ``events`` too.
+        public var lostEvents: UInt64 = 0
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -198,6 +201,17 @@ public final class KernelLog {
         return missed
     }
 
+    /// The events the ring buffer refused, summed over the CPUs (the `lost` per-CPU array).
+    private func lostEvents() -> UInt64 {
+        let fd = bpf_object__find_map_fd_by_name(object, "lost")
+        let cpus = libbpf_num_possible_cpus()
+        guard fd >= 0, cpus > 0 else { return 0 }
+        var key: UInt32 = 0
+        var values = [UInt64](repeating: 0, count: Int(cpus))
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
+    }
+
     private static func linkID(fd: Int32) -> UInt32? {
         var info = bpf_link_info()
         var length = UInt32(MemoryLayout<bpf_link_info>.size)
@@ -271,6 +285,7 @@ public final class KernelLog {
         for link in links { bpf_link__destroy(link) }
         links = []
         let missed = closed ? [:] : missedRuns()
+        let lost = closed ? 0 : lostEvents()
         collector.stopping.store(true, ordering: .releasing)
         if let reader {
             pthread_join(reader, nil)
@@ -292,7 +307,7 @@ public final class KernelLog {
             return events
         }
         return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes, functionProbesRefusal: functionProbesRefusal,
-            programIDs: programIDs, linkIDs: linkIDs, released: released, missedRuns: missed)
+            programIDs: programIDs, linkIDs: linkIDs, released: released, missedRuns: missed, lostEvents: lost)
     }
 
     private var closed = false
