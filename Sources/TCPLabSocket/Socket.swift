@@ -72,7 +72,7 @@ public final class Socket {
 
     deinit {
         let descriptor = descriptor
-        if descriptor >= 0 { SpawnFence.closingSocket { _ = Glibc.close(descriptor) } }
+        if descriptor >= 0 { SpawnFence.closing { _ = Glibc.close(descriptor) } }
     }
 
     /// Whether ``close()`` has run.
@@ -224,7 +224,7 @@ public final class Socket {
         descriptor = -1
         // close(2) is not retried on EINTR: Linux has released the descriptor already. It
         // must be the last reference, not one a child being spawned still holds.
-        let failure: Errno? = SpawnFence.closingSocket {
+        let failure: Errno? = SpawnFence.closing {
             Glibc.close(closing) != 0 && errno != EINTR ? Errno.current : nil
         }
         if let failure { throw SystemCallError(call: "close", errno: failure) }

@@ -22,14 +22,16 @@ public enum Command {
     public static func run(_ arguments: [String], input: String = "") throws(SystemCallError) -> Outcome {
         var inputPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]
-        defer { for end in inputPipe + outputPipe where end >= 0 { _ = close(end) } }
+        var sentinel: [Int32] = [-1, -1]
+        defer { for end in inputPipe + outputPipe + sentinel where end >= 0 { _ = close(end) } }
         // Every end close-on-exec before another child (another lab's thread) can be
         // spawned and keep one, which would hold our child's output open past its exit;
         // the dup2 onto 0, 1 and 2 clears the flag on the child's copies.
         try SpawnFence.makingDescriptor { () throws(SystemCallError) in
             try systemCall("pipe") { pipe(&inputPipe) }
             try systemCall("pipe") { pipe(&outputPipe) }
-            for end in inputPipe + outputPipe { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            try systemCall("pipe") { pipe(&sentinel) }
+            for end in inputPipe + outputPipe + sentinel { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         }
 
         var actions = posix_spawn_file_actions_t()
@@ -60,6 +62,13 @@ public enum Command {
             try systemCallReturningErrno("posix_spawnp(\(arguments.first ?? ""))") {
                 posix_spawnp(&child, arguments.first ?? "", &actions, &attributes, argv, environ)
             }
+            // posix_spawn returns when the child's exec has begun (CLONE_VFORK), but the
+            // exec drops the close-on-exec descriptors a moment later. The sentinel's
+            // write end is one of them: end of file on its read end says the child holds
+            // none of this process's descriptors any more.
+            _ = close(sentinel[1]); sentinel[1] = -1
+            var byte: UInt8 = 0
+            while read(sentinel[0], &byte, 1) < 0 && errno == EINTR {}
         }
         _ = close(inputPipe[0]); inputPipe[0] = -1
         _ = close(outputPipe[1]); outputPipe[1] = -1
