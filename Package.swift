@@ -6,7 +6,8 @@
 //   CPcap           libpcap, as a system library (pkg-config "libpcap").
 //   CTCPLabShims    declarations glibc hides (unshare, CLONE_NEWNET, capget, capset) and
 //                   the Linux netlink and capability headers.
-//   TCPLabSystem    the one system-call wrapper: EINTR retry, typed errno, file descriptors.
+//   TCPLabSystem    the one system-call wrapper: EINTR retry, typed errno, file descriptors,
+//                   child processes.
 //   TCPLabIsolation a fresh network namespace with its own lo, per call; the user namespace
 //                   for ordinary users; capabilities dropped per thread.
 //   TCPLabPacket    decoding link, IP and TCP headers into value types.
@@ -51,7 +52,7 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         .target(name: "CTCPLabShims"),
-        .target(name: "TCPLabSystem"),
+        .target(name: "TCPLabSystem", dependencies: ["CTCPLabShims"]),
         .target(name: "TCPLabIsolation", dependencies: ["CTCPLabShims", "TCPLabSystem"]),
         .target(name: "TCPLabPacket"),
         .target(

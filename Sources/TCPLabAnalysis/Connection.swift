@@ -9,6 +9,9 @@ final class Connection {
         /// Does the other side keep sending after this side's FIN (a half-close), close too,
         /// or had it already sent its own FIN (a simultaneous close)?
         case finRole(closer: Side, finRecord: Int)
+        /// Was the connection open after all when the SYN (at `synRecord`) came, or does
+        /// the receiver's SYN-ACK or RST show it had none (the capture missed its end)?
+        case keptOpen(synRecord: Int)
     }
 
     let stream: Int
@@ -41,6 +44,17 @@ final class Connection {
     var halfClose = false
     var simultaneousClose = false
     var threeWayClose = false
+
+    /// The sequence number of a bare SYN that arrived while the receiver held the
+    /// connection open (``carryOn(from:synSender:syn:)``).
+    var synOnOpenConnection: UInt32?
+    /// The side whose next pure ACK answers such a SYN: RFC 5961's challenge ACK.
+    var owesChallengeACK: Side?
+    /// The time of this connection's valid entry in the analyzer's ``RetirementQueue``, if
+    /// it has one.
+    var retirementEntry: Int64?
+    /// Forgotten by the analyzer (summarised): its entries in the queue are skipped.
+    var isRetired = false
 
     /// The open question, and the records (by number) whose annotation waits on it.
     var question: Question?
@@ -94,6 +108,47 @@ final class Connection {
         }
     }
 
+    /// Whether a bare SYN from `sender` with a new sequence number finds the receiver
+    /// holding this connection open: its state synchronized but not TIME-WAIT (where a
+    /// SYN may open a new connection). An RST the receiver took has moved it to CLOSED; one
+    /// it refused (RFC 5961) has not, whatever `aborted` says. Linux then answers with a
+    /// challenge ACK (tcp_validate_incoming, RFC 5961 section 4) and nothing changes.
+    func receiverKeepsOpen(againstSYNFrom sender: Side) -> Bool {
+        let receiver = sender == .client ? fromServer : fromClient
+        let state = receiver.state(as: sender.peer)
+        return state.isSynchronized && state != .timeWait
+    }
+
+    /// Takes on the lifecycle of `earlier`, which the receiver keeps open against the bare
+    /// SYN `syn` from `synSender` (the client of this connection). tshark starts a new
+    /// stream with new relative numbers at such a SYN; the states carry on.
+    func carryOn(from earlier: Connection, synSender: Side, syn: TCPSegment) {
+        let (sent, received) = synSender == .client ? (earlier.fromClient, earlier.fromServer) : (earlier.fromServer, earlier.fromClient)
+        fromClient.takeLifecycle(of: sent)
+        fromServer.takeLifecycle(of: received)
+        joinedMidstream = true  // This stream's opening is the earlier one's.
+        synOnOpenConnection = syn.sequenceNumber
+    }
+
+    /// Undoes ``carryOn(from:synSender:syn:)`` when the receiver answers the SYN with a
+    /// SYN-ACK or an RST, as only an endpoint without the connection does: the SYN opened
+    /// a new connection after all, from CLOSED.
+    func openAfterAll() {
+        guard let initialSequence = synOnOpenConnection else { return }
+        fromClient.resetLifecycle()
+        fromServer.resetLifecycle()
+        fromClient.sentSYN = true
+        fromClient.initialSequence = initialSequence
+        fromClient.tableState = .synSent
+        fromClient.sentEnd = initialSequence &+ 1
+        fromClient.hasSentEnd = true
+        fromServer.receivedSYN = true
+        fromServer.hasSentEnd = false
+        joinedMidstream = false
+        synOnOpenConnection = nil
+        owesChallengeACK = nil
+    }
+
     var clientState: TCPState { fromClient.state(as: .client) }
     var serverState: TCPState { fromServer.state(as: .server) }
 
@@ -140,7 +195,7 @@ final class Connection {
             stream: stream, client: client, server: server, opening: opening, ending: ending,
             rolesGuessed: rolesGuessed, reopenings: reopenings,
             timeWait: timeWait, firstToClose: firstToClose,
-            handshakeRoundTrip: handshakeCompleted && initialRoundTrip > 0 ? initialRoundTrip : nil,
+            handshakeRoundTrip: handshakeCompleted && initialRoundTrip > 0 && synOnOpenConnection == nil ? initialRoundTrip : nil,
             bytesFromClient: fromClient.bytes, bytesFromServer: fromServer.bytes,
             segments: segments, retransmissions: retransmissions,
             frames: firstFrame...lastFrame, firstTimestamp: firstTime, lastTimestamp: lastTime,

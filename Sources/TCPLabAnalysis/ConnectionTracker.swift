@@ -36,6 +36,9 @@ public struct ConnectionTracker {
     private var ready: [ConnectionRecord] = []
     private var readyStart = 0
     private var lastSweep: Int64 = .min
+    /// Finished connections by when they may be forgotten: slot and stream (a slot is
+    /// reused, so its stream tells whether the entry is still its connection's).
+    private var retirements = TimeHeap<(slot: Int, stream: Int)>()
 
     /// A tracker that forgets finished connections `retirementDelay` after their last
     /// segment (longer than Linux's 60 s TIME-WAIT by default).
@@ -65,12 +68,14 @@ public struct ConnectionTracker {
         if let slot = connections[key] {
             if !slots[slot].isReplaced(by: segment) {
                 slots[slot].take(segment, time: timestamp)
+                noteIfFinished(slot)
                 return
             }
             ready.append(slots[slot].record())
             slots[slot] = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
             connectionCount += 1
             slots[slot].take(segment, time: timestamp)
+            noteIfFinished(slot)
             return
         }
         let connection = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
@@ -85,6 +90,17 @@ public struct ConnectionTracker {
         }
         connections[key] = slot
         slots[slot].take(segment, time: timestamp)
+        noteIfFinished(slot)
+    }
+
+    /// Gives the connection in `slot`, if finished, an entry in `retirements` no later than
+    /// its last segment (as ``RetirementQueue`` does for the analyzer).
+    private mutating func noteIfFinished(_ slot: Int) {
+        guard slots[slot].isFinished else { return }
+        let time = slots[slot].lastTime
+        if let entry = slots[slot].retirementEntry, entry <= time { return }
+        slots[slot].retirementEntry = time
+        retirements.push(time, (slot, slots[slot].stream))
     }
 
     /// Ends the input: every connection still remembered becomes ready.
@@ -114,13 +130,28 @@ public struct ConnectionTracker {
     }
 
     private mutating func retireFinished(now: Int64) {
+        // The entries due, not every connection: see RetirementQueue.
         var done: [(key: TrackerKey, slot: Int)] = []
-        for (key, slot) in connections where slots[slot].isFinished && now &- slots[slot].lastTime > retirementDelay {
-            done.append((key, slot))
+        var later: [Int] = []
+        // Saturating, so that the earliest entries are the first due whatever a file's clock.
+        while let first = retirements.firstTime, now.saturatingDifference(first) > retirementDelay {
+            let (time, entry) = retirements.pop()
+            let slot = entry.slot
+            // Skip an entry replaced by an earlier one, or whose slot now holds another connection.
+            guard slots[slot].stream == entry.stream, slots[slot].retirementEntry == time else { continue }
+            slots[slot].retirementEntry = nil
+            guard slots[slot].isFinished else { continue }
+            if now.saturatingDifference(slots[slot].lastTime) > retirementDelay {
+                done.append((TrackerKey(slots[slot].client, slots[slot].server), slot))
+            } else {
+                later.append(slot)
+            }
         }
+        for slot in later { noteIfFinished(slot) }
         guard !done.isEmpty else { return }
         done.sort { (slots[$0.slot].lastTime, slots[$0.slot].stream) < (slots[$1.slot].lastTime, slots[$1.slot].stream) }
         for (key, slot) in done {
+            slots[slot].retirementEntry = nil
             connections[key] = nil
             ready.append(slots[slot].record())
             freeSlots.append(slot)
@@ -156,6 +187,8 @@ struct TrackedConnection {
     var events: TrackedEvents
     let firstTime: Int64
     var lastTime: Int64
+    /// The time of its valid entry in the tracker's retirement heap, if it has one.
+    var retirementEntry: Int64?
 
     /// A connection whose first segment is `first`: its sender is the client unless it is a
     /// SYN-ACK, whose receiver is.

@@ -76,6 +76,25 @@ struct FlowState {
         tableState = nil
     }
 
+    /// Takes `other`'s lifecycle events (not its sequence analysis), for a stream that
+    /// continues a connection (``Connection/carryOn(from:synSender:syn:)``). Not `aborted`:
+    /// the connection is open, so any RST seen before was refused.
+    mutating func takeLifecycle(of other: FlowState) {
+        initialSequence = other.initialSequence
+        finSequence = other.finSequence
+        sentSYN = other.sentSYN
+        sentSYNACK = other.sentSYNACK
+        synAcknowledged = other.synAcknowledged
+        receivedSYN = other.receivedSYN
+        sentFIN = other.sentFIN
+        finAcknowledged = other.finAcknowledged
+        receivedFIN = other.receivedFIN
+        closedFirst = other.closedFirst
+        tableState = other.tableState
+        sentEnd = other.sentEnd
+        hasSentEnd = other.hasSentEnd
+    }
+
     /// Marks the handshake as already done, for a connection first seen after it.
     mutating func assumeSynchronized() {
         sentSYN = true

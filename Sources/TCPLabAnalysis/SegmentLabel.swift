@@ -12,6 +12,12 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
     case synACKRetransmission
     /// A SYN from the side that received a SYN, crossing it (RFC 9293 figure 7).
     case simultaneousOpen
+    /// A bare SYN on a connection the receiver holds open (synchronized, not TIME-WAIT):
+    /// Linux answers it with a challenge ACK and keeps the connection (RFC 5961 section 4).
+    case synOnOpenConnection
+    /// The ACK that answers an unacceptable SYN or RST with the receiver's own numbers
+    /// (RFC 5961 sections 3.2 and 4).
+    case challengeACK
     /// New payload bytes.
     case data
     /// Bytes sent again.
@@ -67,6 +73,8 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
         case .synRetransmission: return "SYN retransmission"
         case .synACKRetransmission: return "SYN-ACK retransmission"
         case .simultaneousOpen: return "simultaneous open"
+        case .synOnOpenConnection: return "SYN on an open connection"
+        case .challengeACK: return "challenge ACK"
         case .data: return "data"
         case .retransmission: return "retransmission"
         case .outOfOrder: return "out-of-order"

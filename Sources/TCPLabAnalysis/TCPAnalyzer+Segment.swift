@@ -7,6 +7,7 @@ extension TCPAnalyzer {
     func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
         let (connection, reused) = connection(for: segment, frame: frame, time: time)
         let sender = connection.side(of: segment.source)
+        if case .keptOpen(let synRecord)? = connection.question, sender == .server { answerKeptOpen(connection, segment, synRecord: synRecord) }
         let repeatsSYN = reopenIfNewHandshake(connection, segment, sender: sender)
         var annotated: AnnotatedSegment
         if sender == .client {
@@ -29,13 +30,16 @@ extension TCPAnalyzer {
         if let resolution { settle(connection, answer: resolution) }
         // Does it open one?
         if connection.question == nil {
-            if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
+            if annotated.labels.contains(.synOnOpenConnection) {
+                connection.question = .keptOpen(synRecord: nextRecordNumber)
+            } else if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
                 connection.question = .synAnswer
             } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
             }
         }
         append(Record(event: .segment(annotated, context: context), owner: connection, isFinal: true))
+        noteIfFinished(connection)
     }
 
     /// Starts the connection's lifecycle again when, after a reset, the client sends its SYN
@@ -51,6 +55,28 @@ extension TCPAnalyzer {
         if connection.question != nil { settle(connection, answer: nil) }
         connection.reopen(bySYNACK: bareSYN ? nil : segment)
         return repeats
+    }
+
+    /// Settles whether the receiver of a SYN on an open connection kept it: a SYN-ACK or
+    /// an RST answers only from an endpoint without the connection (Linux answers a SYN on
+    /// its open connection with a challenge ACK), so the SYN opened a new one after all
+    /// and its record is rewritten as the handshake's first segment.
+    private func answerKeptOpen(_ connection: Connection, _ segment: TCPSegment, synRecord: Int) {
+        let flags = segment.flags
+        let refused = flags.contains(.rst) && !flags.contains(.syn)
+        if refused || flags.isSuperset(of: [.syn, .ack]) {
+            connection.openAfterAll()
+            let activeOpen = TransitionTable.rowIndex("closed/active-open")
+            updateRecord(synRecord) {
+                $0.labels.remove(.synOnOpenConnection)
+                $0.labels.insert(.handshakeSYN)
+                $0.clientState = .synSent
+                $0.serverState = refused ? .closed : .listen
+                $0.clientTransition = activeOpen.map { EndpointTransition(from: .closed, to: .synSent, rows: TransitionRows(tableIndices: $0)) }
+                $0.serverTransition = nil
+            }
+        }
+        settle(connection, answer: nil)
     }
 
     /// SYN with FIN or RST: no endpoint following RFC 9293 sends these (scanners do).
@@ -124,6 +150,8 @@ extension TCPAnalyzer {
                 let answersSimultaneousSYN = connection.simultaneousOpen && !forward.sentSYNACK && forward.receivedSYN
                 labels.insert(answersSimultaneousSYN ? .simultaneousOpen : resentSYN ? .synACKRetransmission : .handshakeSYNACK)
                 forward.sentSYNACK = true
+            } else if connection.synOnOpenConnection == seq {
+                labels.insert(.synOnOpenConnection)
             } else if resentSYN {
                 labels.insert(.synRetransmission)
             } else if sender == .server {
@@ -199,9 +227,15 @@ extension TCPAnalyzer {
         if analysis.contains(.windowUpdate) && (reopens || (!answersProbe && !answersKeepAlive)) { labels.insert(.windowUpdate) }
         if analysis.contains(.lostSegment) { labels.insert(.previousSegmentNotCaptured) }
         if analysis.contains(.ackedUnseenSegment) { labels.insert(.ackedUnseenSegment) }
-        if length == 0 && flags.contains(.ack) && flags.isDisjoint(with: [.syn, .fin, .rst])
-            && labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
-            labels.insert(.pureACK)
+        // The receiver of a SYN on its open connection answers with an ACK of its own numbers.
+        let owesChallengeACK = connection.owesChallengeACK == sender
+        if owesChallengeACK { connection.owesChallengeACK = nil }
+        if length == 0 && flags.intersection([.syn, .ack, .fin, .rst]) == .ack {
+            if owesChallengeACK {
+                labels.insert(.challengeACK)
+            } else if labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
+                labels.insert(.pureACK)
+            }
         }
         if segment.headerCut { labels.insert(.headerCut) }
         let senderPreviousLabels = forward.lastLabels
@@ -209,6 +243,7 @@ extension TCPAnalyzer {
         let moves = moveStates(
             segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: !unprocessedFrames.contains(frame),
             connection, &forward, &reverse)
+        if labels.contains(.synOnOpenConnection) && !unprocessedFrames.contains(frame) { connection.owesChallengeACK = sender.peer }
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
         if !contradictory {
@@ -286,7 +321,7 @@ extension TCPAnalyzer {
                 return .halfClose
             }
             return segment.flags.contains(.fin) ? .answered : nil
-        case nil:
+        case .keptOpen?, nil:
             return nil
         }
     }

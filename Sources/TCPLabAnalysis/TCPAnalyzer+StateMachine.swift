@@ -13,16 +13,20 @@ extension TCPAnalyzer {
         let ack = segment.acknowledgmentNumber
         let acknowledges: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
         // Where an RST falls against the receiver's RCV.NXT: exact (where the sender's
-        // other segments end, or what the receiver last acknowledged), elsewhere in the
-        // window the receiver advertised, or outside it (RFC 5961 section 3).
+        // other segments end, or what the receiver last acknowledged: an RST that answers
+        // a segment carries that segment's ACK number, with or without ACK of its own,
+        // RFC 9293 section 3.10.7.1), elsewhere in the window the receiver advertised, or
+        // outside it (RFC 5961 section 3).
         var rstPlace = TCPStateMachine.Facts.ResetPlace.exact
         let seq = segment.sequenceNumber
-        if flags.contains(.rst), forward.hasSentEnd, seq != forward.sentEnd, !(flags.contains(.ack) && seq == reverse.lastAcknowledgment) {
+        if flags.contains(.rst), forward.hasSentEnd, seq != forward.sentEnd, seq != reverse.lastAcknowledgment {
             let scale = reverse.windowScale > 0 ? UInt64(reverse.windowScale) : 0
             let window = UInt64(reverse.window) << scale
             rstPlace = UInt64(seq &- forward.sentEnd) < window ? .inWindow : .outsideWindow
         }
-        if !flags.contains(.rst) {
+        // A SYN the receiver keeps the connection open against moves none of its numbers.
+        let synOnOpenConnection = labels.contains(.synOnOpenConnection)
+        if !flags.contains(.rst) && !synOnOpenConnection {
             let end = seq &+ segment.sequenceLength
             if !forward.hasSentEnd || end.isAfter(forward.sentEnd) { forward.sentEnd = end }
             forward.hasSentEnd = true
@@ -46,6 +50,7 @@ extension TCPAnalyzer {
             receiverAborted: reverse.aborted,
             crossingRewritesEarlierRecords: crossingRewrites,
             resetPlace: rstPlace,
+            synOnOpenConnection: synOnOpenConnection,
             arrived: arrived)
         let moved = TCPStateMachine.advance(
             facts, sender: sender, senderState: forward.state(as: sender), receiverState: reverse.state(as: sender.peer),

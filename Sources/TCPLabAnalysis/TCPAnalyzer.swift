@@ -1,4 +1,3 @@
-import DequeModule
 import TCPLabPacket
 
 /// Follows every TCP connection in a stream of frames and annotates each segment.
@@ -37,11 +36,11 @@ public final class TCPAnalyzer {
     }
 
     private var connections: [ConnectionKey: Connection] = [:]
-    private var queue: Deque<Record> = []
-    /// Number of the record at the front of `queue`.
-    private var queueStart = 0
+    private var queue = RecordQueue()
+    /// Finished connections, by when they may be forgotten.
+    private var retirements = RetirementQueue()
     /// The number the next appended record will get.
-    var nextRecordNumber: Int { queueStart + queue.count }
+    var nextRecordNumber: Int { queue.nextNumber }
     /// After ``finish()``: the connections whose summaries are still to be taken.
     private var unsummarised: [Connection] = []
     private var lastSweep: Int64 = .min
@@ -77,7 +76,7 @@ public final class TCPAnalyzer {
             segmentCount += 1
             analyze(segment, frame: frame, time: timestamp, context: context)
         }
-        while queue.count > holdBackLimit, let front = queue.first, !front.isFinal, let owner = front.owner {
+        while queue.count > holdBackLimit, let owner = queue.waitingFrontOwner {
             settle(owner, answer: nil)
         }
     }
@@ -95,13 +94,14 @@ public final class TCPAnalyzer {
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
-        guard !queue.isEmpty else {
-            return unsummarised.popLast().map { .connection($0.summary()) }
-        }
-        // Look at the flag in place and move the record out, rather than copy it first.
-        guard queue[queue.startIndex].isFinal else { return nil }
-        queueStart += 1
-        return queue.removeFirst().event
+        if let event = queue.popFinal() { return event }
+        guard !unsummarised.isEmpty, queue.isEmpty else { return nil }
+        return unsummarised.popLast().map { .connection($0.summary()) }
+    }
+
+    /// Notes that `connection` may be forgotten once it has been finished long enough.
+    func noteIfFinished(_ connection: Connection) {
+        if connection.isFinished { retirements.add(connection) }
     }
 
     // MARK: Connections
@@ -110,6 +110,7 @@ public final class TCPAnalyzer {
         let key = ConnectionKey(segment.source, segment.destination)
         let bareSYN = segment.flags.intersection([.syn, .ack]) == .syn
         var reused = false
+        var keptOpen: (connection: Connection, sender: Side)?
         if let existing = connections[key] {
             guard bareSYN else { return (existing, false) }
             let sender = existing.side(of: segment.source)
@@ -124,7 +125,9 @@ public final class TCPAnalyzer {
                 }
                 return (existing, false)
             }
-            // A new SYN on the same 4-tuple: a new connection (port reuse).
+            // A new SYN on the same 4-tuple: a new connection (port reuse), unless the
+            // receiver still holds this one open; tshark numbers a new stream either way.
+            if existing.receiverKeepsOpen(againstSYNFrom: sender) { keptOpen = (existing, sender) }
             retire(existing)
             reused = true
         }
@@ -144,41 +147,34 @@ public final class TCPAnalyzer {
             stream: connectionCount, client: client, server: server,
             joinedMidstream: !seesSYN, rolesGuessed: !seesSYN, frame: frame, time: time)
         connectionCount += 1
+        if let keptOpen { created.carryOn(from: keptOpen.connection, synSender: keptOpen.sender, syn: segment) }
         connections[key] = created
         return (created, reused)
     }
 
     private func retire(_ connection: Connection) {
+        connection.isRetired = true
         if connection.question != nil { settle(connection, answer: nil) }
         connections[ConnectionKey(connection.client, connection.server)] = nil
         append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
     }
 
     private func retireFinishedConnections(now: Int64) {
-        var done: [Connection] = []
-        for connection in connections.values where connection.isFinished && now.saturatingDifference(connection.lastTime) > retirementDelay {
-            done.append(connection)
-        }
+        let done = retirements.takeDue(now: now, delay: retirementDelay)
         for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection) }
     }
 
     // MARK: Records
 
-    func append(_ record: Record) {
-        var record = record
-        if let owner = record.owner, owner.question != nil {
-            record.isFinal = false
-            owner.waitingRecords.append(queueStart + queue.count)
-        }
-        queue.append(record)
+    func append(_ record: consuming Record) {
+        let waitsOn = record.owner.flatMap { $0.question != nil ? $0 : nil }
+        let number = queue.append(record, isFinal: record.isFinal && waitsOn == nil)
+        waitsOn?.waitingRecords.append(number)
     }
 
     /// Rewrites the annotated segment of record `number`.
     func updateRecord(_ number: Int, _ change: (inout AnnotatedSegment) -> Void) {
-        let index = number - queueStart
-        guard index >= 0, index < queue.count, case .segment(var annotated, let context) = queue[index].event else { return }
-        change(&annotated)
-        queue[index].event = .segment(annotated, context: context)
+        queue.update(number, change)
     }
 
     /// Settles `connection`'s open question, patching the records that waited for it, and
@@ -207,9 +203,7 @@ public final class TCPAnalyzer {
         default:
             break
         }
-        for number in connection.waitingRecords where number >= queueStart {
-            queue[number - queueStart].isFinal = true
-        }
+        for number in connection.waitingRecords { queue.markFinal(number) }
         connection.question = nil
         connection.waitingRecords = []  // Most connections ask once or twice: free the buffer.
     }

@@ -13,7 +13,14 @@ public struct EndpointTransition: Sendable, Hashable, CustomStringConvertible {
     /// The state after the last row.
     public var to: TCPState
     /// The rows, in the order taken.
-    public var rows: [StateTransition]
+    public var rows: TransitionRows
+
+    /// A move from `from` to `to` by `rows`.
+    public init(from: TCPState, to: TCPState, rows: TransitionRows) {
+        self.from = from
+        self.to = to
+        self.rows = rows
+    }
 
     /// "ESTABLISHED → CLOSE-WAIT by established/fin (RFC 9293 §3.10.7.4)".
     public var description: String {
@@ -62,6 +69,9 @@ enum TCPStateMachine {
         var crossingRewritesEarlierRecords: Bool
         /// For an RST: where its sequence number falls against the receiver's RCV.NXT.
         var resetPlace: ResetPlace = .exact
+        /// A bare SYN with a new sequence number on a connection the receiver holds open
+        /// (``TCPAnalyzer``'s ``SegmentLabel/synOnOpenConnection``).
+        var synOnOpenConnection = false
         /// Whether the receiver's TCP processed the segment (false: its kernel dropped it
         /// first, as the kernel log tells).
         var arrived = true
@@ -96,13 +106,10 @@ enum TCPStateMachine {
         let (receiverStart, receiverEvent) = facts.arrived
             ? receiverEvent(facts, state: receiverState, receiverIsClient: sender == .server) : (receiverState, nil)
         let received = walk(
-            from: receiverStart, receiverEvent.map { [$0] } ?? [], opening: opening(sender.peer), firstSeenBy: .arrival,
-            else: receiverState)
+            from: receiverStart, receiverEvent.map { TransitionEvents($0) } ?? TransitionEvents(), opening: opening(sender.peer),
+            firstSeenBy: .arrival, else: receiverState)
         return (sent.state, received.state, showSender ? sent.move : nil, received.move)
     }
-
-    /// The states in which both ends' sequence numbers are known (RFC 9293 section 3.5.3).
-    static let synchronized: Set<TCPState> = [.established, .finWait1, .finWait2, .closeWait, .closing, .lastAck, .timeWait]
 
     /// Takes `events` one after the other from `start`, as far as the table has rows. The
     /// first row must be one the capture shows the way this segment shows it (`evidence`):
@@ -110,17 +117,16 @@ enum TCPStateMachine {
     /// what the segment reveals happened before it. Without a row the endpoint stays in
     /// `current`: no state changes but by a row.
     private static func walk(
-        from start: TCPState, _ events: [TransitionEvent], opening: StateTransition.Opening,
+        from start: TCPState, _ events: TransitionEvents, opening: StateTransition.Opening,
         firstSeenBy evidence: StateTransition.Evidence, else current: TCPState
     ) -> (state: TCPState, move: EndpointTransition?) {
         var state = start
-        var rows: [StateTransition] = []
+        var rows = TransitionRows()
         for event in events {
-            guard let row = TransitionTable.row(from: state, event: event, opening: opening),
-                  !rows.isEmpty || row.evidence == evidence
-            else { break }
-            rows.append(row)
-            state = row.to
+            guard let index = TransitionTable.rowIndex(from: state, event: event, opening: opening) else { break }
+            // Two fields read in place: a copy of the row would retain each of its strings.
+            guard !rows.isEmpty || TransitionTable.rows[index].evidence == evidence, rows.append(tableIndex: index) else { break }
+            state = TransitionTable.rows[index].to
         }
         guard !rows.isEmpty else { return (current, nil) }
         return (state, EndpointTransition(from: start, to: state, rows: rows))
@@ -128,47 +134,47 @@ enum TCPStateMachine {
 
     /// The events whose action the sender's segment is, and the state they start from
     /// when the segment shows the earlier state was not what it seemed.
-    private static func senderEvents(_ facts: Facts, state: TCPState) -> (TCPState, [TransitionEvent], show: Bool) {
+    private static func senderEvents(_ facts: Facts, state: TCPState) -> (TCPState, TransitionEvents, show: Bool) {
         let flags = facts.flags
         if flags.contains(.rst) {
             // An RST that answers a SYN: nothing listened, so the "server" was CLOSED.
-            if facts.refusal || state == .closed { return (.closed, [.segment], true) }
+            if facts.refusal || state == .closed { return (.closed, TransitionEvents(.segment), true) }
             // An endpoint's own RST carries its SND.NXT; one elsewhere was not its abort
             // (someone else's, forged, as in the reset-validation lab).
-            if Self.synchronized.contains(state) && facts.resetPlace != .exact { return (state, [], true) }
+            if state.isSynchronized && facts.resetPlace != .exact { return (state, TransitionEvents(), true) }
             switch state {
-            case .listen: return (state, [.ack], true)
-            case .synSent: return (state, [.unacceptableACK], true)
+            case .listen: return (state, TransitionEvents(.ack), true)
+            case .synSent: return (state, TransitionEvents(.unacceptableACK), true)
             case .established where facts.afterSYNACK && !flags.contains(.ack):
                 // A listener's RST without ACK, its first segment since the SYN-ACK, answers a
                 // segment it did not take: its handshake never completed (Linux: the accept
                 // queue was full, tcp_abort_on_overflow=1), whatever the ACK seemed to do.
-                return (.synReceived, [.abort], true)
-            case .established: return (state, [facts.afterKeepAlive ? .keepAliveTimeout : .abort], true)
-            case .finWait1, .finWait2: return (state, [facts.afterReceiverData ? .dataAfterClose : .abort], true)
-            default: return (state, [.abort], true)
+                return (.synReceived, TransitionEvents(.abort), true)
+            case .established: return (state, TransitionEvents(facts.afterKeepAlive ? .keepAliveTimeout : .abort), true)
+            case .finWait1, .finWait2: return (state, TransitionEvents(facts.afterReceiverData ? .dataAfterClose : .abort), true)
+            default: return (state, TransitionEvents(.abort), true)
             }
         }
         if facts.firstSYN {
             // Only a listener answers a SYN with a SYN-ACK: a "server" taken for CLOSED (an
             // RST seemed to refuse the SYN) was listening after all.
-            if flags.contains(.ack) { return (state == .closed ? .listen : state, [.syn], true) }
+            if flags.contains(.ack) { return (state == .closed ? .listen : state, TransitionEvents(.syn), true) }
             if state == .listen {
                 // A listener never sends a bare SYN (Linux: connect() on it fails with
                 // EISCONN): this end connected too, and its SYN crossed the peer's.
-                return (.closed, [.activeOpen, .syn], true)
+                return (.closed, TransitionEvents(.activeOpen, .syn), true)
             }
-            return (state, [.activeOpen], true)
+            return (state, TransitionEvents(.activeOpen), true)
         }
         if facts.firstFIN {
             if state == .closeWait && facts.receiverSentFIN && !facts.acknowledgesFIN {
                 // The FIN does not acknowledge the peer's: it left before that FIN arrived, so
                 // this end closed from ESTABLISHED and then took the peer's FIN in FIN-WAIT-1.
-                return (.established, [.close, .fin], !facts.crossingRewritesEarlierRecords)
+                return (.established, TransitionEvents(.close, .fin), !facts.crossingRewritesEarlierRecords)
             }
-            return (state, [.close], true)
+            return (state, TransitionEvents(.close), true)
         }
-        return (state, [], true)
+        return (state, TransitionEvents(), true)
     }
 
     /// The event the receiver meets when the segment arrives, and the state it meets it
@@ -180,7 +186,7 @@ enum TCPStateMachine {
             if state == .synSent { return (state, flags.contains(.ack) && facts.acknowledgesSYN ? .rst : nil) }
             // In synchronized states only an RST at RCV.NXT is: one elsewhere in the window
             // draws a challenge ACK, one outside it is dropped (RFC 5961 section 3).
-            if Self.synchronized.contains(state) {
+            if state.isSynchronized {
                 switch facts.resetPlace {
                 case .exact: return (state, .rst)
                 case .inWindow: return (state, .rstInWindow)
@@ -190,7 +196,11 @@ enum TCPStateMachine {
             return (state, .rst)
         }
         if flags.contains(.syn) {
-            guard flags.contains(.ack) else { return (state, state == .synSent ? .syn : nil) }
+            guard flags.contains(.ack) else {
+                if state == .synSent { return (state, .syn) }
+                // RFC 5961 section 4: any SYN in a synchronized state draws a challenge ACK.
+                return (state, facts.synOnOpenConnection && state.isSynchronized && state != .timeWait ? .synInWindow : nil)
+            }
             var state = state
             if state == .closed && receiverIsClient && !facts.receiverAborted {
                 // A SYN-ACK to a client the capture never saw send its SYN (it began later,
@@ -217,14 +227,40 @@ enum TCPStateMachine {
     }
 }
 
+/// The events one endpoint meets on one segment, in order: none, one, or two (the second
+/// is what the segment reveals happened before it). A value, not an array, so that finding
+/// them allocates nothing.
+struct TransitionEvents: Sequence {
+    private var first: TransitionEvent?
+    private var second: TransitionEvent?
+
+    init() {}
+    init(_ event: TransitionEvent) { first = event }
+    init(_ event: TransitionEvent, _ then: TransitionEvent) {
+        first = event
+        second = then
+    }
+
+    func makeIterator() -> Iterator { Iterator(events: self) }
+
+    struct Iterator: IteratorProtocol {
+        var events: TransitionEvents
+
+        mutating func next() -> TransitionEvent? {
+            defer { (events.first, events.second) = (events.second, nil) }
+            return events.first
+        }
+    }
+}
+
 extension AnnotatedSegment {
     /// Shows that `side`, which this segment seemed to move to CLOSE-WAIT, had sent its FIN
     /// already (the FINs crossed): ESTABLISHED → FIN-WAIT-1 → CLOSING.
     mutating func reviseForCrossedFINs(_ side: Side) {
-        guard let closing = TransitionTable.row("established/close"), let crossed = TransitionTable.row("fin-wait-1/fin") else { return }
+        guard let closing = TransitionTable.rowIndex("established/close"), let crossed = TransitionTable.rowIndex("fin-wait-1/fin") else { return }
         let move = side == .client ? clientTransition : serverTransition
         guard let move, move.to == .closeWait else { return }
-        let revised = EndpointTransition(from: move.from, to: .closing, rows: [closing, crossed])
+        let revised = EndpointTransition(from: move.from, to: .closing, rows: TransitionRows(tableIndices: closing, crossed))
         if side == .client { clientTransition = revised } else { serverTransition = revised }
     }
 }

@@ -18,14 +18,20 @@ public enum TransitionTable {
         StateTransition(
             "closed/segment", .closed, .segment, .closed, send: .rst, .arrivesClosed, seen: .sending,
             linux: "the RST carries ACK and window 0 (reset reason NO_SOCKET); the connect() it answers fails with ECONNREFUSED"),
-        StateTransition("closed/rst", .closed, .rst, .closed, send: .nothing, .arrivesClosed, seen: .arrival),
+        StateTransition(
+            "closed/rst", .closed, .rst, .closed, send: .nothing, .arrivesClosed, seen: .arrival,
+            linux: "not answered: with no socket for the ports the kernel answers every segment with RST except an RST"),
 
         // LISTEN
         StateTransition(
             "listen/syn", .listen, .syn, .synReceived, send: .synACK, .arrivesListen, seen: .sending,
             linux: "the listener stays in LISTEN and the connection is a request socket (TCP_NEW_SYN_RECV) that changes no socket's state: the kernel's own log sees SYN-RECEIVED only by probing the request socket's creation; with the accept queue full the SYN is dropped unanswered (drop reason TCP_LISTEN_OVERFLOW)"),
-        StateTransition("listen/ack", .listen, .ack, .listen, send: .rst, .arrivesListen, seen: .sending),
-        StateTransition("listen/rst", .listen, .rst, .listen, send: .nothing, .arrivesListen, seen: .arrival),
+        StateTransition(
+            "listen/ack", .listen, .ack, .listen, send: .rst, .arrivesListen, seen: .sending,
+            linux: "the RST has no ACK bit and the ACK's acknowledgment number as its sequence number; on the wire it looks like a closed port's, so the analysis tells it apart only where the capture saw the listener answer on those ports before"),
+        StateTransition(
+            "listen/rst", .listen, .rst, .listen, send: .nothing, .arrivesListen, seen: .arrival,
+            linux: "ignored: the listener stays in LISTEN"),
         StateTransition(
             "listen/send", .listen, .send, .synSent, send: .syn, .sendCall, seen: .sending,
             linux: "not possible: connect() on a listening socket fails with EISCONN", onLinux: false),
@@ -54,11 +60,15 @@ public enum TransitionTable {
         StateTransition(
             "syn-received/rst-passive", .synReceived, .rst, opening: .passive, .listen, send: .nothing, .arrivesOther, seen: .arrival,
             linux: "the request socket is dropped; the listener never left LISTEN"),
-        StateTransition("syn-received/rst-active", .synReceived, .rst, opening: .active, .closed, send: .nothing, .arrivesOther, seen: .arrival),
-        StateTransition("syn-received/fin", .synReceived, .fin, .closeWait, send: .ack, .arrivesOther, seen: .arrival),
+        StateTransition(
+            "syn-received/rst-active", .synReceived, .rst, opening: .active, .closed, send: .nothing, .arrivesOther, seen: .arrival,
+            linux: "the pending connect() fails with ECONNRESET, not the ECONNREFUSED of an RST in SYN-SENT"),
+        StateTransition(
+            "syn-received/fin", .synReceived, .fin, .closeWait, send: .ack, .arrivesOther, seen: .arrival,
+            linux: "the FIN's ACK completes the handshake first (ESTABLISHED, then CLOSE-WAIT, in one segment); accept() returns a connection whose input has ended"),
         StateTransition(
             "syn-received/close", .synReceived, .close, .finWait1, send: .fin, .closeCall, seen: .sending,
-            linux: "only a full socket in SYN-RECEIVED (simultaneous open, TCP Fast Open) can be closed; a listener's request socket has no file descriptor"),
+            linux: "only a full socket in SYN-RECEIVED (simultaneous open, TCP Fast Open) can be closed; a listener's request socket has no file descriptor. close() sends the FIN at once; shutdown(SHUT_WR) leaves the socket in SYN-RECEIVED"),
         StateTransition(
             "syn-received/abort", .synReceived, .abort, .closed, send: .rst, .abortCall, seen: .sending,
             linux: "also with tcp_abort_on_overflow=1: the handshake's ACK finds the accept queue full and is answered with RST"),
@@ -81,8 +91,8 @@ public enum TransitionTable {
             "established/rst-in-window", .established, .rstInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
             linux: "a challenge ACK (RFC 5961 section 3, which RFC 9293 recommends), rate-limited by tcp_challenge_ack_limit; the analysis takes RCV.NXT to be the sender's next sequence number as the capture saw it"),
         StateTransition(
-            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .notInferred,
-            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST; the analysis takes such a SYN for a new connection on the same ports, as tshark does"),
+            "established/syn-in-window", .established, .synInWindow, .established, send: .ack, .arrivesOther, seen: .arrival,
+            linux: "a challenge ACK (RFC 5961 section 4), not RFC 793's RST, in every synchronized state but TIME-WAIT (where a SYN may open a new connection): ACK with SND.NXT and RCV.NXT, rate-limited (tcp_invalid_ratelimit per socket, tcp_challenge_ack_limit), counted in TcpExt TCPSYNChallenge and TCPChallengeACK and in Tcp InErrs; the SYN is dropped and the application sees nothing. tshark numbers such a SYN as a new stream with new relative numbers; the analysis keeps tshark's numbering and carries the states over"),
         StateTransition(
             "established/keepalive-timeout", .established, .keepAliveTimeout, .closed, send: .nothing, .keepAlives, seen: .sending,
             linux: "sends RST (reset reason TCP_KEEPALIVE_TIMEOUT) after TCP_KEEPCNT unanswered probes, and the socket fails with ETIMEDOUT"),
@@ -99,7 +109,9 @@ public enum TransitionTable {
             "fin-wait-1/fin-ack-of-fin", .finWait1, .finACKOfFIN, .timeWait, send: .ack, .arrivesOther, seen: .arrival,
             linux: "the kernel passes FIN-WAIT-2 on the way, and TIME-WAIT is a timewait mini-socket"),
         StateTransition("fin-wait-1/rst", .finWait1, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival),
-        StateTransition("fin-wait-1/abort", .finWait1, .abort, .closed, send: .rst, .abortCall, seen: .sending),
+        StateTransition(
+            "fin-wait-1/abort", .finWait1, .abort, .closed, send: .rst, .abortCall, seen: .sending,
+            linux: "close() with SO_LINGER {1, 0}; TcpExt TCPAbortOnData counts it"),
         StateTransition(
             "fin-wait-1/data-after-close", .finWait1, .dataAfterClose, .closed, send: .rst, .arrivesOther, seen: .sending,
             linux: "RFC 9293 still takes data in FIN-WAIT-1; after close() Linux answers it with RST (reset reason TCP_ABORT_ON_DATA), as nobody can read it", inRFC: false),
@@ -108,8 +120,12 @@ public enum TransitionTable {
         StateTransition(
             "fin-wait-2/fin", .finWait2, .fin, .timeWait, send: .ack, .arrivesOther, seen: .arrival,
             linux: "TIME-WAIT lasts 60 s (TCP_TIMEWAIT_LEN)"),
-        StateTransition("fin-wait-2/rst", .finWait2, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival),
-        StateTransition("fin-wait-2/abort", .finWait2, .abort, .closed, send: .rst, .abortCall, seen: .sending),
+        StateTransition(
+            "fin-wait-2/rst", .finWait2, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival,
+            linux: "recv() on a socket that was only shut down fails with ECONNRESET"),
+        StateTransition(
+            "fin-wait-2/abort", .finWait2, .abort, .closed, send: .rst, .abortCall, seen: .sending,
+            linux: "close() with SO_LINGER {1, 0} on a socket that was only shut down; TcpExt TCPAbortOnData counts it"),
         StateTransition(
             "fin-wait-2/data-after-close", .finWait2, .dataAfterClose, .closed, send: .rst, .arrivesOther, seen: .sending,
             linux: "RFC 9293 still takes data in FIN-WAIT-2; after close() Linux answers it with RST (reset reason TCP_ABORT_ON_DATA)", inRFC: false),
@@ -124,21 +140,27 @@ public enum TransitionTable {
         StateTransition(
             "close-wait/rst", .closeWait, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival,
             linux: "the next send() fails with EPIPE, not ECONNRESET"),
-        StateTransition("close-wait/abort", .closeWait, .abort, .closed, send: .rst, .abortCall, seen: .sending),
+        StateTransition(
+            "close-wait/abort", .closeWait, .abort, .closed, send: .rst, .abortCall, seen: .sending,
+            linux: "close() with SO_LINGER {1, 0}; TcpExt TCPAbortOnData counts it"),
 
         // CLOSING
         StateTransition("closing/ack-of-fin", .closing, .ackOfFIN, .timeWait, send: .nothing, .arrivesOther, seen: .arrival),
-        StateTransition("closing/rst", .closing, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival),
         StateTransition(
-            "closing/abort", .closing, .abort, .closed, send: .nothing, .abortCall, seen: .sending,
-            linux: "sends RST when data is still unsent (reset reason TCP_DISCONNECT_WITH_DATA); RFC 9293 sends nothing"),
+            "closing/rst", .closing, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival,
+            linux: "the peer's FIN came first: recv() returns 0 and only SO_ERROR says ECONNRESET"),
+        StateTransition(
+            "closing/abort", .closing, .abort, .closed, send: .nothing, .abortCall, seen: .none,
+            linux: "close() with SO_LINGER {1, 0} sends nothing, as RFC 9293 says, and the socket is gone (TcpExt TCPAbortOnData still counts it); only a FIN still unsent (tcp_disconnect: SND.NXT behind the queue) would make it send RST"),
 
         // LAST-ACK
         StateTransition("last-ack/ack-of-fin", .lastAck, .ackOfFIN, .closed, send: .nothing, .arrivesOther, seen: .arrival),
-        StateTransition("last-ack/rst", .lastAck, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival),
         StateTransition(
-            "last-ack/abort", .lastAck, .abort, .closed, send: .nothing, .abortCall, seen: .sending,
-            linux: "sends RST when data is still unsent (reset reason TCP_DISCONNECT_WITH_DATA); RFC 9293 sends nothing"),
+            "last-ack/rst", .lastAck, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival,
+            linux: "the peer's FIN came first: recv() returns 0 and only SO_ERROR says ECONNRESET"),
+        StateTransition(
+            "last-ack/abort", .lastAck, .abort, .closed, send: .nothing, .abortCall, seen: .none,
+            linux: "close() with SO_LINGER {1, 0} sends nothing, as RFC 9293 says, and the socket is gone (TcpExt TCPAbortOnData still counts it); only a FIN still unsent (tcp_disconnect: SND.NXT behind the queue) would make it send RST"),
 
         // TIME-WAIT
         StateTransition(
@@ -148,8 +170,8 @@ public enum TransitionTable {
             "time-wait/rst", .timeWait, .rst, .closed, send: .nothing, .arrivesOther, seen: .arrival,
             linux: "with tcp_rfc1337=0 (the default) an RST ends the timewait socket (RFC 1337's TIME-WAIT assassination)"),
         StateTransition(
-            "time-wait/abort", .timeWait, .abort, .closed, send: .nothing, .abortCall, seen: .sending,
-            linux: "the timewait socket answers a segment it cannot take with RST (reset reason TCP_TIMEWAIT_SOCKET) and ends; RFC 9293's ABORT sends nothing"),
+            "time-wait/abort", .timeWait, .abort, .closed, send: .nothing, .abortCall, seen: .none,
+            linux: "not possible: in TIME-WAIT the connection is a timewait socket with no descriptor, and the application's socket is already CLOSED (TCP_INFO says TCP_CLOSE), so close() with SO_LINGER {1, 0} sends nothing and TIME-WAIT runs on (abort-in-every-state). A timewait socket that answers a segment with RST (reset reason TCP_TIMEWAIT_SOCKET) and ends is not an ABORT", onLinux: false),
         StateTransition(
             "time-wait/time-wait-timeout", .timeWait, .timeWaitTimeout, .closed, send: .nothing, .timeouts, seen: .none,
             linux: "60 s, fixed (TCP_TIMEWAIT_LEN), not 2 MSL (4 minutes with RFC 9293's MSL of 2 minutes); tcp_fin_timeout does not change it"),
@@ -186,14 +208,8 @@ public enum TransitionTable {
     /// The row for `event` in state `from`, for an endpoint that opened by `opening`;
     /// nil when the table has none (the event changes nothing there).
     public static func row(from: TCPState, event: TransitionEvent, opening: StateTransition.Opening) -> StateTransition? {
-        byStateAndEvent[Key(from: from, event: event)]?.first { $0.opening == nil || $0.opening == opening }
-    }
-
-    private struct Key: Hashable {
-        var from: TCPState
-        var event: TransitionEvent
+        rowIndex(from: from, event: event, opening: opening).map { rows[$0] }
     }
 
     private static let byID: [String: StateTransition] = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    private static let byStateAndEvent: [Key: [StateTransition]] = Dictionary(grouping: rows) { Key(from: $0.from, event: $0.event) }
 }

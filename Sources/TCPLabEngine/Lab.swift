@@ -164,6 +164,8 @@ public struct Step: Sendable {
         case firewall(String)
         /// A scripted peer sends a segment or expects one.
         case peer(String, PeerStep)
+        /// A child process takes a socket, or is killed (``ProcessStep``).
+        case process(ProcessStep)
     }
 }
 

@@ -92,6 +92,8 @@ final class LabSocket {
     /// The error that ended its connection (ECONNRESET, ETIMEDOUT, ...), once a call
     /// returned it: a later recv's 0 is that end, not a FIN from the peer.
     var endedBy: Errno?
+    /// The child process the socket was handed to (`process: hold`), once it was.
+    var holder: HoldingProcess?
 
     init(name: String, actor: String) {
         self.name = name
@@ -282,6 +284,8 @@ final class LabSession {
     /// Closes every socket the lab still holds and stops the capture if it still runs.
     func closeEverything() {
         for socket in sockets.values { try? socket.socket?.close() }
+        // No child outlives the lab: a child still holding a socket is killed and reaped.
+        for socket in sockets.values { socket.holder?.end() }
         if let capture { _ = try? capture.stop() }
         capture = nil
         peer?.close()
@@ -305,6 +309,7 @@ final class LabSession {
         case .sysctl(let settings): return "sysctl " + settings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
         case .firewall(let rules): return "firewall: " + rules.split(separator: "\n").joined(separator: "; ")
         case .peer(_, let line): return line.text
+        case .process(let step): return "process: \(step)"
         }
     }
 

@@ -147,7 +147,7 @@ extension LabSession {
         // The kernel's transitions no wire transition used.
         for ends in order {
             for step in stepsByEnds[ends] ?? [] where !step.used {
-                let explanation = callExplanation(step)
+                let explanation = callExplanation(step, socket: socketName(local: ends.local, remote: ends.remote, time: step.time))
                 var check = TransitionCheck(
                     seenBy: "kernel", socket: socketName(local: ends.local, remote: ends.remote, time: step.time),
                     ends: "\(ends.local) ↔ \(ends.remote)", from: step.fromText, to: step.toText, frame: nil,
@@ -230,7 +230,10 @@ extension LabSession {
             // A closing socket handed to a timewait socket goes to CLOSED with no RST sent
             // or received and no error: its connection lives on as TIME-WAIT (or, closed by
             // the application in FIN-WAIT-2, as FIN-WAIT-2).
-            if to == .closed, [.finWait1, .finWait2, .closing].contains(from), !endedByReset(event, at: index, in: events) {
+            // (Not a CLOSING socket the lab aborted: that one ends without RST and without a
+            // timewait socket.)
+            if to == .closed, [.finWait1, .finWait2, .closing].contains(from), !endedByReset(event, at: index, in: events),
+               !(from == .closing && abortedByLab(socketName(for: event))) {
                 let substates: Set<TCPState> = from == .closing ? [.timeWait] : [.timeWait, .finWait2]
                 let seen = timewaitSubstate(after: event, at: index, in: events)
                 let to = seen.map { [$0] } ?? substates
@@ -301,8 +304,12 @@ extension LabSession {
     }
 
     /// The lab's own call that explains a kernel transition the wire does not show.
-    func callExplanation(_ step: KernelStep) -> String? {
+    func callExplanation(_ step: KernelStep, socket: String? = nil) -> String? {
         guard step.from.count == 1, let from = step.from.first else { return nil }
+        // RFC 9293's ABORT in CLOSING and LAST-ACK sends nothing (section 3.10.5).
+        if let socket, [.closing, .lastAck].contains(from), step.toText == "CLOSED", abortedByLab(socket) {
+            return "explained by the lab's close() with SO_LINGER {1, 0}: ABORT in \(from) sends nothing"
+        }
         switch (from, step.toText) {
         case (.closed, "LISTEN"): return "explained by the lab's listen()"
         case (.listen, "CLOSED"): return "explained by the lab's close() of the listener"
@@ -323,6 +330,14 @@ extension LabSession {
             }
             return nil
         }
+    }
+
+    /// Whether the lab closed the socket named `name` after setting SO_LINGER {1, 0}
+    /// (RFC 9293's ABORT).
+    func abortedByLab(_ name: String) -> Bool {
+        let calls = result.steps.filter { $0.actor == name && $0.status == .passed }
+        guard let linger = calls.lastIndex(where: { $0.action == "setsockopt SO_LINGER 1 0" }) else { return false }
+        return calls[linger...].contains { $0.action == "close" }
     }
 
     /// The lab's name for the socket with these ends.

@@ -108,7 +108,7 @@ extension LabSession {
             }
         case .peer(let actor, let line):
             (passed, observed) = try perform(peerStep: line, of: actor, within: step.within)
-        case .wait, .check, .sysctl, .firewall:
+        case .wait, .check, .sysctl, .firewall, .process:
             guard let kind = StepKind.named(step.action.keyword), case .step(_, let run) = kind.grammar else {
                 throw StepKind.mismatch(step)
             }
@@ -197,6 +197,9 @@ extension LabSession {
         }
         let socket = labSocket.socket.flatMap { $0.isClosed ? nil : $0 }
         if needsOpenSocket && socket == nil {
+            if let holder = labSocket.holder {
+                return .misuse("\(labSocket.name)'s socket was handed to a child process (\(holder.pid)): the lab holds it no longer")
+            }
             return .misuse("\(labSocket.name) has no open socket: a 'socket' step must come first")
         }
         let context = CallContext(

@@ -56,7 +56,9 @@ public struct StateCoverage: Sendable {
     /// The rows the labs' runs traverse, each marked with the labs whose kernel log
     /// confirmed it: a row is confirmed in a lab when the run's check of a wire transition
     /// (``LabResult/kernelAgreement``) at the same frame, to the same state, found the
-    /// kernel's own move. Rows that keep the state have no move to confirm.
+    /// kernel's own move. Rows that keep the state have no move to confirm. A row that
+    /// nothing on the wire shows counts as traversed, and confirmed, where the kernel log
+    /// has its move and the lab's own call explains it.
     public static func measure(results: [LabResult]) -> StateCoverage {
         var labsByRow: [String: [String]] = [:]
         var confirmedByRow: [String: [String]] = [:]
@@ -74,6 +76,22 @@ public struct StateCoverage: Sendable {
                     }
                     if confirmed { confirmedRows.formUnion(move.rows.filter(\.movesState).map(\.id)) }
                 }
+            }
+            // A move nothing on the wire shows, which the kernel log saw and the lab's own
+            // call explains (listen(), close() with SO_LINGER {1, 0} in LAST-ACK), is the one
+            // row with that move and no wire evidence. Where two such rows share the move
+            // (close() or the user timeout in SYN-SENT), a call of that socket that failed
+            // with ETIMEDOUT names the timeout; otherwise the log cannot say which, and none
+            // counts.
+            for check in result.kernelAgreement where check.seenBy == "kernel" && check.confirmed {
+                var candidates = TransitionTable.rows.filter {
+                    $0.evidence == .none && $0.onLinux && $0.from.rawValue == check.from && $0.to.rawValue == check.to
+                }
+                let timedOut = result.steps.contains { $0.actor == check.socket && $0.status == .passed && $0.observed.hasPrefix("ETIMEDOUT") }
+                if candidates.count > 1 && timedOut { candidates = candidates.filter { $0.event == .userTimeout } }
+                guard candidates.count == 1, let row = candidates.first else { continue }
+                confirmedRows.insert(row.id)
+                if labsByRow[row.id]?.last != result.name { labsByRow[row.id, default: []].append(result.name) }
             }
             for id in confirmedRows { confirmedByRow[id, default: []].append(result.name) }
         }

@@ -53,6 +53,16 @@ extension StepKind {
                     let passed = outcome.status == 0
                     return (passed, passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)")
                 })),
+        StepKind(
+            keyword: "process",
+            forms: [Form(synopsis: "process: hold NAME", meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\")"),
+                    Form(synopsis: "process: kill NAME", meaning: "SIGKILL to that child, then waitpid(2): the kernel closes the socket as the process dies, and the report says what that sends")],
+            grammar: .step(
+                parse: { parser, node throws(LabFileError) in .process(try parser.processStep(node)) },
+                run: { session, step in
+                    guard case .process(let process) = step.action else { throw mismatch(step) }
+                    return try session.perform(process)
+                })),
 
         // MARK: Socket calls
 
@@ -313,6 +323,7 @@ extension Step.Action {
         case .sysctl: return "sysctl"
         case .firewall: return "firewall"
         case .peer: return "peer"
+        case .process: return "process"
         }
     }
 }

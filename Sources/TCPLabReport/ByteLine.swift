@@ -1,20 +1,87 @@
+import TCPLabSystem
+
 /// A line of output assembled as bytes: appending numbers and ASCII text without going
 /// through `String` interpolation, which dominates the cost of printing a million lines.
+///
+/// The bytes live in an array kept at its full length, of which the first ``count`` are the
+/// line: each piece is copied straight to its place after one check that it fits, where
+/// `Array.append(contentsOf:)` cost more per call than the dozen bytes of a JSON key (a
+/// segment's line has some fifty pieces).
 struct ByteLine {
-    var bytes: [UInt8] = []
+    /// The line, then room for more.
+    private var storage: [UInt8]
+    /// How many bytes of `storage` the line holds.
+    private(set) var count = 0
 
-    init() { bytes.reserveCapacity(512) }
+    init() { storage = [UInt8](repeating: 0, count: 512) }
 
-    /// A line with room for `capacity` bytes reserved (none: no allocation).
-    init(reserving capacity: Int) { bytes.reserveCapacity(capacity) }
+    /// A line with room for `capacity` bytes (none: no allocation until the first piece).
+    init(reserving capacity: Int) { storage = [UInt8](repeating: 0, count: max(capacity, 0)) }
 
     /// A line that goes on after `bytes`.
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8]) {
+        storage = bytes
+        count = bytes.count
+    }
 
-    mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+    /// The line's bytes, copied out (appending or writing through the line copies nothing).
+    var bytes: [UInt8] {
+        get { Array(storage[..<count]) }
+        set { self = ByteLine(bytes: newValue) }
+    }
+
+    mutating func clear() { count = 0 }
+
+    /// Makes room for `needed` more bytes, doubling so that a long line costs few copies.
+    @inline(never)
+    private mutating func grow(_ needed: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(storage.count, needed, 64)))
+    }
+
+    /// Calls `body` with the `length` bytes after the line, which it must fill, and adds
+    /// them to the line. The one place the storage is written through a pointer: the
+    /// range is checked against the storage first, and the buffer `body` gets is that range.
+    @inline(__always)
+    mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard length > 0 else { return }
+        if length > storage.count &- count { grow(length) }
+        let start = count
+        storage.withUnsafeMutableBytes { room in
+            body(UnsafeMutableRawBufferPointer(rebasing: room[start ..< start &+ length]))
+        }
+        count = start &+ length
+    }
+
+    /// Raw bytes (the vocabulary's precomputed words, another line).
+    @inline(__always)
+    mutating func append(raw bytes: UnsafeRawBufferPointer) {
+        extend(by: bytes.count) { $0.copyMemory(from: bytes) }
+    }
+
+    /// The bytes of an array.
+    @inline(__always)
+    mutating func append(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append(raw: $0) }
+    }
+
+    /// Another line's bytes.
+    mutating func append(_ other: ByteLine) {
+        other.storage.withUnsafeBytes { append(raw: UnsafeRawBufferPointer(rebasing: $0[..<other.count])) }
+    }
+
+    /// One byte.
+    @inline(__always)
+    mutating func append(byte: UInt8) {
+        extend(by: 1) { $0[0] = byte }
+    }
+
+    /// `byte` `count` times (padding).
+    mutating func append(repeating byte: UInt8, count: Int) {
+        extend(by: count) { $0.initializeMemory(as: UInt8.self, repeating: byte) }
+    }
 
     mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { append(raw: UnsafeRawBufferPointer($0)) }
     }
 
     /// Text; a literal goes to the StaticString overload, which copies its bytes without
@@ -22,32 +89,63 @@ struct ByteLine {
     @_disfavoredOverload
     mutating func append(_ text: String) {
         var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { append(raw: UnsafeRawBufferPointer($0)) }
     }
 
     mutating func append<Integer: BinaryInteger>(_ value: Integer) {
         if value < 0 {
             // The magnitude, not the negation: -Int64.min does not exist.
-            bytes.append(UInt8(ascii: "-"))
-            append(UInt64(value.magnitude))
+            append(byte: UInt8(ascii: "-"))
+            appendDigits(UInt64(value.magnitude))
             return
         }
-        var number = UInt64(value)
+        appendDigits(UInt64(value))
+    }
+
+    /// `number` in decimal, written in place from its last digit back.
+    private mutating func appendDigits(_ number: UInt64) {
         if number < 10 {
-            bytes.append(UInt8(truncatingIfNeeded: number) + 48)
+            append(byte: UInt8(truncatingIfNeeded: number) &+ 48)
             return
         }
-        // Room for 20 digits, on the stack, typed: appending a raw buffer's slice goes byte
-        // by byte through an iterator.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var index = buffer.count
-            while number > 0 {
-                index -= 1
-                buffer[index] = UInt8(truncatingIfNeeded: number % 10) + 48
+        // A constant, not a variable, for the closure: a variable it captures is checked
+        // for exclusive access at run time on each use.
+        let digits = Self.digitCount(number)
+        extend(by: digits) { room in
+            var number = number
+            var index = digits
+            while index > 0 {
+                index &-= 1
+                room[index] = UInt8(truncatingIfNeeded: number % 10) &+ 48
                 number /= 10
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
         }
+    }
+
+    /// Adds the line's bytes to `array` (without a copy of the line first).
+    func append(to array: inout [UInt8]) {
+        // A slice of the array, not a raw buffer: Array copies a contiguous slice with one
+        // memcpy, a raw buffer byte by byte.
+        array.append(contentsOf: storage[..<count])
+    }
+
+    /// How many decimal digits `number` has.
+    private static func digitCount(_ number: UInt64) -> Int {
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits &+= 1
+            rest /= 10
+        }
+        return digits
+    }
+
+    /// Writes the line to `output` (without a copy of it).
+    func write(to output: BufferedWriter) throws(SystemCallError) {
+        // Appended here, where Array's append is specialized for a slice of bytes (one
+        // memcpy): the writer's generic write(bytes:) is compiled in its own module for any
+        // collection and copies element by element.
+        try output.append { append(to: &$0) }
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
@@ -64,44 +162,60 @@ struct ByteLine {
     /// `value / unit` with `decimals` digits after the point, truncated, computed on the
     /// magnitude so no value overflows (scaling to another unit first would).
     private mutating func appendDecimal(_ value: Int64, unit: UInt64, decimals: Int) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { append(byte: UInt8(ascii: "-")) }
         let magnitude = value.magnitude
-        append(magnitude / unit)
-        bytes.append(UInt8(ascii: "."))
-        var fraction = magnitude % unit
-        var divisor = unit / 10
-        for _ in 0..<decimals {
-            guard divisor > 0 else {
-                bytes.append(UInt8(ascii: "0"))
-                continue
+        appendDigits(magnitude / unit)
+        let fraction = magnitude % unit
+        extend(by: decimals &+ 1) { room in
+            room[0] = UInt8(ascii: ".")
+            var fraction = fraction
+            var divisor = unit / 10
+            for index in 1 ... max(decimals, 1) where index <= decimals {
+                guard divisor > 0 else {
+                    room[index] = UInt8(ascii: "0")
+                    continue
+                }
+                room[index] = UInt8(truncatingIfNeeded: fraction / divisor) &+ 48
+                fraction %= divisor
+                divisor /= 10
             }
-            bytes.append(UInt8(truncatingIfNeeded: fraction / divisor) + 48)
-            fraction %= divisor
-            divisor /= 10
         }
     }
 
     /// A JSON string literal, escaping quotes, backslashes and control characters.
     mutating func appendJSONString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+        append(byte: UInt8(ascii: "\""))
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            // Most strings (names, descriptions) have nothing to escape: copied at once.
+            guard !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+            append(raw: UnsafeRawBufferPointer(utf8))
+            return true
+        }
+        if plain {
+            append(byte: UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
             case 0..<0x20:
                 append("\\u00")
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
+                let hex: StaticString = "0123456789abcdef"
+                hex.withUTF8Buffer { digits in
+                    append(byte: digits[Int(byte >> 4)])
+                    append(byte: digits[Int(byte & 0xF)])
+                }
+            default: append(byte: byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(byte: UInt8(ascii: "\""))
     }
 
     /// `value` right-aligned in `width` columns (wider numbers are not cut).
     mutating func appendPadded<Integer: BinaryInteger>(_ value: Integer, width: Int) {
-        let start = bytes.count
+        let start = count
         append(value)
         rightAlign(from: start, width: width)
     }
@@ -109,24 +223,31 @@ struct ByteLine {
     /// Seconds from nanoseconds (see ``appendSeconds(nanoseconds:decimals:)``), right-aligned
     /// in `width` columns.
     mutating func appendPadded(seconds nanoseconds: Int64, decimals: Int, width: Int) {
-        let start = bytes.count
+        let start = count
         appendSeconds(nanoseconds: nanoseconds, decimals: decimals)
         rightAlign(from: start, width: width)
     }
 
     /// Moves the bytes from `start` on right so they fill `width` columns, spaces before.
     private mutating func rightAlign(from start: Int, width: Int) {
-        let written = bytes.count &- start
-        guard written < width else { return }
-        bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: width &- written), at: start)
+        let written = count &- start
+        guard written < width, start >= 0, start <= count else { return }
+        let shift = width &- written
+        extend(by: shift) { _ in }
+        storage.withUnsafeMutableBytes { all in
+            // The written bytes move right past the padding (the ranges may overlap).
+            let moved = UnsafeMutableRawBufferPointer(rebasing: all[start &+ shift ..< start &+ shift &+ written])
+            moved.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[start ..< start &+ written]))
+            UnsafeMutableRawBufferPointer(rebasing: all[start ..< start &+ shift]).initializeMemory(as: UInt8.self, repeating: UInt8(ascii: " "))
+        }
     }
 
     /// `text` (ASCII) left-aligned in `width` columns.
     mutating func appendPadded(_ text: String, width: Int) {
-        let start = bytes.count
+        let start = count
         append(text)
-        let written = bytes.count &- start
-        if written < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width &- written)) }
+        let written = count &- start
+        if written < width { append(repeating: UInt8(ascii: " "), count: width &- written) }
     }
 
     /// The ANSI escape that starts colour `code` (``TextStyle``), when there is one and colour is on.

@@ -27,30 +27,25 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func render(_ event: AnalysisEvent) throws {
-        // The line is built in place in the writer's buffer, as a local: appending to a
-        // class's stored property would cost an exclusivity check per piece, more than the
-        // piece itself.
+        // The line is built in a local, moved out of the stored property and back: appending
+        // to a class's stored property would cost an exclusivity check per piece, more than
+        // the piece itself.
+        var line = ByteLine(reserving: 0)
+        swap(&line, &self.line)
+        defer { swap(&line, &self.line) }
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            let firstTimestamp = self.firstTimestamp
-            try output.append { buffer in
-                var line = ByteLine(bytes: [])
-                swap(&line.bytes, &buffer)
-                JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
-                swap(&line.bytes, &buffer)
-            }
+            line.clear()
+            JSONLinesRenderer.writeSegment(segment, firstTimestamp: firstTimestamp, to: &line)
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            try output.append { buffer in
-                var line = ByteLine(bytes: [])
-                swap(&line.bytes, &buffer)
-                JSONLinesRenderer.writeConnection(summary, to: &line)
-                swap(&line.bytes, &buffer)
-            }
+            line.clear()
+            JSONLinesRenderer.writeConnection(summary, to: &line)
         case .skipped:
             return
         }
+        try line.write(to: output)
     }
 
     public func finish(_ totals: AnalysisTotals) throws {
@@ -69,7 +64,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             line.append(count)
         }
         line.append("}}\n")
-        try output.write(bytes: line.bytes)
+        try line.write(to: output)
         try output.flush()
     }
 
@@ -103,7 +98,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.bytes.append(contentsOf: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
+            line.append(bytes: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
         }
         line.append("],\"analysis\":[")
         if !s.analysis.isEmpty {
@@ -140,16 +135,38 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private static func appendMove(_ move: EndpointTransition, name: StaticString, to line: inout ByteLine) {
         line.append("\"")
         line.append(name)
-        line.append("\":{\"from\":\"")
+        line.append("\":")
+        // Most moves are one row from its state to its state: that whole object is made once.
+        if move.rows.count == 1 {
+            let index = move.rows.tableIndex(at: 0)
+            if TransitionTable.rows[index].from == move.from && TransitionTable.rows[index].to == move.to {
+                line.append(bytes: singleRowMoves[index])
+                return
+            }
+        }
+        appendMoveObject(move, to: &line)
+    }
+
+    /// `{"from":..,"to":..,"rows":[...]}` for one endpoint's move.
+    private static func appendMoveObject(_ move: EndpointTransition, to line: inout ByteLine) {
+        line.append("{\"from\":\"")
         line.append(state: move.from)
         line.append("\",\"to\":\"")
         line.append(state: move.to)
         line.append("\",\"rows\":[")
-        for (index, row) in move.rows.enumerated() {
-            if index > 0 { line.append(",") }
-            appendRowObject(row, to: &line)
+        for position in move.rows.indices {
+            if position > 0 { line.append(",") }
+            line.append(bytes: rowObjects[move.rows.tableIndex(at: position)])
         }
         line.append("]}")
+    }
+
+    /// For each row of ``TransitionTable``, the object of a move by that row alone.
+    private static let singleRowMoves: [[UInt8]] = TransitionTable.rows.indices.map { index in
+        let row = TransitionTable.rows[index]
+        var line = ByteLine()
+        appendMoveObject(EndpointTransition(from: row.from, to: row.to, rows: TransitionRows(tableIndex: index)), to: &line)
+        return line.bytes
     }
 
     /// `{"id":..,"event":..,"action":..,"section":..}` for one row of the state table.
@@ -165,31 +182,14 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\"}")
     }
 
-    /// A row's JSON object, from ``rowObjects`` when the table has it.
-    private static func appendRowObject(_ row: StateTransition, to line: inout ByteLine) {
-        let bucket = ByteVocabulary.ordinal(row.from) &* ByteVocabulary.stateCount &+ ByteVocabulary.ordinal(row.to)
-        for object in rowObjects[bucket] where object.id == row.id {
-            line.bytes.append(contentsOf: object.bytes)
-            return
-        }
+    /// Each row of ``TransitionTable`` as its JSON object, by its place in the table, made
+    /// once: most segments name a row, and escaping its strings on every line cost a quarter
+    /// of the whole run.
+    private static let rowObjects: [[UInt8]] = TransitionTable.rows.map { row in
+        var line = ByteLine()
         appendRow(row, to: &line)
+        return line.bytes
     }
-
-    /// Each row of ``TransitionTable`` as its JSON object, by its states (from, to) and then
-    /// its id (which names one row), made once: most segments name a row, and escaping its
-    /// strings on every line cost a quarter of the whole run. Not a dictionary by id:
-    /// hashing the id would cost as much as the escaping.
-    private static let rowObjects: [[(id: String, bytes: [UInt8])]] = {
-        var objects = [[(id: String, bytes: [UInt8])]](repeating: [], count: ByteVocabulary.stateCount * ByteVocabulary.stateCount)
-        for row in TransitionTable.rows {
-            let bucket = ByteVocabulary.ordinal(row.from) * ByteVocabulary.stateCount + ByteVocabulary.ordinal(row.to)
-            guard !objects[bucket].contains(where: { $0.id == row.id }) else { continue }
-            var line = ByteLine()
-            appendRow(row, to: &line)
-            objects[bucket].append((row.id, line.bytes))
-        }
-        return objects
-    }()
 
     private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
         line.append("{\"type\":\"connection\",\"stream\":")
@@ -211,7 +211,10 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"first_to_close\":")
         if let side = c.firstToClose { line.appendJSONString(side.rawValue) } else { line.append("null") }
         line.append(",\"time_wait\":[")
-        line.append(c.timeWait.map { "\"\($0.rawValue)\"" }.joined(separator: ","))
+        for (index, side) in c.timeWait.enumerated() {
+            if index > 0 { line.append(",") }
+            line.appendJSONString(side.rawValue)
+        }
         line.append("],\"handshake_rtt\":")
         if let rtt = c.handshakeRoundTrip { line.appendSeconds(nanoseconds: rtt) } else { line.append("null") }
         line.append(",\"bytes_from_client\":")

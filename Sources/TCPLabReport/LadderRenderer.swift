@@ -16,12 +16,13 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
-    /// Each open connection's lines so far, and the notes still to place among them.
-    private struct PendingLadder {
-        var lines: [UInt8] = []
-        var notes: ArraySlice<(timestamp: Int64, text: String)>
-    }
-    private var pending: [Int: PendingLadder] = [:]
+    /// Each open connection's segments so far, by stream: a chain of steps in `arena`
+    /// (a few words per connection; the notes are placed among them when it is printed).
+    private var pending: [Int: StepArena.Chain] = [:]
+    private var arena = StepArena()
+    /// With --explain: the rows of the state table each step took, by stream and the
+    /// step's place in its chain.
+    private var explanations: [Int: [Int: String]] = [:]
     private var printedAny = false
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
@@ -43,14 +44,17 @@ public final class LadderRenderer: AnalysisRenderer {
         switch event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
-            // The line is made now and kept as bytes: a few dozen bytes per segment until its
-            // connection ends, rather than the annotated segment with its strings.
-            let sorted = pending[segment.stream] == nil ? sortedNotes(segment.stream) : []
-            appendSegment(segment, to: &pending[segment.stream, default: PendingLadder(notes: sorted)])
+            // Kept as a step, printed with its connection: the annotated segment holds more.
+            let number = segment.stream
+            if explain, case let text = explanation(of: segment), !text.isEmpty {
+                explanations[number, default: [:]][pending[number]?.count ?? 0] = text
+            }
+            // In place: the dictionary's default subscript modifies the entry without a copy.
+            arena.append(LadderStep(segment), to: &pending[number, default: StepArena.Chain()])
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            let ladder = pending.removeValue(forKey: summary.stream) ?? PendingLadder(notes: sortedNotes(summary.stream))
-            try printConnection(summary, ladder)
+            let steps = pending.removeValue(forKey: summary.stream) ?? StepArena.Chain()
+            try printConnection(summary, steps, explanations: explanations.removeValue(forKey: summary.stream) ?? [:])
         case .skipped:
             return
         }
@@ -72,7 +76,7 @@ public final class LadderRenderer: AnalysisRenderer {
 
     private static let arrowWidth = 46
 
-    private func printConnection(_ summary: ConnectionSummary, _ ladder: PendingLadder) throws {
+    private func printConnection(_ summary: ConnectionSummary, _ steps: StepArena.Chain, explanations: [Int: String]) throws {
         var line = ByteLine()
         if printedAny { line.append("\n") }
         printedAny = true
@@ -85,11 +89,21 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(" \u{2192} server ")
         line.append(endpoint: summary.server)
         line.append("\n")
-        line.bytes.append(contentsOf: columnHeadings)
-        try output.write(bytes: line.bytes)
-        var ladder = ladder
-        appendNotes(before: .max, from: &ladder.notes, to: &ladder.lines)
-        try output.write(bytes: ladder.lines)
+        line.append(bytes: columnHeadings)
+        var notes = sortedNotes(summary.stream)
+        var position = 0
+        try arena.consume(steps) { step in
+            appendNotes(before: step.timestamp, from: &notes, to: &line)
+            appendStep(step, to: &line)
+            if let explanation = explanations[position] { line.append(explanation) }
+            position += 1
+            if line.count >= 1 << 16 {
+                try line.write(to: output)
+                line.clear()
+            }
+        }
+        appendNotes(before: .max, from: &notes, to: &line)
+        try line.write(to: output)
         for text in Self.summaryLines(summary) {
             try output.write("  ")
             try output.write(text)
@@ -108,26 +122,20 @@ public final class LadderRenderer: AnalysisRenderer {
 
     /// The notes up to `timestamp`, each on its own line among the segments.
     private func appendNotes(
-        before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to lines: inout [UInt8]
+        before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to line: inout ByteLine
     ) {
         while let note = notes.first, note.timestamp <= timestamp {
-            var line = ByteLine()
             line.append("      ")
             line.appendPadded(seconds: note.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
             line.append("  ")
             line.append(style.dim(note.text))
             line.append("\n")
-            lines.append(contentsOf: line.bytes)
             notes.removeFirst()
         }
     }
 
     /// One segment's line: frame, time, client state, the arrow, server state, labels.
-    private func appendSegment(_ segment: AnnotatedSegment, to ladder: inout PendingLadder) {
-        appendNotes(before: segment.timestamp, from: &ladder.notes, to: &ladder.lines)
-        var line = ByteLine(bytes: [])
-        swap(&line.bytes, &ladder.lines)
-        defer { swap(&line.bytes, &ladder.lines) }
+    private func appendStep(_ segment: LadderStep, to line: inout ByteLine) {
         line.appendPadded(segment.frame, width: 6)
         line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
         line.append("  ")
@@ -137,25 +145,25 @@ public final class LadderRenderer: AnalysisRenderer {
         line.openColour(colour, enabled: style.isEnabled)
         // The arrow: flags and numbers, padded with dashes to the arrow's width.
         var body = ByteLine(reserving: 64)
-        body.append(flags: segment.segment.flags)
+        body.append(flags: segment.flags)
         body.append(" seq=")
         body.append(segment.relativeSequence)
         body.append(" ack=")
         body.append(segment.relativeAcknowledgment)
         body.append(" len=")
-        body.append(segment.segment.payloadLength)
+        body.append(segment.payloadLength)
         body.append(" win=")
         body.append(segment.window)
-        let fill = max(LadderRenderer.arrowWidth - body.bytes.count - 4, 2)
-        if segment.sender == .client {
+        let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
+        if segment.fromClient {
             line.append("---")
-            line.bytes.append(contentsOf: body.bytes)
-            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
+            line.append(body)
+            line.append(repeating: UInt8(ascii: "-"), count: fill)
             line.append(">")
         } else {
             line.append("<")
-            line.bytes.append(contentsOf: repeatElement(UInt8(ascii: "-"), count: fill))
-            line.bytes.append(contentsOf: body.bytes)
+            line.append(repeating: UInt8(ascii: "-"), count: fill)
+            line.append(body)
             line.append("---")
         }
         line.closeColour(colour, enabled: style.isEnabled)
@@ -171,7 +179,6 @@ public final class LadderRenderer: AnalysisRenderer {
         }
         line.closeColour(colour, enabled: style.isEnabled)
         line.append("\n")
-        if explain { line.append(explanation(of: segment)) }
     }
 
     /// A connection's summary in four lines: how it opened, how it ended, what it carried,
@@ -199,13 +206,13 @@ public final class LadderRenderer: AnalysisRenderer {
 
     /// The ANSI colour of a segment's arrow and labels: red for resets and retransmissions,
     /// yellow for FINs, green for SYNs, cyan for data; nil for the rest.
-    private func colourCode(for segment: AnnotatedSegment) -> StaticString? {
-        let flags = segment.segment.flags
+    private func colourCode(for segment: LadderStep) -> StaticString? {
+        let flags = segment.flags
         if flags.contains(.rst) { return "31" }
         if !segment.analysis.isDisjoint(with: .anyRetransmission) { return "31" }
         if flags.contains(.fin) { return "33" }
         if flags.contains(.syn) { return "32" }
-        if segment.segment.payloadLength > 0 { return "36" }
+        if segment.payloadLength > 0 { return "36" }
         return nil
     }
 
@@ -219,9 +226,9 @@ public final class LadderRenderer: AnalysisRenderer {
 extension ByteLine {
     /// A state's name left-aligned in the ladder's state column.
     mutating func appendPadded(state: TCPState) {
-        let start = bytes.count
+        let start = count
         append(state: state)
-        let written = bytes.count &- start
-        if written < 13 { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 13 &- written)) }
+        let written = count &- start
+        if written < 13 { append(repeating: UInt8(ascii: " "), count: 13 &- written) }
     }
 }

@@ -22,7 +22,7 @@ public final class SummaryJSONRenderer: ConnectionRecordRenderer {
     public func render(_ c: ConnectionRecord) throws {
         // One access to the line for the whole object (see SummaryLine).
         SummaryJSONRenderer.format(c, firstTimestamp: firstTimestamp, into: &line)
-        try output.write(bytes: line.bytes)
+        try line.write(to: output)
     }
 
     private static func format(_ c: ConnectionRecord, firstTimestamp: Int64, into line: inout ByteLine) {

@@ -8,9 +8,6 @@ struct SummaryLine {
     /// A right-aligned column's text, before its padding.
     private var field = ByteLine()
 
-    /// Padding, appended as a slice rather than space by space.
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
-
     /// Makes the row for `record`; start times are relative to `firstTimestamp`.
     mutating func format(_ record: ConnectionRecord, firstTimestamp: Int64, style: TextStyle) {
         line.clear()
@@ -22,7 +19,7 @@ struct SummaryLine {
         let state = record.zeekState.rawValue
         if style.isEnabled {
             line.append(SummaryLine.colour(state, record, style))
-            line.bytes.append(contentsOf: SummaryLine.spaces[..<max(6 - state.utf8.count, 0)])
+            line.append(repeating: UInt8(ascii: " "), count: 6 - state.utf8.count)
             line.append("  ")
         } else {
             column(state, width: 6)
@@ -62,9 +59,9 @@ struct SummaryLine {
     }
 
     private mutating func column(endpoint: Endpoint, width: Int) {
-        let start = line.bytes.count
+        let start = line.count
         line.append(endpoint: endpoint)
-        pad(line.bytes.count - start, width)
+        pad(line.count - start, width)
         line.append("  ")
     }
 
@@ -82,12 +79,12 @@ struct SummaryLine {
 
     /// Appends `field` right-aligned in `width` columns, then the gap.
     private mutating func rightAligned(_ width: Int) {
-        pad(field.bytes.count, width)
-        line.bytes.append(contentsOf: field.bytes)
+        pad(field.count, width)
+        line.append(field)
         line.append("  ")
     }
 
     private mutating func pad(_ count: Int, _ width: Int) {
-        if count < width { line.bytes.append(contentsOf: SummaryLine.spaces[..<(width - count)]) }
+        if count < width { line.append(repeating: UInt8(ascii: " "), count: width - count) }
     }
 }

@@ -42,7 +42,7 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
         // One access to the line for the whole record: each access to a class's stored
         // property is checked for exclusivity at run time.
         text.format(record, firstTimestamp: firstTimestamp, style: style)
-        try output.write(bytes: text.line.bytes)
+        try text.line.write(to: output)
     }
 
     public func finish(_ totals: AnalysisTotals, shown: Int) throws {

@@ -46,7 +46,7 @@ public final class WatchRenderer {
             line.append("  ")
             line.append(segment.labels.map(\.description).joined(separator: ", "))
             states(segment)
-            try output.write(bytes: line.bytes)
+            try line.write(to: output)
         }
         for event in events {
             line.clear()
@@ -57,16 +57,13 @@ public final class WatchRenderer {
             line.append("  ")
             line.append(colour(event.kind.description, event.kind))
             states(segment)
-            try output.write(bytes: line.bytes)
+            try line.write(to: output)
         }
         if showSegments || !events.isEmpty { try output.flush() }
     }
 
     private func prefix(_ segment: AnnotatedSegment) {
-        let start = line.bytes.count
-        line.appendSeconds(nanoseconds: max(segment.timestamp &- (firstTimestamp ?? segment.timestamp), -Int64.max), decimals: 6)
-        let width = line.bytes.count - start
-        if width < 12 { line.bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: 12 - width), at: start) }
+        line.appendPadded(seconds: max(segment.timestamp &- (firstTimestamp ?? segment.timestamp), -Int64.max), decimals: 6, width: 12)
         line.append("  stream ")
         line.append(segment.stream)
         line.append("  ")

@@ -19,52 +19,42 @@ struct Inspection {
     func run() -> Int32 {
         let output = BufferedWriter(.standardOutput)
         let analyzer = TCPAnalyzer()
-        var renderer: AnalysisRenderer?
-        var annotator: AnnotatedCaptureWriter?
-        var page: HTMLRenderer?
+        var sinks = Sinks()
         var status: Int32 = 0
         var frame = 0
 
         do {
-            if let annotatePath { annotator = try AnnotatedCaptureWriter(path: annotatePath) }
+            if let annotatePath { sinks.annotator = try AnnotatedCaptureWriter(path: annotatePath) }
         } catch {
             Diagnostics.error("\(annotatePath!): cannot write it (\(error))")
             return 1
         }
 
-        func drain() throws {
-            while let event = analyzer.nextEvent() {
-                try renderer?.render(event)
-                try annotator?.write(event)
-                try page?.render(event)
-            }
-        }
-
         do {
             let read = try CaptureFrames(reader: reader, file: file).forEach { number, packet, decoded in
-                if renderer == nil {
-                    renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
-                    page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
+                if sinks.renderer == nil {
+                    sinks.renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
+                    sinks.page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
                 }
                 analyzer.process(
                     frame: number, timestamp: packet.timestamp.nanoseconds, decoded: decoded,
-                    context: annotator == nil ? nil : packet)
-                try drain()
+                    context: sinks.annotator == nil ? nil : packet)
+                try sinks.drain(analyzer)
             }
             status = read.status
             frame = read.frames
             analyzer.finish()
-            if renderer == nil {
-                renderer = makeRenderer(output: output, firstTimestamp: 0)
-                page = makePage(firstTimestamp: 0)
+            if sinks.renderer == nil {
+                sinks.renderer = makeRenderer(output: output, firstTimestamp: 0)
+                sinks.page = makePage(firstTimestamp: 0)
             }
-            try drain()
+            try sinks.drain(analyzer)
             let totals = AnalysisTotals(
                 frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
                 skipped: analyzer.skipped)
-            try renderer?.finish(totals)
-            try annotator?.close()
-            try page?.finish(totals)
+            try sinks.renderer?.finish(totals)
+            try sinks.annotator?.close()
+            try sinks.page?.finish(totals)
         } catch let error as SystemCallError where error.errno == .brokenPipe {
             return status  // The reader of our output went away (`| head`); nothing to report.
         } catch {
@@ -73,6 +63,23 @@ struct Inspection {
             return 1
         }
         return status
+    }
+
+    /// Where the events go, in one value: the closure that takes each frame then reads one
+    /// captured variable, checked for exclusive access once, rather than three per event.
+    private struct Sinks {
+        var renderer: AnalysisRenderer?
+        var annotator: AnnotatedCaptureWriter?
+        var page: HTMLRenderer?
+
+        /// Hands every event the analyzer has ready to each sink.
+        func drain(_ analyzer: TCPAnalyzer) throws {
+            while let event = analyzer.nextEvent() {
+                try renderer?.render(event)
+                try annotator?.write(event)
+                try page?.render(event)
+            }
+        }
     }
 
     private func makePage(firstTimestamp: Int64) -> HTMLRenderer? {

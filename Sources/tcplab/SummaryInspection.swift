@@ -15,34 +15,22 @@ struct SummaryInspection {
     /// Runs it and returns the exit status (as ``Inspection/run()`` does).
     func run() -> Int32 {
         let output = BufferedWriter(.standardOutput)
-        var tracker = ConnectionTracker()
-        var renderer: ConnectionRecordRenderer?
+        var run = Run(selection: selection)
         var status: Int32 = 0
         var frame = 0
-        var shown = 0
-
-        func drain() throws {
-            while let record = tracker.nextRecord() {
-                guard selection.keepsEverything || selection.matches(record) else { continue }
-                shown += 1
-                try renderer?.render(record)
-            }
-        }
 
         do {
             let read = try CaptureFrames(reader: reader, file: file).forEach { _, packet, decoded in
-                if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds) }
-                tracker.process(decoded, timestamp: packet.timestamp.nanoseconds)
-                try drain()
+                try run.take(decoded, timestamp: packet.timestamp.nanoseconds) { makeRenderer(output: output, firstTimestamp: $0) }
             }
             status = read.status
             frame = read.frames
-            tracker.finish()
-            if renderer == nil { renderer = makeRenderer(output: output, firstTimestamp: 0) }
-            try drain()
-            try renderer?.finish(AnalysisTotals(
-                frames: frame, segments: tracker.segmentCount, connections: tracker.connectionCount,
-                skipped: tracker.skipped), shown: shown)
+            run.tracker.finish()
+            if run.renderer == nil { run.renderer = makeRenderer(output: output, firstTimestamp: 0) }
+            try run.drain()
+            try run.renderer?.finish(AnalysisTotals(
+                frames: frame, segments: run.tracker.segmentCount, connections: run.tracker.connectionCount,
+                skipped: run.tracker.skipped), shown: run.shown)
         } catch let error as SystemCallError where error.errno == .brokenPipe {
             return status
         } catch {
@@ -51,6 +39,35 @@ struct SummaryInspection {
             return 1
         }
         return status
+    }
+
+    /// What the run keeps from frame to frame, in one value: the closure that takes each
+    /// frame then touches one captured variable (checked for exclusive access at run time
+    /// once), and the tracker is updated in place within it.
+    private struct Run {
+        let selection: ConnectionSelection
+        var tracker = ConnectionTracker()
+        var renderer: ConnectionRecordRenderer?
+        var shown = 0
+
+        /// Tracks one frame and prints the connections it ended; the renderer is made at
+        /// the first frame, from its time.
+        mutating func take(
+            _ decoded: DecodedPacket, timestamp: Int64, makeRenderer: (Int64) -> ConnectionRecordRenderer
+        ) throws {
+            if renderer == nil { renderer = makeRenderer(timestamp) }
+            tracker.process(decoded, timestamp: timestamp)
+            try drain()
+        }
+
+        /// Prints every record the tracker has ready that the selection keeps.
+        mutating func drain() throws {
+            while let record = tracker.nextRecord() {
+                guard selection.keepsEverything || selection.matches(record) else { continue }
+                shown += 1
+                try renderer?.render(record)
+            }
+        }
     }
 
     private func makeRenderer(output: BufferedWriter, firstTimestamp: Int64) -> ConnectionRecordRenderer {

@@ -59,7 +59,7 @@ final class LabFileTests: XCTestCase {
     /// table, so a kind added to the table is offered without touching the messages.
     func testUnknownStepAndCallErrorsListTheTablesKeywords() {
         let keywords = LabFile.stepKeywords
-        XCTAssertEqual(keywords.steps, ["wait", "check", "sysctl", "firewall"])
+        XCTAssertEqual(keywords.steps, ["wait", "check", "sysctl", "firewall", "process"])
         XCTAssertTrue(Set(keywords.calls).isSuperset(of: ["socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "recv", "shutdown", "close", "poll", "getsockopt"]))
         let step = error("steps:\n  - sever: listen 2\n")?.message ?? ""
         for keyword in keywords.steps { XCTAssertTrue(step.contains(keyword), "\(keyword) missing from: \(step)") }

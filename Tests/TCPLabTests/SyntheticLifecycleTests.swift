@@ -362,5 +362,96 @@ final class SyntheticLifecycleTests: XCTestCase {
         }
         XCTAssertEqual(streams, [0, 1, 0, 1, 0, 1])
     }
-}
 
+    /// The rows each endpoint took on each segment, as "client | server".
+    private func rows(_ segments: [AnnotatedSegment]) -> [String] {
+        segments.map { segment in
+            [segment.clientTransition, segment.serverTransition]
+                .map { $0?.rows.map(\.id).joined(separator: ",") ?? "-" }.joined(separator: " | ")
+        }
+    }
+
+    /// A SYN with a new sequence number inside the window of an open connection (a peer
+    /// that restarted, or a blind attacker) does not end it, as it did under RFC 793, nor
+    /// open a new one: Linux answers with a challenge ACK carrying its own numbers (RCV.NXT)
+    /// and keeps the connection (RFC 5961 section 4). tshark counts the SYN as a new stream
+    /// with new relative numbers; the analysis keeps that numbering, but both ends stay
+    /// ESTABLISHED, the receiver by established/syn-in-window, and the exact reset that
+    /// follows still ends the connection.
+    func testSYNOnAnOpenConnectionDrawsAChallengeACKAndKeepsBothEndsEstablished() {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.send(.client, [.psh, .ack], bytes: 10)
+        connection.send(.server, .ack)
+        let receiveNext = connection.nextSequence(of: .client)
+        connection.send(.client, .syn, seq: receiveNext &+ 1000)
+        connection.send(.server, .ack, ack: receiveNext)
+        connection.send(.client, .rst, seq: receiveNext)
+        let (segments, summaries) = connection.analyze()
+        let tail = Array(segments.suffix(3))
+        XCTAssertEqual(labels(tail), [["SYN on an open connection"], ["challenge ACK"], ["RST (abort)"]])
+        XCTAssertEqual(states(tail), ["ESTABLISHED ESTABLISHED", "ESTABLISHED ESTABLISHED", "CLOSED CLOSED"])
+        XCTAssertEqual(rows(tail), ["- | established/syn-in-window", "- | -", "established/abort | established/rst"])
+        XCTAssertEqual(tail.map(\.stream), [1, 1, 1], "tshark's numbering: the SYN starts stream 1")
+        XCTAssertEqual(tail.first?.relativeSequence, 0, "tshark's numbering: the SYN is the new stream's base")
+        XCTAssertEqual(summaries.map(\.opening), [.threeWayHandshake, .notSeen])
+        XCTAssertNil(summaries.last?.handshakeRoundTrip)
+    }
+
+    /// After an exact reset, and after a close, the receiver holds no open connection
+    /// (CLOSED; or TIME-WAIT, where a SYN may open a new one): a new SYN on the same ports
+    /// opens a new handshake from CLOSED and LISTEN.
+    func testSYNAfterTheConnectionWasResetOrClosedOpensANewHandshake() {
+        var reset = SyntheticConnection()
+        reset.handshake()
+        reset.send(.client, [.rst, .ack])
+        reset.send(.client, .syn, seq: 90_000)
+        reset.send(.server, [.syn, .ack], seq: 70_000)
+        reset.send(.client, .ack)
+        var closed = fourWayClose()
+        closed.send(.client, .syn, seq: 90_000)
+        closed.send(.server, [.syn, .ack], seq: 70_000)
+        closed.send(.client, .ack)
+        for connection in [reset, closed] {
+            let tail = Array(connection.analyze().segments.suffix(3))
+            XCTAssertEqual(labels(tail), [["handshake 1/3"], ["handshake 2/3"], ["handshake 3/3"]])
+            XCTAssertEqual(states(tail), ["SYN-SENT LISTEN", "ESTABLISHED SYN-RECEIVED", "ESTABLISHED ESTABLISHED"])
+            XCTAssertEqual(tail.first.map { rows([$0]) }, ["closed/active-open | -"])
+        }
+    }
+
+    /// A SYN on a connection the capture never saw end, answered by a SYN-ACK: only an
+    /// endpoint without the connection answers so (one with it sends a challenge ACK), so
+    /// the capture missed its end, and the SYN opened a new connection after all.
+    func testSYNAnsweredBySYNACKOpensANewConnectionAfterAll() {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.send(.client, [.psh, .ack], bytes: 10)
+        connection.send(.server, .ack)
+        connection.wait(.seconds(3600))
+        connection.send(.client, .syn, seq: 90_000)
+        connection.send(.server, [.syn, .ack], seq: 70_000)
+        connection.send(.client, .ack)
+        let (segments, summaries) = connection.analyze()
+        let tail = Array(segments.suffix(3))
+        XCTAssertEqual(labels(tail), [["handshake 1/3"], ["handshake 2/3"], ["handshake 3/3"]])
+        XCTAssertEqual(states(tail), ["SYN-SENT LISTEN", "ESTABLISHED SYN-RECEIVED", "ESTABLISHED ESTABLISHED"])
+        XCTAssertEqual(rows(tail), ["closed/active-open | -", "syn-sent/syn-ack | listen/syn", "- | syn-received/ack-of-syn"])
+        XCTAssertEqual(summaries.last?.opening, .threeWayHandshake)
+    }
+
+    /// A SYN on a connection the capture never saw end, answered by RST/ACK: nothing held
+    /// the connection, and nothing listens any more: a refused connection, from CLOSED.
+    func testSYNAnsweredByRSTIsARefusedConnectionAfterAll() {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.wait(.seconds(3600))
+        connection.send(.client, .syn, seq: 90_000)
+        connection.send(.server, [.rst, .ack], window: 0, seq: 0)
+        let (segments, summaries) = connection.analyze()
+        let tail = Array(segments.suffix(2))
+        XCTAssertEqual(labels(tail), [["handshake 1/3"], ["RST (connection refused)"]])
+        XCTAssertEqual(states(tail), ["SYN-SENT CLOSED", "CLOSED CLOSED"])
+        XCTAssertEqual(summaries.last?.ending.description, "refused (RST answered the SYN)")
+    }
+}

@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <linux/ioctl.h>
 #include <linux/if_tun.h>
+#include <spawn.h>
 
 // unshare(2): move the calling thread into new namespaces.
 int unshare(int flags);
@@ -20,6 +21,13 @@ int unshare(int flags);
 // them in no header (libcap's <sys/capability.h> does).
 int capget(cap_user_header_t header, cap_user_data_t data);
 int capset(cap_user_header_t header, const cap_user_data_t data);
+
+// pipe2(2): a pipe made close-on-exec at once, so no child spawned meanwhile inherits it.
+int pipe2(int pipefd[2], int flags);
+
+// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): the child closes every
+// descriptor from `from` up, so it holds only what it was given.
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
 // CLONE_NEWNET and CLONE_NEWUSER from <sched.h>.
 static const int tcplab_clone_newnet = 0x40000000;
