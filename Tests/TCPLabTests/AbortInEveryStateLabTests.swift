@@ -18,10 +18,10 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertTrue(result.passed, result.failures)
     }
 
-    /// Where the peer may still send, the abort is an RST with ACK carrying the server's
-    /// next sequence number: 2 after its FIN in FIN-WAIT-1 and FIN-WAIT-2, 1 in CLOSE-WAIT,
-    /// where it had sent no FIN.
-    func testAbortSendsResetWhereThePeerMayStillSend() throws {
+    /// Where the peer may still send (FIN-WAIT-1, FIN-WAIT-2) or this end has not sent its
+    /// FIN (CLOSE-WAIT), the abort is an RST with ACK carrying the server's next sequence
+    /// number: 2 after its FIN in FIN-WAIT-1 and FIN-WAIT-2, 1 in CLOSE-WAIT.
+    func testAbortSendsResetUnlessBothSidesHaveSentTheirFin() throws {
         let result = lab
         for (peer, seq, ack) in [("fw1", 2, 1), ("fw2", 2, 1), ("cw", 1, 2)] as [(String, UInt32, UInt32)] {
             let resets = result.segments(from: "server", to: peer, flags: "R")
