@@ -54,7 +54,7 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnData" }?.change, 6)
     }
 
-    /// TIME-WAIT cannot be aborted: after close() with SO_LINGER {1, 0} on the descriptor,
+    /// close() with SO_LINGER {1, 0} cannot reach TIME-WAIT: after it, on the descriptor,
     /// nothing is sent and the kernel still lists the connection in TIME-WAIT.
     func testTimeWaitOutlivesTheAbort() throws {
         let result = lab
@@ -83,7 +83,7 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertGreaterThan(reset.frame, data.frame)
     }
 
-    /// Why TIME-WAIT cannot be aborted: once the peer's FIN arrives after shutdown(SHUT_WR),
+    /// Why close() with SO_LINGER {1, 0} cannot reach TIME-WAIT: once the peer's FIN arrives after shutdown(SHUT_WR),
     /// the descriptor's socket says TCP_CLOSE (TCP_INFO's first byte, 7) while the kernel
     /// lists the connection in TIME-WAIT; close() with SO_LINGER {1, 0} then leaves that
     /// TIME-WAIT in place. Real sockets on loopback, in a namespace of the test's own.
