@@ -103,15 +103,22 @@ final class SyntheticDecodingTests: XCTestCase {
     }
 
     /// The same IP packet is found behind each link header tcplab reads: raw IP, Linux
-    /// cooked capture (SLL), and BSD loopback (null, the address family first).
+    /// cooked capture (SLL), and BSD loopback (null, the address family first); its payload
+    /// starts after that header and the 40 bytes of IPv4 and TCP.
     func testTheSamePacketIsFoundBehindOtherLinkHeaders() throws {
         let ethernet = SyntheticFrame.tcp(from: client, to: server, seq: 7, ack: 8, flags: [.psh, .ack], payload: 5)
         let ip = Array(ethernet[14...])
         let expected = try XCTUnwrap(segment(ethernet))
+        XCTAssertEqual(expected.payloadOffset, 14 + 40)
+        func behind(_ linkHeader: Int) -> TCPSegment {
+            var segment = expected
+            segment.payloadOffset = linkHeader + 40
+            return segment
+        }
         let sll: [UInt8] = [0, 0, 0x03, 0x04, 0, 6] + [UInt8](repeating: 0, count: 8) + [0x08, 0x00] + ip
         let null: [UInt8] = [2, 0, 0, 0] + ip
-        XCTAssertEqual(PacketDecoder.decode(ip, linkType: .raw), .tcp(expected))
-        XCTAssertEqual(PacketDecoder.decode(sll, linkType: .linuxSLL), .tcp(expected))
-        XCTAssertEqual(PacketDecoder.decode(null, linkType: .null), .tcp(expected))
+        XCTAssertEqual(PacketDecoder.decode(ip, linkType: .raw), .tcp(behind(0)))
+        XCTAssertEqual(PacketDecoder.decode(sll, linkType: .linuxSLL), .tcp(behind(16)))
+        XCTAssertEqual(PacketDecoder.decode(null, linkType: .null), .tcp(behind(4)))
     }
 }
