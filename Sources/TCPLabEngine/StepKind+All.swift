@@ -44,14 +44,14 @@ extension StepKind {
                 })),
         StepKind(
             keyword: "firewall",
-            forms: [Form(synopsis: "firewall: RULES", meaning: "adds nftables rules (`nft -f`, one command a line) in the lab's namespace")],
+            forms: [Form(synopsis: "firewall: RULES", meaning: "runs nftables commands (`nft -f`, one command a line) in the lab's namespace; the report names what they did (\"table, chain, rule added\", \"table deleted\")")],
             grammar: .step(
                 parse: { parser, node throws(LabFileError) in .firewall(try parser.string(node, "firewall")) },
                 run: { _, step in
                     guard case .firewall(let rules) = step.action else { throw mismatch(step) }
                     let outcome = try Command.run(["nft", "-f", "-"], input: rules)
                     let passed = outcome.status == 0
-                    return (passed, passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)")
+                    return (passed, passed ? FirewallRules.summary(of: rules) + " in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)")
                 })),
         StepKind(
             keyword: "process",
