@@ -153,7 +153,7 @@ extension StepKind {
             keyword: "connect",
             forms: [Form(synopsis: "connect ADDRESS:PORT", meaning: "connect(2), waiting for the handshake (up to `within`)"),
                     Form(synopsis: "connect ADDRESS:PORT nonblocking", meaning: "returns at once with EINPROGRESS; the handshake goes on"),
-                    Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the connection (on Linux an abort: RST, and the socket may connect again)")],
+                    Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the association (an abort: RST from ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2 or SYN-RECEIVED; nothing from SYN-SENT or LISTEN), and the socket may connect again")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
                     if words.flag("AF_UNSPEC") {
