@@ -55,7 +55,7 @@ extension StepKind {
                 })),
         StepKind(
             keyword: "process",
-            forms: [Form(synopsis: "process: hold NAME", meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\")"),
+            forms: [Form(synopsis: "process: hold NAME", meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\"); a later `socket` step for NAME ends the child first"),
                     Form(synopsis: "process: kill NAME", meaning: "SIGKILL to that child, then waitpid(2): the kernel closes the socket as the process dies, and the report says what that sends")],
             grammar: .step(
                 parse: { parser, node throws(LabFileError) in .process(try parser.processStep(node)) },
@@ -68,7 +68,7 @@ extension StepKind {
 
         StepKind(
             keyword: "socket",
-            forms: [Form(synopsis: "socket", meaning: "socket(2), TCP over IPv4; an open socket the name held is closed first, and the report says what that sent"),
+            forms: [Form(synopsis: "socket", meaning: "socket(2), TCP over IPv4; an open socket the name held is closed first (a child process holding it is killed first), and the report says what that sent"),
                     Form(synopsis: "socket ipv6", meaning: "the same over IPv6 (`socket ipv4` is the default)")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
