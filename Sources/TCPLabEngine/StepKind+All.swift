@@ -55,8 +55,7 @@ extension StepKind {
                 })),
         StepKind(
             keyword: "process",
-            forms: [Form(synopsis: "process: hold NAME", meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\"); a later `socket` step for NAME ends the child first"),
-                    Form(synopsis: "process: kill NAME", meaning: "SIGKILL to that child, then waitpid(2): the kernel closes the socket as the process dies, and the report says what that sends")],
+            forms: ProcessStep.verbs.map { Form(synopsis: "process: \($0.synopsis)", meaning: $0.meaning) },
             grammar: .step(
                 parse: { parser, node throws(LabFileError) in .process(try parser.processStep(node)) },
                 run: { session, step in
