@@ -73,6 +73,31 @@ final class LessonPlaceholderTests: XCTestCase {
         XCTAssertEqual(failure("  {expires: hello}")?.message, "{expires: hello}: only a check or wait on a socket sees its timer; the step on line 15 is not one")
     }
 
+    /// A folded (`>`) or quoted lesson joins its lines, yet a placeholder's error still
+    /// names the file line it is written on, not the lesson's first line.
+    func testPlaceholderErrorsInFoldedAndQuotedLessonsNameTheirOwnLine() {
+        func line(_ lesson: String) -> Int? {
+            do {
+                _ = try LabFile.parse("""
+                    title: t
+                    summary: s
+                    teaches: x
+                    actors:
+                      client: c
+                    steps:
+                      - client: socket
+                        id: open
+                    \(lesson)
+                    """, name: "t", source: "t.yaml")
+                XCTFail("accepted: \(lesson)")
+                return nil
+            } catch { return error.line }
+        }
+        XCTAssertEqual(line("lesson: >\n  One {took: open}.\n  Two.\n  Three {took: nothing}.\n"), 12)
+        XCTAssertEqual(line("lesson: \"One {took: open}\n  and then\n  the {took: nothing}.\"\n"), 11)
+        XCTAssertEqual(line("lesson: >\n  One {took: open} and {took: open}.\n  Two {gap: none}.\n"), 11)
+    }
+
     /// An id names one step or expectation: given twice, it is an error at the second.
     func testAnIdIsGivenOnce() {
         XCTAssertThrowsError(try LabFile.parse("""
