@@ -126,8 +126,16 @@ public struct LessonPlaceholder: Sendable {
 extension Lab {
     /// The lesson with each placeholder replaced by what `result` measured, and the values
     /// one by one. A value whose step or expectation failed is followed by "[did not
-    /// hold]"; one the run did not measure reads "[not measured]".
+    /// hold]"; one the run did not measure reads "[not measured]". Each paragraph is one
+    /// line (blank lines between them): the file's line breaks fitted the placeholders, not
+    /// the values; a reader wraps the text to its own width.
     public func filledLesson(from result: LabResult) -> (text: String, values: [LessonValue]) {
+        let (text, values) = filledLines(from: result)
+        return (text.paragraphs.joined(separator: "\n\n") + (text.hasSuffix("\n") ? "\n" : ""), values)
+    }
+
+    /// The lesson with its placeholders filled, its line breaks as in the file.
+    private func filledLines(from result: LabResult) -> (text: String, values: [LessonValue]) {
         guard !lessonPlaceholders.isEmpty else { return (lesson, []) }
         let values = lessonPlaceholders.map { value(of: $0, in: result) }
         var text = ""

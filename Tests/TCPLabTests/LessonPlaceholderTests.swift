@@ -156,6 +156,28 @@ final class LessonPlaceholderTests: XCTestCase {
         XCTAssertTrue(html.contains("[did not hold]"))
     }
 
+    /// A filled lesson is re-flowed: the file's line breaks fitted the placeholders, not
+    /// the values. The result (JSON, HTML) has each paragraph on one line; the text report
+    /// wraps them to its width, a blank line between paragraphs.
+    func testFilledLessonIsReflowedIntoParagraphs() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try lab(lesson: "  Sent {bytes: hello}\n  bytes, all\n  read.\n\n  Second paragraph.")
+        let result = LabRunner(kernelLog: false).run(lab, capturePath: nil)
+        XCTAssertTrue(result.passed, result.claimsNotHeld.joined(separator: "\n"))
+        XCTAssertEqual(result.lesson, "Sent 5 bytes, all read.\n\nSecond paragraph.\n")
+        let text = try Self.render { output in try result.write(to: output, style: TextStyle(isEnabled: false)) }
+        XCTAssertTrue(text.contains("\n  Sent 5 bytes, all read.\n\n  Second paragraph.\n"), text)
+    }
+
+    /// Wrapping fills each line with as many words as fit in the width, never breaks a
+    /// word, and keeps paragraphs apart.
+    func testWrappingFillsLinesUpToTheWidth() {
+        let text = "one two three\nfour five six seven\n\n  eight"
+        XCTAssertEqual(text.paragraphs, ["one two three four five six seven", "eight"])
+        XCTAssertEqual(text.wrapped(width: 14), ["one two three", "four five six", "seven", "", "eight"])
+        XCTAssertEqual("unbreakable-word here".wrapped(width: 5), ["unbreakable-word", "here"])
+    }
+
     /// What a renderer writes to `output`, read back from a temporary file.
     static func render(_ body: (BufferedWriter) throws -> Void) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tcplab-lesson-\(UUID().uuidString)").path
