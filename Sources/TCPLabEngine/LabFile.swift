@@ -267,7 +267,11 @@ struct LabFileParser {
         let lines = literal
             ? placeholders.map { first + $0.lineInLesson }
             : Self.sourceLines(of: placeholders, in: source, from: first)
+        var placed: [LessonPlaceholder] = []
         for (placeholder, line) in zip(placeholders, lines) {
+            var placeholder = placeholder
+            placeholder.line = line
+            placed.append(placeholder)
             func fail(_ message: String) -> LabFileError {
                 LabFileError(file: file, line: line, message: "\(placeholder.text): \(message)")
             }
@@ -307,7 +311,7 @@ struct LabFileParser {
                 }
             }
         }
-        return placeholders
+        return placed
     }
 
     /// The file lines of placeholders in a lesson that is not a literal block: a folded

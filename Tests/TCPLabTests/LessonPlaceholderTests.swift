@@ -156,6 +156,19 @@ final class LessonPlaceholderTests: XCTestCase {
         XCTAssertTrue(html.contains("[did not hold]"))
     }
 
+    /// A misspelt counter would read "0", as an unchanged one does, so the run refuses it
+    /// before any step, at the placeholder's line, listing the group's counters.
+    func testAMisspeltCounterFailsTheLabBeforeAnyStep() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try lab(lesson: "  Overflows: {counter: TcpExt.ListenOverflow}.")
+        let result = LabRunner(kernelLog: false).run(lab, capturePath: nil)
+        XCTAssertFalse(result.passed)
+        XCTAssertTrue(result.steps.isEmpty, "no step ran")
+        let error = try XCTUnwrap(result.error)
+        XCTAssertTrue(error.hasPrefix("my.yaml:25: {counter: TcpExt.ListenOverflow}: no counter ListenOverflow in group TcpExt on this kernel (known: "), error)
+        XCTAssertTrue(error.contains(" ListenOverflows,"), error)
+    }
+
     /// A filled lesson is re-flowed: the file's line breaks fitted the placeholders, not
     /// the values. The result (JSON, HTML) has each paragraph on one line; the text report
     /// wraps them to its width, a blank line between paragraphs.
