@@ -403,7 +403,7 @@ struct LabFileParser {
         }
         if let kind = StepKind.named(key), case .step(let parse, _) = kind.grammar {
             try refuseCallModifiers()
-            return Step(line: line, action: try parse(&self, entry.value), within: within, note: note)
+            return Step(line: line, action: try parse(&self, entry.value), within: within, note: note, kind: kind)
         }
         if peers.contains(key) {
             try refuseCallModifiers()

@@ -109,7 +109,7 @@ extension LabSession {
         case .peer(let actor, let line):
             (passed, observed) = try perform(peerStep: line, of: actor, within: step.within)
         case .wait, .check, .sysctl, .firewall, .process:
-            guard let kind = StepKind.named(step.action.keyword), case .step(_, let run) = kind.grammar else {
+            guard let kind = step.kind, case .step(_, let run) = kind.grammar else {
                 throw StepKind.mismatch(step)
             }
             (passed, observed) = try run(self, step)

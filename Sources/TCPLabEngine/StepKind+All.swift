@@ -310,19 +310,3 @@ extension Call {
     /// The keyword of its kind in ``StepKind/all``: the first word as a lab writes it.
     var keyword: String { String(description.prefix { $0 != " " }) }
 }
-
-extension Step.Action {
-    /// The keyword of its kind in ``StepKind/all``; a call's is its verb, a peer's segment
-    /// has none of its own ("peer").
-    var keyword: String {
-        switch self {
-        case .call(_, let call, _, _): return call.keyword
-        case .wait: return "wait"
-        case .check: return "check"
-        case .sysctl: return "sysctl"
-        case .firewall: return "firewall"
-        case .peer: return "peer"
-        case .process: return "process"
-        }
-    }
-}
