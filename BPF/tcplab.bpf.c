@@ -105,11 +105,25 @@ static __always_inline bool fill_from_skb(struct tcplab_event *event, const stru
     return true;
 }
 
+// Events the ring buffer refused (bpf_ringbuf_reserve returned NULL), counted per CPU
+// and summed by TCPLab when the log stops: the log knows it is incomplete.
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} lost SEC(".maps");
+
 static __always_inline struct tcplab_event *reserve(__u32 kind)
 {
     struct tcplab_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
-    if (!event)
+    if (!event) {
+        __u32 zero = 0;
+        __u64 *count = bpf_map_lookup_elem(&lost, &zero);
+        if (count)
+            *count += 1;
         return NULL;
+    }
     __builtin_memset(event, 0, sizeof(*event));
     event->time_ns = bpf_ktime_get_boot_ns();
     event->kind = kind;

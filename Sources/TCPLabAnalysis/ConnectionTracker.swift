@@ -174,6 +174,11 @@ struct TrackedSide {
     var finSequence: UInt32 = 0
     var sentFIN = false
     var finAcknowledged = false
+    /// Where this side's segments other than RSTs end (SND.NXT as the capture saw it).
+    var sentEnd: UInt32 = 0
+    var hasSentEnd = false
+    /// The acknowledgment number this side sent last.
+    var lastAcknowledgment: UInt32 = 0
 }
 
 /// One connection the tracker follows.
@@ -274,8 +279,17 @@ struct TrackedConnection {
         if flags.contains(.rst) {
             forward.direction.resets += 1
             if !forward.sentSYN && reverse.sentSYN && !e.joinedMidstream && e.resetBy == nil { e.refused = true }
-            if e.resetBy == nil && !e.refused { e.resetBy = sender }
+            // An open connection takes only an RST at RCV.NXT (RFC 5961 section 3): where the
+            // sender's other segments end, or the receiver's last ACK, as TCPAnalyzer judges.
+            let synchronized = forward.synAcknowledged && reverse.synAcknowledged
+            let exact = !synchronized || !forward.hasSentEnd || seq == forward.sentEnd || seq == reverse.lastAcknowledgment
+            if e.resetBy == nil && !e.refused && exact { e.resetBy = sender }
+        } else {
+            let end = seq &+ length &+ (flags.contains(.syn) ? 1 : 0) &+ (flags.contains(.fin) ? 1 : 0)
+            if !forward.hasSentEnd || end.isAfter(forward.sentEnd) { forward.sentEnd = end }
+            forward.hasSentEnd = true
         }
+        if flags.contains(.ack) { forward.lastAcknowledgment = ack }
         if length > 0 && reverse.sentFIN && !forward.sentFIN && acks(reverse.finSequence &+ 1) { e.halfClose = true }
         let resentFIN = forward.sentFIN && seq &+ length == forward.finSequence
         if flags.contains(.fin) && !resentFIN && reverse.sentFIN {

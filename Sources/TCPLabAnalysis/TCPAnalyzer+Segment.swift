@@ -23,7 +23,9 @@ extension TCPAnalyzer {
         connection.lastFrame = frame
         connection.lastTime = time
         connection.segments += 1
-        if !annotated.analysis.isDisjoint(with: .anyRetransmission) { connection.retransmissions += 1 }
+        // Counted as labelled, so the count agrees with the segments shown (tshark's finding
+        // on data after an RST numbered far ahead is not a retransmission: see annotate).
+        if !annotated.labels.isDisjoint(with: TCPAnalyzer.retransmissionLabels) { connection.retransmissions += 1 }
 
         // Does this segment answer a question an earlier one left open?
         let resolution = resolution(of: segment, from: sender, in: connection)
@@ -343,6 +345,9 @@ extension TCPAnalyzer {
     }
 
     /// Labels that say more about an ACK than "pure ACK" would.
+    /// The labels of a segment sent again.
+    static let retransmissionLabels: SegmentLabels = [.retransmission, .synRetransmission, .synACKRetransmission]
+
     static let specificACKLabels: SegmentLabels = [
         .handshakeACK, .ackOfFIN, .duplicateACK, .windowUpdate,
         .keepAlive, .keepAliveACK, .zeroWindowProbe, .zeroWindowProbeACK,

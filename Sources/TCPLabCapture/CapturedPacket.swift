@@ -35,3 +35,15 @@ public struct CapturedPacket: Hashable, Sendable {
         PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
     }
 }
+
+extension CapturedPacket {
+    /// The payload bytes of `segment` (decoded from this packet) that the capture holds:
+    /// fewer than its length when the snap length cut them; nil when the segment's bytes
+    /// are not the frame's own (inflated from IPComp).
+    public func capturedPayload(of segment: TCPSegment) -> ArraySlice<UInt8>? {
+        guard let offset = segment.payloadOffset, offset >= 0, offset <= data.count else { return nil }
+        let start = data.startIndex + offset
+        let available = data.endIndex - start
+        return data[start..<(start + min(max(segment.payloadLength, 0), available))]
+    }
+}

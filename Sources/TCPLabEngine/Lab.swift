@@ -428,6 +428,8 @@ public struct SegmentPattern: Sendable, CustomStringConvertible {
     public var maximumSegmentSize: Comparison?
     /// The window scale option's shift count (`wscale: 10`); a segment without it does not match.
     public var windowScale: Comparison?
+    /// Bytes the payload starts with (`payload: "GET "`, as UTF-8), as the capture holds them.
+    public var payload: [UInt8]?
 
     /// In words: "client → server F [FIN (half-close)]".
     public var description: String {

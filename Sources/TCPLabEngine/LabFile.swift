@@ -692,7 +692,7 @@ struct LabFileParser {
     }
 
     func pattern(_ node: Node) throws(LabFileError) -> SegmentPattern {
-        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options", "without-options", "mss", "wscale"], what: "a segment")
+        let fields = try mapping(node, allowed: ["from", "to", "flags", "without", "label", "window", "len", "seq", "ack", "options", "without-options", "mss", "wscale", "payload"], what: "a segment")
         var pattern = SegmentPattern()
         if let node = fields["from"] { pattern.from = try actorName(node.value) }
         if let node = fields["to"] { pattern.to = try actorName(node.value) }
@@ -721,6 +721,11 @@ struct LabFileParser {
         if let node = fields["without-options"] { pattern.withoutOptions = try segmentOptions(node.value) }
         if let node = fields["mss"] { pattern.maximumSegmentSize = try comparison(node.value) }
         if let node = fields["wscale"] { pattern.windowScale = try comparison(node.value) }
+        if let node = fields["payload"] {
+            let text = try string(node.value, "payload")
+            guard !text.isEmpty else { throw error(node.value, "'payload' takes the text the segment's payload starts with, not an empty string") }
+            pattern.payload = Array(text.utf8)
+        }
         return pattern
     }
 

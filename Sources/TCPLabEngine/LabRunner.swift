@@ -112,6 +112,9 @@ final class LabSession {
     /// from, to name the capture's ends.
     var endpoints: [(endpoint: Endpoint, actor: String, since: Int64)] = []
     var capture: LiveCapture?
+    /// The packets the latest analysis read, frame N at N - 1: where a payload pattern
+    /// finds a segment's bytes.
+    var analysedPackets: [CapturedPacket] = []
     var countersAtStart: KernelCounters?
     /// Asks the reader a step's question before it runs, if the run asks (see ``LabRunner``).
     var predictor: (@Sendable (Step.Prediction, String) -> Int?)?

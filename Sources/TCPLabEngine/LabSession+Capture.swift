@@ -14,6 +14,7 @@ extension LabSession {
     /// The analysis of `packets`: every event, and the annotated segments among them.
     func analyse(_ packets: [CapturedPacket], finish: Bool) -> (events: [AnalysisEvent], segments: [AnnotatedSegment]) {
         let analyzer = TCPAnalyzer()
+        analysedPackets = packets
         analyzer.unprocessedFrames = framesTheKernelRefused(packets)
         var events: [AnalysisEvent] = []
         for (index, packet) in packets.enumerated() {
@@ -35,6 +36,12 @@ extension LabSession {
         if let flags = pattern.flags, !segment.segment.flags.isSuperset(of: flags) { return false }
         if let without = pattern.withoutFlags, !segment.segment.flags.isDisjoint(with: without) { return false }
         if let label = pattern.label, !segment.labels.contains(label) { return false }
+        if let payload = pattern.payload {
+            guard analysedPackets.indices.contains(segment.frame - 1),
+                let bytes = analysedPackets[segment.frame - 1].capturedPayload(of: segment.segment),
+                bytes.starts(with: payload)
+            else { return false }
+        }
         return pattern.matchesFields(segment)
     }
 

@@ -58,6 +58,15 @@ extension LabSession {
             let refusal = record.functionProbesRefusal.map { " (\($0.call) failed with \($0.errno.name))" } ?? ""
             result.kernelLogNote = "function probes (fentry/fexit) refused by this kernel\(refusal): timewait sockets are seen through the packets they take, request sockets not at all"
         }
+        if record.lostEvents > 0 {
+            let note = "the ring buffer refused \(record.lostEvents) of the log's events (bpf_ringbuf_reserve failed); they are missing"
+            result.kernelLogNote = result.kernelLogNote.map { $0 + "; " + note } ?? note
+        }
+        if !record.missedRuns.isEmpty {
+            let runs = record.missedRuns.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let note = "the kernel skipped runs of the log's programs (\(runs)): a BPF tracing program does not run again on a CPU where it is still running, as when a softirq handling a packet interrupts its run for another socket; their events are missing"
+            result.kernelLogNote = result.kernelLogNote.map { $0 + "; " + note } ?? note
+        }
         let streams = Self.streamSpans(segments)
         result.kernelLog = Self.resolvingEnds(record.events).map { event in
             KernelLogEntry(

@@ -59,6 +59,27 @@ extension SegmentPattern {
         if let windowScale { text += " wscale \(windowScale)" }
         if !options.isEmpty { text += " options " + options.map(\.rawValue).joined(separator: ", ") }
         if !withoutOptions.isEmpty { text += " without options " + withoutOptions.map(\.rawValue).joined(separator: ", ") }
+        if let payload { text += " payload \"\(Self.quoted(payload))\"" }
+        return text
+    }
+
+    /// `bytes` as they would be written in a lab file's double-quoted string: printable
+    /// ASCII as itself, `\n`, `\r`, `\t`, `\"`, `\\`, anything else `\xNN`.
+    static func quoted(_ bytes: [UInt8]) -> String {
+        var text = ""
+        for byte in bytes {
+            switch byte {
+            case 0x0A: text += "\\n"
+            case 0x0D: text += "\\r"
+            case 0x09: text += "\\t"
+            case 0x22: text += "\\\""
+            case 0x5C: text += "\\\\"
+            case 0x20...0x7E: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
         return text
     }
 }

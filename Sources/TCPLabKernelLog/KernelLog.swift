@@ -53,6 +53,14 @@ public final class KernelLog {
         public var linkIDs: [UInt32]
         /// Whether the kernel had let go of every program and link when stop() returned.
         public var released: Bool
+        /// The runs the kernel skipped, by program name (bpf_prog_info.recursion_misses):
+        /// a BPF tracing program does not run again on a CPU where it is already running,
+        /// as when a softirq handling the lab's packet interrupts the program's run for
+        /// another socket. The event of a skipped run is missing from ``events``.
+        public var missedRuns: [String: UInt64] = [:]
+        /// Events the programs made but the ring buffer refused (bpf_ringbuf_reserve
+        /// returned NULL), missing from ``events`` too.
+        public var lostEvents: UInt64 = 0
     }
 
     /// Raw events, appended by the ring buffer's callback on the reader thread.
@@ -173,6 +181,37 @@ public final class KernelLog {
         return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : nil
     }
 
+    /// How many runs the kernel skipped for the program behind `fd` (recursion_misses).
+    private static func recursionMisses(fd: Int32) -> UInt64 {
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.recursion_misses : 0
+    }
+
+    /// The programs' skipped runs so far, by name, leaving out those that skipped none.
+    private func missedRuns() -> [String: UInt64] {
+        var missed: [String: UInt64] = [:]
+        var program: OpaquePointer? = nil
+        while let next = bpf_object__next_program(object, program) {
+            program = next
+            guard bpf_program__autoload(next), bpf_program__fd(next) >= 0 else { continue }
+            let count = Self.recursionMisses(fd: bpf_program__fd(next))
+            if count > 0 { missed[bpf_program__name(next).map { String(cString: $0) } ?? "?"] = count }
+        }
+        return missed
+    }
+
+    /// The events the ring buffer refused, summed over the CPUs (the `lost` per-CPU array).
+    private func lostEvents() -> UInt64 {
+        let fd = bpf_object__find_map_fd_by_name(object, "lost")
+        let cpus = libbpf_num_possible_cpus()
+        guard fd >= 0, cpus > 0 else { return 0 }
+        var key: UInt32 = 0
+        var values = [UInt64](repeating: 0, count: Int(cpus))
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
+    }
+
     private static func linkID(fd: Int32) -> UInt32? {
         var info = bpf_link_info()
         var length = UInt32(MemoryLayout<bpf_link_info>.size)
@@ -245,6 +284,8 @@ public final class KernelLog {
         // closes the programs and maps.
         for link in links { bpf_link__destroy(link) }
         links = []
+        let missed = closed ? [:] : missedRuns()
+        let lost = closed ? 0 : lostEvents()
         collector.stopping.store(true, ordering: .releasing)
         if let reader {
             pthread_join(reader, nil)
@@ -266,7 +307,7 @@ public final class KernelLog {
             return events
         }
         return Record(events: raw.map { KernelEvent($0, clock: clockAtStart) }, clockAtStart: clockAtStart, clockAtStop: clockAtStop, stopTime: stopTime, functionProbes: functionProbes, functionProbesRefusal: functionProbesRefusal,
-            programIDs: programIDs, linkIDs: linkIDs, released: released)
+            programIDs: programIDs, linkIDs: linkIDs, released: released, missedRuns: missed, lostEvents: lost)
     }
 
     private var closed = false

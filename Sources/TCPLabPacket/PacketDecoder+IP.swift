@@ -152,6 +152,7 @@ extension LayerWalk {
             headerLength: headerLength,
             payloadLength: declaredLength &- headerLength,
             options: options,
-            headerCut: captured < headerLength))
+            headerCut: captured < headerLength,
+            payloadOffset: isInflated ? nil : bytes.start &+ headerLength))
     }
 }

@@ -48,6 +48,8 @@ struct LayerWalk {
     var uncaptured: Int
     /// Whether an IP header was passed: an unknown payload after it is "not TCP", before it "not IP".
     var sawIP = false
+    /// Whether ``frame`` holds bytes inflated out of the captured frame rather than the frame.
+    var isInflated = false
 
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
     enum Step {
@@ -78,6 +80,7 @@ struct LayerWalk {
                 guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
                 // The inflated bytes are whole: the walk goes on in them as in a frame.
                 frame = bytes
+                isInflated = true
                 wasCut = false
                 uncaptured = 0
                 step = ipPayload(

@@ -25,12 +25,15 @@ public struct TCPSegment: Hashable, Sendable {
     /// offset: ports, numbers and flags are there, but some options (and perhaps the window,
     /// then 0) are not. tshark shows such a segment too.
     public var headerCut: Bool
+    /// Where the payload starts in the captured frame's bytes; nil when the segment came out
+    /// of bytes inflated from the frame (IPComp), which the frame does not hold as such.
+    public var payloadOffset: Int?
 
     /// A segment with these fields.
     public init(
         source: Endpoint, destination: Endpoint, sequenceNumber: UInt32, acknowledgmentNumber: UInt32,
         flags: TCPFlags, window: UInt16, headerLength: Int = 20, payloadLength: Int = 0,
-        options: TCPOptions = TCPOptions(), headerCut: Bool = false
+        options: TCPOptions = TCPOptions(), headerCut: Bool = false, payloadOffset: Int? = nil
     ) {
         self.source = source
         self.destination = destination
@@ -42,6 +45,7 @@ public struct TCPSegment: Hashable, Sendable {
         self.payloadLength = payloadLength
         self.options = options
         self.headerCut = headerCut
+        self.payloadOffset = payloadOffset
     }
 
     /// Sequence space the segment occupies: payload plus one each for SYN and FIN (RFC 9293 3.4).

@@ -70,7 +70,10 @@ public final class Socket {
         self.descriptor = descriptor
     }
 
-    deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+    deinit {
+        let descriptor = descriptor
+        if descriptor >= 0 { SpawnFence.closing { _ = Glibc.close(descriptor) } }
+    }
 
     /// Whether ``close()`` has run.
     public var isClosed: Bool { descriptor < 0 }
@@ -165,12 +168,18 @@ public final class Socket {
     /// Takes a connection from the accept queue (accept(2)); EAGAIN when it is empty.
     /// The new socket is made non-blocking too.
     public func accept() throws(SystemCallError) -> Socket {
-        let accepted = try systemCall("accept") { Glibc.accept(descriptor, nil, nil) }
-        let socket = Socket(family: family, descriptor: accepted)
-        let flags = try systemCall("fcntl(F_GETFL)") { fcntl(accepted, F_GETFL) }
-        try systemCall("fcntl(F_SETFL)") { fcntl(accepted, F_SETFL, flags | O_NONBLOCK) }
-        _ = try systemCall("fcntl(F_SETFD)") { fcntl(accepted, F_SETFD, FD_CLOEXEC) }
-        return socket
+        // Close-on-exec before any child can be spawned: one spawned between accept(2)
+        // and fcntl(2) would keep the connection open for its whole life (accept4 is not
+        // in Swift's Glibc module).
+        let listener = descriptor
+        return try SpawnFence.makingDescriptor { () throws(SystemCallError) -> Socket in
+            let accepted = try systemCall("accept") { Glibc.accept(listener, nil, nil) }
+            let socket = Socket(family: family, descriptor: accepted)
+            let flags = try systemCall("fcntl(F_GETFL)") { fcntl(accepted, F_GETFL) }
+            try systemCall("fcntl(F_SETFL)") { fcntl(accepted, F_SETFL, flags | O_NONBLOCK) }
+            _ = try systemCall("fcntl(F_SETFD)") { fcntl(accepted, F_SETFD, FD_CLOEXEC) }
+            return socket
+        }
     }
 
     /// Sends what the send buffer takes (send(2) with MSG_NOSIGNAL, so a reset peer gives
@@ -213,10 +222,12 @@ public final class Socket {
         guard descriptor >= 0 else { return }
         let closing = descriptor
         descriptor = -1
-        // close(2) is not retried on EINTR: Linux has released the descriptor already.
-        if Glibc.close(closing) != 0 && errno != EINTR {
-            throw SystemCallError(call: "close", errno: .current)
+        // close(2) is not retried on EINTR: Linux has released the descriptor already. It
+        // must be the last reference, not one a child being spawned still holds.
+        let failure: Errno? = SpawnFence.closing {
+            Glibc.close(closing) != 0 && errno != EINTR ? Errno.current : nil
         }
+        if let failure { throw SystemCallError(call: "close", errno: failure) }
     }
 
     /// The socket's inode number (fstat(2)'s st_ino), which sock_diag and `ss -e` report:

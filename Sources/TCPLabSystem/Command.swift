@@ -22,13 +22,17 @@ public enum Command {
     public static func run(_ arguments: [String], input: String = "") throws(SystemCallError) -> Outcome {
         var inputPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]
-        try systemCall("pipe") { pipe(&inputPipe) }
-        defer { for end in inputPipe where end >= 0 { _ = close(end) } }
-        try systemCall("pipe") { pipe(&outputPipe) }
-        defer { for end in outputPipe where end >= 0 { _ = close(end) } }
-        // The parent's ends must not leak into other children spawned meanwhile.
-        _ = fcntl(inputPipe[1], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(outputPipe[0], F_SETFD, FD_CLOEXEC)
+        var sentinel: [Int32] = [-1, -1]
+        defer { for end in inputPipe + outputPipe + sentinel where end >= 0 { _ = close(end) } }
+        // Every end close-on-exec before another child (another lab's thread) can be
+        // spawned and keep one, which would hold our child's output open past its exit;
+        // the dup2 onto 0, 1 and 2 clears the flag on the child's copies.
+        try SpawnFence.makingDescriptor { () throws(SystemCallError) in
+            try systemCall("pipe") { pipe(&inputPipe) }
+            try systemCall("pipe") { pipe(&outputPipe) }
+            try systemCall("pipe") { pipe(&sentinel) }
+            for end in inputPipe + outputPipe + sentinel { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -52,8 +56,19 @@ public enum Command {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()
-        try systemCallReturningErrno("posix_spawnp(\(arguments.first ?? ""))") {
-            posix_spawnp(&child, arguments.first ?? "", &actions, &attributes, argv, environ)
+        // Until its exec the child holds every descriptor of this process: no socket may
+        // be closed meanwhile (see SpawnFence).
+        try SpawnFence.spawning { () throws(SystemCallError) in
+            try systemCallReturningErrno("posix_spawnp(\(arguments.first ?? ""))") {
+                posix_spawnp(&child, arguments.first ?? "", &actions, &attributes, argv, environ)
+            }
+            // posix_spawn returns when the child's exec has begun (CLONE_VFORK), but the
+            // exec drops the close-on-exec descriptors a moment later. The sentinel's
+            // write end is one of them: end of file on its read end says the child holds
+            // none of this process's descriptors any more.
+            _ = close(sentinel[1]); sentinel[1] = -1
+            var byte: UInt8 = 0
+            while read(sentinel[0], &byte, 1) < 0 && errno == EINTR {}
         }
         _ = close(inputPipe[0]); inputPipe[0] = -1
         _ = close(outputPipe[1]); outputPipe[1] = -1

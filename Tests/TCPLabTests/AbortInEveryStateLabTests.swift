@@ -18,10 +18,10 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertTrue(result.passed, result.failures)
     }
 
-    /// Where the peer may still send, the abort is an RST with ACK carrying the server's
-    /// next sequence number: 2 after its FIN in FIN-WAIT-1 and FIN-WAIT-2, 1 in CLOSE-WAIT,
-    /// where it had sent no FIN.
-    func testAbortSendsResetWhereThePeerMayStillSend() throws {
+    /// Where the peer may still send (FIN-WAIT-1, FIN-WAIT-2) or this end has not sent its
+    /// FIN (CLOSE-WAIT), the abort is an RST with ACK carrying the server's next sequence
+    /// number: 2 after its FIN in FIN-WAIT-1 and FIN-WAIT-2, 1 in CLOSE-WAIT.
+    func testAbortSendsResetUnlessBothSidesHaveSentTheirFin() throws {
         let result = lab
         for (peer, seq, ack) in [("fw1", 2, 1), ("fw2", 2, 1), ("cw", 1, 2)] as [(String, UInt32, UInt32)] {
             let resets = result.segments(from: "server", to: peer, flags: "R")
@@ -54,7 +54,7 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertEqual(result.counters.first { $0.name == "TcpExt.TCPAbortOnData" }?.change, 6)
     }
 
-    /// TIME-WAIT cannot be aborted: after close() with SO_LINGER {1, 0} on the descriptor,
+    /// close() with SO_LINGER {1, 0} cannot reach TIME-WAIT: after it, on the descriptor,
     /// nothing is sent and the kernel still lists the connection in TIME-WAIT.
     func testTimeWaitOutlivesTheAbort() throws {
         let result = lab
@@ -83,7 +83,7 @@ final class AbortInEveryStateLabTests: LabTestCase {
         XCTAssertGreaterThan(reset.frame, data.frame)
     }
 
-    /// Why TIME-WAIT cannot be aborted: once the peer's FIN arrives after shutdown(SHUT_WR),
+    /// Why close() with SO_LINGER {1, 0} cannot reach TIME-WAIT: once the peer's FIN arrives after shutdown(SHUT_WR),
     /// the descriptor's socket says TCP_CLOSE (TCP_INFO's first byte, 7) while the kernel
     /// lists the connection in TIME-WAIT; close() with SO_LINGER {1, 0} then leaves that
     /// TIME-WAIT in place. Real sockets on loopback, in a namespace of the test's own.

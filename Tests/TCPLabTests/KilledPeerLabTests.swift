@@ -72,16 +72,16 @@ final class KilledPeerLabTests: LabTestCase {
     }
 
     /// Data sent to the crashed host is retransmitted, unanswered, until TCP_USER_TIMEOUT
-    /// (1000 ms) ends the connection with ETIMEDOUT: 1 s after the timer's first
-    /// retransmission, about 1.4 s after the send, with no RST on the wire.
+    /// (1000 ms) ends the connection with ETIMEDOUT, about 1.4 s after the send, with no
+    /// RST on the wire.
     func testSendingToACrashedHostEndsInETIMEDOUTWithoutAReset() throws {
         let result = lab
         let copies = result.segments(from: "server", to: "remote", label: "retransmission")
         XCTAssertGreaterThanOrEqual(copies.count, 2)
         let recv = try XCTUnwrap(result.step("conn3", "recv"))
         XCTAssertTrue(recv.observed.hasPrefix("ETIMEDOUT"), recv.observed)
-        // 1 s of TCP_USER_TIMEOUT counted from the retransmission about 0.4 s after the
-        // send; timers run late on a loaded machine, never early.
+        // More than the 1 s of TCP_USER_TIMEOUT (measured: about 1.45 s); timers run late
+        // on a loaded machine, never early.
         let waited = try XCTUnwrap(recv.duration)
         XCTAssertTrue((1.3...2.0).contains(waited), "ETIMEDOUT after \(waited) s")
         XCTAssertEqual(result.segments(from: "server", flags: "R").count, 0)

@@ -1,4 +1,6 @@
+import TCPLabCapture
 import TCPLabEngine
+import TCPLabPacket
 import TCPLabReport
 import XCTest
 
@@ -28,6 +30,28 @@ final class SegmentPatternFieldTests: XCTestCase {
             lesson: What happened.
 
             """, name: "test", source: "my.yaml")
+    }
+
+    /// `payload` names the text a segment's payload starts with (as the capture holds it),
+    /// shown back as a lab file would write it; an empty one is refused with its line.
+    func testPayloadIsReadAndDescribed() throws {
+        let parsed = try lab("  - {segment: {from: client, payload: \"GET /\\n\"}, count: 1}")
+        XCTAssertEqual(parsed.capture.first?.description, "capture: 1 × client → any payload \"GET /\\n\"")
+        XCTAssertThrowsError(try lab("  - {segment: {from: client, payload: \"\"}, count: 1}")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("my.yaml:18:"), "\(error)")
+        }
+    }
+
+    /// A decoded segment knows where its payload starts in the frame, so the captured bytes
+    /// can be read back (a snap length that cut them gives fewer).
+    func testASegmentsPayloadIsReadFromItsFrame() throws {
+        let frame = SyntheticFrame.tcp(from: 40000, to: 8080, seq: 1, ack: 1, flags: [.psh, .ack], payload: 5)
+        let packet = CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: 0), linkType: .ethernet, data: frame[...])
+        guard case .tcp(let segment) = packet.decode() else { return XCTFail("not decoded as TCP") }
+        XCTAssertEqual(segment.payloadOffset, 14 + 20 + 20)
+        XCTAssertEqual(packet.capturedPayload(of: segment).map(Array.init), [UInt8](repeating: 0x2E, count: 5))
+        let cut = CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: 0), linkType: .ethernet, data: frame.dropLast(2))
+        XCTAssertEqual(cut.capturedPayload(of: segment)?.count, 3)
     }
 
     /// The fields are read as numbers or bounds, the options as names, and shown in words.

@@ -54,7 +54,8 @@ final class StateCoverageTests: XCTestCase {
     }
 
     /// Linux's departures the labs measured are in the table: ABORT sends nothing in
-    /// CLOSING and LAST-ACK, and TIME-WAIT cannot be aborted, with the reason.
+    /// CLOSING and LAST-ACK, and close() with SO_LINGER {1, 0} cannot reach TIME-WAIT,
+    /// with the reason.
     func testTableRecordsTheAbortsLinuxTakesAndTheOneItCannot() throws {
         for id in ["closing/abort", "last-ack/abort"] {
             let row = try XCTUnwrap(TransitionTable.row(id))
