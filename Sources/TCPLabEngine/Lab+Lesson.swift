@@ -1,3 +1,4 @@
+import TCPLabKernel
 import TCPLabReport
 
 /// A measurement a lesson may quote: `{took: nagle-send}` is the time the step named
@@ -82,6 +83,8 @@ public struct LessonPlaceholder: Sendable {
     var offset: Int
     /// Its line in the lesson, from 0.
     var lineInLesson: Int
+    /// Its line in the lab file (0 until the parser places it).
+    var line = 0
 
     /// The placeholders in `lesson`: every `{word: name}` whose word is lowercase letters
     /// (so `{on, 0}` is text). An unknown word, an empty name or a missing `}` is an error
@@ -124,10 +127,34 @@ public struct LessonPlaceholder: Sendable {
 }
 
 extension Lab {
+    /// The first `{counter: Group.Name}` placeholder naming a counter `counters` lacks, as
+    /// "file:line: ..." with the group's counters. Checked when a run starts, not when the
+    /// file is parsed (parsing reads nothing but the file): an unchanged counter is absent
+    /// from a run's changes, so a misspelt name would otherwise read "0", as if measured.
+    public func unknownLessonCounter(in counters: KernelCounters) -> String? {
+        for placeholder in lessonPlaceholders where placeholder.measure == .counter && !counters.has(placeholder.name) {
+            let parts = placeholder.name.split(separator: ".", maxSplits: 1)
+            let group = parts.first.map(String.init) ?? ""
+            let name = parts.count > 1 ? String(parts[1]) : placeholder.name
+            let known = counters.values.keys.filter { $0.hasPrefix(group + ".") }.map { String($0.dropFirst(group.count + 1)) }.sorted()
+            return "\(source):\(placeholder.line): \(placeholder.text): no counter \(name) in group \(group) on this kernel"
+                + (known.isEmpty ? "" : " (known: \(known.joined(separator: ", ")))")
+        }
+        return nil
+    }
+
     /// The lesson with each placeholder replaced by what `result` measured, and the values
     /// one by one. A value whose step or expectation failed is followed by "[did not
-    /// hold]"; one the run did not measure reads "[not measured]".
+    /// hold]"; one the run did not measure reads "[not measured]". Each paragraph is one
+    /// line (blank lines between them): the file's line breaks fitted the placeholders, not
+    /// the values; a reader wraps the text to its own width.
     public func filledLesson(from result: LabResult) -> (text: String, values: [LessonValue]) {
+        let (text, values) = filledLines(from: result)
+        return (text.paragraphs.joined(separator: "\n\n") + (text.hasSuffix("\n") ? "\n" : ""), values)
+    }
+
+    /// The lesson with its placeholders filled, its line breaks as in the file.
+    private func filledLines(from result: LabResult) -> (text: String, values: [LessonValue]) {
         guard !lessonPlaceholders.isEmpty else { return (lesson, []) }
         let values = lessonPlaceholders.map { value(of: $0, in: result) }
         var text = ""

@@ -124,6 +124,9 @@ public struct Step: Sendable {
     public var predict: Prediction?
     /// The name the lesson's placeholders use for it (`id: nagle-send`, `{took: nagle-send}`).
     public var id: String?
+    /// The row of ``StepKind/all`` that read a step of its own keyword (`wait`, `process`,
+    /// ...), whose run function performs it; nil for a socket call and a peer's segment.
+    var kind: StepKind?
 
     /// A question about a step's outcome, asked before it runs, with the answer the lab
     /// expects and why; the run then shows whether the kernel agreed.
@@ -160,7 +163,7 @@ public struct Step: Sendable {
         case check(Check)
         /// Set sysctls in the lab's namespace.
         case sysctl([Lab.Setting])
-        /// Add nftables rules (nft commands, one per line) in the lab's namespace.
+        /// Run nftables commands (nft -f, one per line) in the lab's namespace.
         case firewall(String)
         /// A scripted peer sends a segment or expects one.
         case peer(String, PeerStep)

@@ -139,7 +139,7 @@ struct LabFileParser {
             teaches: try string(top["teaches"]!.value, "teaches"),
             sysctls: sysctls, firewall: firewall, shaping: shaping, actors: actors, steps: steps, capture: capture,
             lesson: try string(top["lesson"]!.value, "lesson"))
-        lab.lessonPlaceholders = try lessonPlaceholders(lab.lesson, top["lesson"]!.value, steps: steps, capture: capture)
+        lab.lessonPlaceholders = try lessonPlaceholders(lab.lesson, top["lesson"]!.value, source: text, steps: steps, capture: capture)
         if let node = top["reaches"] { lab.reaches = try LabFile.reaches(node.value, file: file) }
         if let node = top["requires"] { lab.requires = try LabFile.requirements(node.value, file: file) }
         lab.loopback = loopback
@@ -250,19 +250,30 @@ struct LabFileParser {
     }
 
     /// The lesson's placeholders, each checked against the step or capture expectation it
-    /// names: an error has the placeholder's own line.
-    func lessonPlaceholders(_ lesson: String, _ node: Node, steps: [Step], capture: [CaptureExpectation]) throws(LabFileError) -> [LessonPlaceholder] {
+    /// names: an error has the placeholder's own line in `source`, the file's text.
+    func lessonPlaceholders(_ lesson: String, _ node: Node, source: String, steps: [Step], capture: [CaptureExpectation]) throws(LabFileError) -> [LessonPlaceholder] {
         // A block scalar (`lesson: |`) starts on the line after its key.
         var first = node.mark?.line ?? 0
-        if case .scalar(let scalar) = node, scalar.style == .literal || scalar.style == .folded { first += 1 }
+        var literal = false
+        if case .scalar(let scalar) = node {
+            if scalar.style == .literal || scalar.style == .folded { first += 1 }
+            literal = scalar.style == .literal
+        }
         let placeholders: [LessonPlaceholder]
         switch LessonPlaceholder.scan(lesson) {
         case .success(let found): placeholders = found
-        case .failure(let problem): throw LabFileError(file: file, line: first + problem.line, message: problem.message)
+        case .failure(let problem): throw LabFileError(file: file, line: literal ? first + problem.line : first, message: problem.message)
         }
-        for placeholder in placeholders {
+        let lines = literal
+            ? placeholders.map { first + $0.lineInLesson }
+            : Self.sourceLines(of: placeholders, in: source, from: first)
+        var placed: [LessonPlaceholder] = []
+        for (placeholder, line) in zip(placeholders, lines) {
+            var placeholder = placeholder
+            placeholder.line = line
+            placed.append(placeholder)
             func fail(_ message: String) -> LabFileError {
-                LabFileError(file: file, line: first + placeholder.lineInLesson, message: "\(placeholder.text): \(message)")
+                LabFileError(file: file, line: line, message: "\(placeholder.text): \(message)")
             }
             let name = placeholder.name
             switch placeholder.measure.reference {
@@ -300,7 +311,41 @@ struct LabFileParser {
                 }
             }
         }
-        return placeholders
+        return placed
+    }
+
+    /// The file lines of placeholders in a lesson that is not a literal block: a folded
+    /// (`>`), plain or quoted scalar joins its lines, so a placeholder's line in the lesson
+    /// is not its line in the file. Each is looked for in the file's text, in order, from
+    /// the lesson's first line `first` (counted from 1); one not found as written (a fold
+    /// inside its braces) gets `first`, and so do the ones after it: the search stops
+    /// there, so a hostile file costs one pass over its text.
+    static func sourceLines(of placeholders: [LessonPlaceholder], in source: String, from first: Int) -> [Int] {
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        var line = max(first - 1, 0)
+        var column = lines.indices.contains(line) ? lines[line].startIndex : source.endIndex
+        var lost = false
+        return placeholders.map { placeholder in
+            if lost { return first }
+            var searched = line
+            var start = column
+            while searched < lines.count {
+                let text = lines[searched]
+                var index = start
+                while index < text.endIndex {
+                    if text[index...].hasPrefix(placeholder.text) {
+                        line = searched
+                        column = text.index(index, offsetBy: placeholder.text.count)
+                        return searched + 1
+                    }
+                    index = text.index(after: index)
+                }
+                searched += 1
+                if searched < lines.count { start = lines[searched].startIndex }
+            }
+            lost = true
+            return first
+        }
     }
 
     /// "; ids: a, b", or nothing when there are none.
@@ -358,7 +403,7 @@ struct LabFileParser {
         }
         if let kind = StepKind.named(key), case .step(let parse, _) = kind.grammar {
             try refuseCallModifiers()
-            return Step(line: line, action: try parse(&self, entry.value), within: within, note: note)
+            return Step(line: line, action: try parse(&self, entry.value), within: within, note: note, kind: kind)
         }
         if peers.contains(key) {
             try refuseCallModifiers()

@@ -158,6 +158,11 @@ final class LabSession {
                 result.skipped = reason
                 return
             }
+            // A misspelt counter in the lesson would read "0": refuse it before anything
+            // runs. Counter names are the kernel's; unreadable counters leave it unchecked.
+            if let counters = try? KernelCounters.read(), let problem = lab.unknownLessonCounter(in: counters) {
+                throw LabSetupError(message: problem)
+            }
             if lab.hasPeer, try !startPeer() { return }
             try setUp()
             startKernelLog()

@@ -12,7 +12,10 @@ extension LabSession {
     /// The report says what the kernel's close will send, from the socket's state as
     /// sock_diag shows it just before, because nothing the lab does is hidden.
     func perform(_ step: ProcessStep) throws -> (Bool, String) {
-        let labSocket = sockets[step.socket]!
+        guard let labSocket = sockets[step.socket] else {
+            // The lab file's check names every process step's socket before the run.
+            throw LabSetupError(message: "a process step names '\(step.socket)', which is no socket of this lab")
+        }
         switch step {
         case .hold:
             if let holder = labSocket.holder, !holder.hasEnded {

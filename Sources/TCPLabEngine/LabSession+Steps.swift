@@ -109,7 +109,7 @@ extension LabSession {
         case .peer(let actor, let line):
             (passed, observed) = try perform(peerStep: line, of: actor, within: step.within)
         case .wait, .check, .sysctl, .firewall, .process:
-            guard let kind = StepKind.named(step.action.keyword), case .step(_, let run) = kind.grammar else {
+            guard let kind = step.kind, case .step(_, let run) = kind.grammar else {
                 throw StepKind.mismatch(step)
             }
             (passed, observed) = try run(self, step)
@@ -216,9 +216,20 @@ extension LabSession {
     }
 
     /// `socket`: a new socket for the name, closing the one it held (said in the report).
+    /// A child process still holding the old socket (`process: hold`) is ended first, as
+    /// a program replacing its connection would: otherwise the old socket would live on
+    /// in it, and the name could never be held again.
     func openSocket(_ family: Socket.Family, _ context: CallContext) -> Observed {
         let labSocket = context.labSocket
         var remark: String?
+        if let holder = labSocket.holder {
+            if !holder.hasEnded {
+                let fate = closingFate(of: labSocket)
+                holder.end()
+                remark = "ended child process \(holder.pid), which held \(labSocket.name)'s socket (SIGKILL, then waitpid); the kernel closed that socket \(fate)"
+            }
+            labSocket.holder = nil
+        }
         if let old = labSocket.socket, !old.isClosed {
             remark = closingRemark(for: labSocket)
             try? old.close()

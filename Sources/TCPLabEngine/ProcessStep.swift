@@ -12,10 +12,29 @@ public enum ProcessStep: Sendable, CustomStringConvertible {
     /// child is gone and the kernel has closed its descriptors.
     case kill(socket: String)
 
-    /// The verbs, with what each does, for the parser's messages.
-    static let verbs: [(word: String, usage: String)] = [
-        ("hold", "hold NAME (a child process takes NAME's socket; the lab closes its copy)"),
-        ("kill", "kill NAME (SIGKILL to the process holding NAME's socket)"),
+    /// A verb of the step: the word a lab writes, what it does (the step table's text in
+    /// Labs/README.md), and the step it makes for a socket's name.
+    struct Verb: Sendable {
+        /// As a lab writes it: "hold".
+        let word: String
+        /// What it does, one line (Markdown).
+        let meaning: String
+        /// The step for the named socket.
+        let make: @Sendable (String) -> ProcessStep
+
+        /// "hold NAME".
+        var synopsis: String { "\(word) NAME" }
+    }
+
+    /// The verbs, in the order Labs/README.md lists them: the parser, its messages and the
+    /// step table's rows all read this one list.
+    static let verbs: [Verb] = [
+        Verb(word: "hold",
+             meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\"); a later `socket` step for NAME ends the child first",
+             make: { .hold(socket: $0) }),
+        Verb(word: "kill",
+             meaning: "SIGKILL to that child, then waitpid(2): the kernel closes the socket as the process dies, and the report says what that sends",
+             make: { .kill(socket: $0) }),
     ]
 
     /// The socket the step is about.
@@ -37,13 +56,12 @@ public enum ProcessStep: Sendable, CustomStringConvertible {
     /// socket is the lab file's to check.
     init(parsing text: String) throws(ProblemText) {
         let words = text.split(separator: " ").map(String.init)
-        let usage = "a process step is " + Self.verbs.map(\.usage).joined(separator: " or ")
+        let usage = "a process step is " + Self.verbs.map(\.synopsis).joined(separator: " or ")
         guard words.count == 2 else { throw ProblemText(usage) }
-        switch words[0] {
-        case "hold": self = .hold(socket: words[1])
-        case "kill": self = .kill(socket: words[1])
-        default: throw ProblemText("unknown process step '\(words[0])'; " + usage)
+        guard let verb = Self.verbs.first(where: { $0.word == words[0] }) else {
+            throw ProblemText("unknown process step '\(words[0])'; " + usage)
         }
+        self = verb.make(words[1])
     }
 
     /// Why a process step's text is not one.

@@ -44,19 +44,18 @@ extension StepKind {
                 })),
         StepKind(
             keyword: "firewall",
-            forms: [Form(synopsis: "firewall: RULES", meaning: "adds nftables rules (`nft -f`, one command a line) in the lab's namespace")],
+            forms: [Form(synopsis: "firewall: RULES", meaning: "runs nftables commands (`nft -f`, one command a line) in the lab's namespace; the report names what they did (\"table, chain, rule added\", \"table deleted\")")],
             grammar: .step(
                 parse: { parser, node throws(LabFileError) in .firewall(try parser.string(node, "firewall")) },
                 run: { _, step in
                     guard case .firewall(let rules) = step.action else { throw mismatch(step) }
                     let outcome = try Command.run(["nft", "-f", "-"], input: rules)
                     let passed = outcome.status == 0
-                    return (passed, passed ? "rules added in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)")
+                    return (passed, passed ? FirewallRules.summary(of: rules) + " in the lab's namespace" : "nft failed: \(outcome.output.trimmingSpaces)")
                 })),
         StepKind(
             keyword: "process",
-            forms: [Form(synopsis: "process: hold NAME", meaning: "a child process (cat) takes NAME's socket and the lab closes its own descriptor, which sends nothing (see \"A process that dies\")"),
-                    Form(synopsis: "process: kill NAME", meaning: "SIGKILL to that child, then waitpid(2): the kernel closes the socket as the process dies, and the report says what that sends")],
+            forms: ProcessStep.verbs.map { Form(synopsis: "process: \($0.synopsis)", meaning: $0.meaning) },
             grammar: .step(
                 parse: { parser, node throws(LabFileError) in .process(try parser.processStep(node)) },
                 run: { session, step in
@@ -68,7 +67,7 @@ extension StepKind {
 
         StepKind(
             keyword: "socket",
-            forms: [Form(synopsis: "socket", meaning: "socket(2), TCP over IPv4; an open socket the name held is closed first, and the report says what that sent"),
+            forms: [Form(synopsis: "socket", meaning: "socket(2), TCP over IPv4; an open socket the name held is closed first (a child process holding it is killed first), and the report says what that sent"),
                     Form(synopsis: "socket ipv6", meaning: "the same over IPv6 (`socket ipv4` is the default)")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
@@ -153,7 +152,7 @@ extension StepKind {
             keyword: "connect",
             forms: [Form(synopsis: "connect ADDRESS:PORT", meaning: "connect(2), waiting for the handshake (up to `within`)"),
                     Form(synopsis: "connect ADDRESS:PORT nonblocking", meaning: "returns at once with EINPROGRESS; the handshake goes on"),
-                    Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the connection (on Linux an abort: RST, and the socket may connect again)")],
+                    Form(synopsis: "connect AF_UNSPEC", meaning: "connect(2) with an AF_UNSPEC address: dissolves the association (an abort: RST from ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2 or SYN-RECEIVED; nothing from SYN-SENT or LISTEN), and the socket may connect again")],
             grammar: .call(
                 parse: { parser, words throws(LabFileError) in
                     if words.flag("AF_UNSPEC") {
@@ -310,20 +309,4 @@ extension StepKind {
 extension Call {
     /// The keyword of its kind in ``StepKind/all``: the first word as a lab writes it.
     var keyword: String { String(description.prefix { $0 != " " }) }
-}
-
-extension Step.Action {
-    /// The keyword of its kind in ``StepKind/all``; a call's is its verb, a peer's segment
-    /// has none of its own ("peer").
-    var keyword: String {
-        switch self {
-        case .call(_, let call, _, _): return call.keyword
-        case .wait: return "wait"
-        case .check: return "check"
-        case .sysctl: return "sysctl"
-        case .firewall: return "firewall"
-        case .peer: return "peer"
-        case .process: return "process"
-        }
-    }
 }

@@ -88,7 +88,7 @@ extension LabResult {
     }
 
     private func paragraphs(_ text: String) -> [String] {
-        text.split(separator: "\n\n").map { $0.split(separator: "\n").joined(separator: " ") }
+        text.paragraphs
     }
 
     /// The index page of a run of several labs: each lab with what it teaches, whether it

@@ -12,6 +12,10 @@ extension LabResult {
         return String(milliseconds / 1000) + "." + fraction
     }
 
+    /// The width the lesson is wrapped to, its two-space indent included: about the width
+    /// the lab files' lessons are written at.
+    static let lessonWidth = 90
+
     /// Writes the result for a reader: steps, expectations, the ladder diagram of the
     /// capture, the kernel's view, the counters, the lesson, and the verdict with the time.
     public func write(to output: BufferedWriter, style: TextStyle) throws {
@@ -124,7 +128,9 @@ extension LabResult {
                 try line(style.red("  values marked [did not hold] or [not measured] below come from those claims"))
             }
         }
-        try line(indent(lesson.trimmingTrailingNewlines))
+        // Re-flowed: placeholders filled with this run's values change the lengths of the
+        // lines the lab file wrapped.
+        for text in lesson.wrapped(width: Self.lessonWidth - 2) { try line(text.isEmpty ? "" : "  " + text) }
         try line()
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         try line("\(verdict) \(name) in \(LabResult.formatSeconds(seconds)) s")

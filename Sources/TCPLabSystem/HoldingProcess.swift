@@ -6,6 +6,10 @@ import Glibc
 import Musl
 #endif
 
+/// kill(2): the C call, named apart because ``HoldingProcess/kill(_:)`` hides it inside
+/// the class.
+private func sendSignal(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
+
 /// A child process that holds one of this process's descriptors and does nothing else, so
 /// that what happens to the descriptor when a process dies can be shown on a real process:
 /// when it dies, however it dies, the kernel closes its descriptors as at any exit.
@@ -51,17 +55,25 @@ public final class HoldingProcess {
     public init(holding descriptor: Int32) throws(SystemCallError) {
         var ends: [Int32] = [-1, -1]
         try systemCall("pipe2") { pipe2(&ends, O_CLOEXEC) }
+        // The read end is the child's alone; the write end stays here once the child runs.
+        var spawned = false
+        defer {
+            _ = close(ends[0])
+            if !spawned { _ = close(ends[1]) }
+        }
+        // Each posix_spawn call below returns an error number (ENOMEM, EBADF): a child
+        // spawned after one failed would hold the wrong descriptors, so a failure ends here.
         var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
+        try systemCallReturningErrno("posix_spawn_file_actions_init") { posix_spawn_file_actions_init(&actions) }
         defer { posix_spawn_file_actions_destroy(&actions) }
         // dup2 clears close-on-exec on the copy; the originals stay close-on-exec.
-        posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_adddup2(&actions, descriptor, 3)
-        posix_spawn_file_actions_addclosefrom_np(&actions, 4)
+        try systemCallReturningErrno("posix_spawn_file_actions_adddup2") { posix_spawn_file_actions_adddup2(&actions, ends[0], 0) }
+        try systemCallReturningErrno("posix_spawn_file_actions_addopen") { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        try systemCallReturningErrno("posix_spawn_file_actions_adddup2") { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
+        try systemCallReturningErrno("posix_spawn_file_actions_adddup2") { posix_spawn_file_actions_adddup2(&actions, descriptor, 3) }
+        try systemCallReturningErrno("posix_spawn_file_actions_addclosefrom_np") { posix_spawn_file_actions_addclosefrom_np(&actions, 4) }
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        try systemCallReturningErrno("posix_spawnattr_init") { posix_spawnattr_init(&attributes) }
         defer { posix_spawnattr_destroy(&attributes) }
         // No signal blocked (this process blocks SIGINT and SIGTERM for its signal thread),
         // SIGPIPE at its default, and a process group of its own (group 0: its pid).
@@ -70,23 +82,19 @@ public final class HoldingProcess {
         var defaults = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        try systemCallReturningErrno("posix_spawnattr_setsigmask") { posix_spawnattr_setsigmask(&attributes, &empty) }
+        try systemCallReturningErrno("posix_spawnattr_setsigdefault") { posix_spawnattr_setsigdefault(&attributes, &defaults) }
+        try systemCallReturningErrno("posix_spawnattr_setpgroup") { posix_spawnattr_setpgroup(&attributes, 0) }
+        try systemCallReturningErrno("posix_spawnattr_setflags") {
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        }
         let argv = [strdup(Self.program), nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()
-        do {
-            try systemCallReturningErrno("posix_spawnp(\(Self.program))") {
-                posix_spawnp(&child, Self.program, &actions, &attributes, argv, environ)
-            }
-        } catch {
-            _ = close(ends[0])
-            _ = close(ends[1])
-            throw error
+        try systemCallReturningErrno("posix_spawnp(\(Self.program))") {
+            posix_spawnp(&child, Self.program, &actions, &attributes, argv, environ)
         }
-        _ = close(ends[0])
+        spawned = true
         pid = child
         lifeline = ends[1]
     }
@@ -100,7 +108,7 @@ public final class HoldingProcess {
     @discardableResult
     public func kill(_ signal: Int32) throws(SystemCallError) -> Termination {
         if let termination { return termination }
-        try systemCall("kill") { Glibc.kill(pid, signal) }
+        try systemCall("kill") { sendSignal(pid, signal) }
         return try reap()
     }
 
@@ -108,7 +116,7 @@ public final class HoldingProcess {
     /// clean-up after a failure or an interruption: never throws, safe to call twice.
     public func end() {
         if termination == nil {
-            _ = Glibc.kill(pid, SIGKILL)
+            _ = sendSignal(pid, SIGKILL)
             _ = try? reap()
         }
         if lifeline >= 0 {

@@ -73,6 +73,31 @@ final class LessonPlaceholderTests: XCTestCase {
         XCTAssertEqual(failure("  {expires: hello}")?.message, "{expires: hello}: only a check or wait on a socket sees its timer; the step on line 15 is not one")
     }
 
+    /// A folded (`>`) or quoted lesson joins its lines, yet a placeholder's error still
+    /// names the file line it is written on, not the lesson's first line.
+    func testPlaceholderErrorsInFoldedAndQuotedLessonsNameTheirOwnLine() {
+        func line(_ lesson: String) -> Int? {
+            do {
+                _ = try LabFile.parse("""
+                    title: t
+                    summary: s
+                    teaches: x
+                    actors:
+                      client: c
+                    steps:
+                      - client: socket
+                        id: open
+                    \(lesson)
+                    """, name: "t", source: "t.yaml")
+                XCTFail("accepted: \(lesson)")
+                return nil
+            } catch { return error.line }
+        }
+        XCTAssertEqual(line("lesson: >\n  One {took: open}.\n  Two.\n  Three {took: nothing}.\n"), 12)
+        XCTAssertEqual(line("lesson: \"One {took: open}\n  and then\n  the {took: nothing}.\"\n"), 11)
+        XCTAssertEqual(line("lesson: >\n  One {took: open} and {took: open}.\n  Two {gap: none}.\n"), 11)
+    }
+
     /// An id names one step or expectation: given twice, it is an error at the second.
     func testAnIdIsGivenOnce() {
         XCTAssertThrowsError(try LabFile.parse("""
@@ -129,6 +154,41 @@ final class LessonPlaceholderTests: XCTestCase {
         let html = result.page().html()
         XCTAssertTrue(html.contains("Did not hold: line 17: conn recv"), "the page lists the claim that did not hold")
         XCTAssertTrue(html.contains("[did not hold]"))
+    }
+
+    /// A misspelt counter would read "0", as an unchanged one does, so the run refuses it
+    /// before any step, at the placeholder's line, listing the group's counters.
+    func testAMisspeltCounterFailsTheLabBeforeAnyStep() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try lab(lesson: "  Overflows: {counter: TcpExt.ListenOverflow}.")
+        let result = LabRunner(kernelLog: false).run(lab, capturePath: nil)
+        XCTAssertFalse(result.passed)
+        XCTAssertTrue(result.steps.isEmpty, "no step ran")
+        let error = try XCTUnwrap(result.error)
+        XCTAssertTrue(error.hasPrefix("my.yaml:25: {counter: TcpExt.ListenOverflow}: no counter ListenOverflow in group TcpExt on this kernel (known: "), error)
+        XCTAssertTrue(error.contains(" ListenOverflows,"), error)
+    }
+
+    /// A filled lesson is re-flowed: the file's line breaks fitted the placeholders, not
+    /// the values. The result (JSON, HTML) has each paragraph on one line; the text report
+    /// wraps them to its width, a blank line between paragraphs.
+    func testFilledLessonIsReflowedIntoParagraphs() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try lab(lesson: "  Sent {bytes: hello}\n  bytes, all\n  read.\n\n  Second paragraph.")
+        let result = LabRunner(kernelLog: false).run(lab, capturePath: nil)
+        XCTAssertTrue(result.passed, result.claimsNotHeld.joined(separator: "\n"))
+        XCTAssertEqual(result.lesson, "Sent 5 bytes, all read.\n\nSecond paragraph.\n")
+        let text = try Self.render { output in try result.write(to: output, style: TextStyle(isEnabled: false)) }
+        XCTAssertTrue(text.contains("\n  Sent 5 bytes, all read.\n\n  Second paragraph.\n"), text)
+    }
+
+    /// Wrapping fills each line with as many words as fit in the width, never breaks a
+    /// word, and keeps paragraphs apart.
+    func testWrappingFillsLinesUpToTheWidth() {
+        let text = "one two three\nfour five six seven\n\n  eight"
+        XCTAssertEqual(text.paragraphs, ["one two three four five six seven", "eight"])
+        XCTAssertEqual(text.wrapped(width: 14), ["one two three", "four five six", "seven", "", "eight"])
+        XCTAssertEqual("unbreakable-word here".wrapped(width: 5), ["unbreakable-word", "here"])
     }
 
     /// What a renderer writes to `output`, read back from a temporary file.

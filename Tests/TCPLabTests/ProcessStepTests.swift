@@ -58,7 +58,7 @@ final class ProcessStepTests: XCTestCase {
     func testAnUnknownProcessVerbIsReported() {
         let found = error("steps:\n  - process: stop client\n")
         XCTAssertEqual(found?.message.hasPrefix("unknown process step 'stop'; a process step is hold NAME"), true, found?.message ?? "")
-        XCTAssertEqual(error("steps:\n  - process: kill\n")?.message.hasPrefix("a process step is hold NAME"), true)
+        XCTAssertEqual(error("steps:\n  - process: kill\n")?.message, "a process step is hold NAME or kill NAME")
         XCTAssertEqual(error("steps:\n  - process: kill client\n    expect: ok\n")?.message, "'expect' belongs to a socket call, not to 'process'")
     }
 
@@ -117,5 +117,40 @@ final class ProcessStepTests: XCTestCase {
         holder.end()
         XCTAssertTrue(holder.hasEnded)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(holder.pid)/status"), "reaped, not a zombie")
+    }
+
+    /// A `socket` step for a name whose socket a child process holds ends that child first
+    /// (SIGKILL, then waitpid), so the old connection closes as at any process death (FIN
+    /// here: nothing was unread) and the name can be handed to a child again.
+    func testANewSocketEndsTheChildHoldingTheOldOne() throws {
+        try TestEnvironment.requireRoot()
+        let lab = try LabFile.parse("""
+            title: Replace a held socket
+            summary: A socket step for a held name.
+            teaches: Nothing.
+            actors:
+              server: listens
+              client: connects, hands its socket to a child, then makes a new one
+            steps:
+              - server: socket
+              - server: bind 127.0.0.1:8080
+              - server: listen 8
+              - client: socket
+              - client: connect 127.0.0.1:8080
+              - server: accept
+                as: conn
+              - process: hold client
+              - client: socket
+              - wait: {segment: {from: client, flags: F}}
+              - check: {socket: conn, state: CLOSE-WAIT}
+              - process: hold client
+              - process: kill client
+            lesson: None.
+            """, name: "replace-held", source: "replace-held.yaml")
+        let result = LabRunner().run(lab, capturePath: nil)
+        XCTAssertTrue(result.passed, result.failures)
+        let replaced = result.steps.filter { $0.actor == "client" && $0.action.hasPrefix("socket") }.last
+        XCTAssertEqual(replaced?.observed.hasPrefix("ok; ended child process "), true, replaced?.observed ?? "")
+        XCTAssertEqual(replaced?.observed.hasSuffix("(ESTABLISHED, nothing unread): that sends FIN"), true, replaced?.observed ?? "")
     }
 }
