@@ -91,8 +91,13 @@ public final class HoldingProcess {
         let argv = [strdup(Self.program), nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()
-        try systemCallReturningErrno("posix_spawnp(\(Self.program))") {
-            posix_spawnp(&child, Self.program, &actions, &attributes, argv, environ)
+        // From the clone until the file actions' closefrom the child holds every descriptor
+        // of this process; glibc's posix_spawn returns only once the exec has begun
+        // (CLONE_VFORK), after those actions: no socket may be closed meanwhile (SpawnFence).
+        try SpawnFence.spawning { () throws(SystemCallError) in
+            try systemCallReturningErrno("posix_spawnp(\(Self.program))") {
+                posix_spawnp(&child, Self.program, &actions, &attributes, argv, environ)
+            }
         }
         spawned = true
         pid = child
