@@ -166,6 +166,9 @@ extension TCPAnalyzer {
             && ack == reverse.initialSequence &+ 1 && !connection.joinedMidstream {
             labels.insert(.handshakeACK)
         }
+        // Where an RST falls against the receiver's RCV.NXT: it names the RST here and moves
+        // the receiver in moveStates (both from the flows as they are before this segment).
+        let resetPlace = Self.resetPlace(of: segment, forward, reverse)
         if flags.contains(.rst) && !contradictory {
             if !forward.sentSYN && reverse.sentSYN && !connection.joinedMidstream {
                 labels.insert(.rstRefused)
@@ -174,7 +177,7 @@ extension TCPAnalyzer {
                 // A synchronized receiver takes only an RST at RCV.NXT (RFC 5961 section 3):
                 // one elsewhere in its window draws a challenge ACK, one outside is dropped;
                 // neither aborts anything.
-                switch Self.resetPlace(of: segment, forward, reverse) {
+                switch resetPlace {
                 case .exact: labels.insert(.rstAbort)
                 case .inWindow: labels.insert(.rstInWindow)
                 case .outsideWindow: labels.insert(.rstOutsideWindow)
@@ -258,10 +261,10 @@ extension TCPAnalyzer {
         forward.lastLabels = labels
         let arrived = !unprocessedFrames.contains(frame)
         let moves = moveStates(
-            segment, sender: sender, labels: labels, after: senderPreviousLabels, arrived: arrived,
-            connection, &forward, &reverse)
+            segment, sender: sender, labels: labels, after: senderPreviousLabels, resetPlace: resetPlace,
+            arrived: arrived, connection, &forward, &reverse)
         if labels.contains(.rstInWindow) && arrived { connection.owesChallengeACK = sender.peer }
-        if labels.contains(.synOnOpenConnection) && !unprocessedFrames.contains(frame) { connection.owesChallengeACK = sender.peer }
+        if labels.contains(.synOnOpenConnection) && arrived { connection.owesChallengeACK = sender.peer }
 
         // Lifecycle events: what the sender did, what the ACK confirms, what the receiver got.
         if !contradictory {

@@ -20,15 +20,14 @@ extension TCPAnalyzer {
     /// Moves both endpoints of `connection` by ``TransitionTable`` for `segment`, from what
     /// the flows recorded before it; returns the sender's and the receiver's moves. A
     /// segment that did not `arrive` (its receiver's kernel dropped it unprocessed) moves
-    /// only its sender.
+    /// only its sender. `resetPlace` is ``resetPlace(of:_:_:)`` for it.
     func moveStates(
         _ segment: TCPSegment, sender: Side, labels: SegmentLabels, after senderPreviousLabels: SegmentLabels,
-        arrived: Bool, _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
+        resetPlace rstPlace: TCPStateMachine.Facts.ResetPlace, arrived: Bool, _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
     ) -> (sender: EndpointTransition?, receiver: EndpointTransition?) {
         let flags = segment.flags
         let ack = segment.acknowledgmentNumber
         let acknowledges: (UInt32) -> Bool = { target in flags.contains(.ack) && ack.isAtOrAfter(target) }
-        let rstPlace = Self.resetPlace(of: segment, forward, reverse)
         let seq = segment.sequenceNumber
         // A SYN the receiver keeps the connection open against moves none of its numbers.
         let synOnOpenConnection = labels.contains(.synOnOpenConnection)

@@ -43,16 +43,9 @@ public enum Command {
         // The child starts with no signal blocked and SIGPIPE at its default, whatever this
         // process has blocked (Ctrl-C goes to one thread here) or ignored (SIGPIPE).
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        try systemCallReturningErrno("posix_spawnattr_init") { posix_spawnattr_init(&attributes) }
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        try startWithDefaultSignals(&attributes)
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()

@@ -77,17 +77,8 @@ public final class HoldingProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         // No signal blocked (this process blocks SIGINT and SIGTERM for its signal thread),
         // SIGPIPE at its default, and a process group of its own (group 0: its pid).
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        try systemCallReturningErrno("posix_spawnattr_setsigmask") { posix_spawnattr_setsigmask(&attributes, &empty) }
-        try systemCallReturningErrno("posix_spawnattr_setsigdefault") { posix_spawnattr_setsigdefault(&attributes, &defaults) }
         try systemCallReturningErrno("posix_spawnattr_setpgroup") { posix_spawnattr_setpgroup(&attributes, 0) }
-        try systemCallReturningErrno("posix_spawnattr_setflags") {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        }
+        try startWithDefaultSignals(&attributes, otherFlags: Int32(POSIX_SPAWN_SETPGROUP))
         let argv = [strdup(Self.program), nil]
         defer { argv.forEach { free($0) } }
         var child = pid_t()
