@@ -12,8 +12,8 @@ extension LabResult {
         return String(milliseconds / 1000) + "." + fraction
     }
 
-    /// The width the lesson is wrapped to, its two-space indent included: about the width
-    /// the lab files' lessons are written at.
+    /// The width "What it teaches" and the lesson are wrapped to, their two-space indent
+    /// included: about the width the lab files are written at, whatever a line there says.
     static let lessonWidth = 90
 
     /// Writes the result for a reader: steps, expectations, the ladder diagram of the
@@ -21,10 +21,6 @@ extension LabResult {
     public func write(to output: BufferedWriter, style: TextStyle) throws {
         func line(_ text: String = "") throws { try output.write(text + "\n") }
         func mark(_ passed: Bool) -> String { passed ? style.green("✓") : style.red("✗") }
-        func indent(_ text: String, _ prefix: String = "  ") -> String {
-            text.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { $0.isEmpty ? "" : prefix + $0 }.joined(separator: "\n")
-        }
 
         if let skipped {
             try line(style.yellow("SKIP") + " \(name): \(skipped)")
@@ -35,7 +31,7 @@ extension LabResult {
         try line(summary)
         try line()
         try line(style.bold("What it teaches"))
-        try line(indent(teaches.trimmingTrailingNewlines))
+        for text in teaches.wrapped(width: Self.lessonWidth - 2) { try line(text.isEmpty ? "" : "  " + text) }
         try line()
         try line(style.bold("Steps"))
         let actorWidth = max(steps.map(\.actor.count).max() ?? 0, 5)

@@ -9,6 +9,8 @@ import Musl
 
 extension Endpoint {
     /// Calls `body` with the endpoint as a `struct sockaddr_in` or `sockaddr_in6` (ip(7), ipv6(7)).
+    /// Its result (a system call's return value, for bind(2) and connect(2)) may be ignored.
+    @discardableResult
     func withSocketAddress<Result>(
         _ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemCallError) -> Result
     ) throws(SystemCallError) -> Result {
