@@ -217,7 +217,7 @@ struct TrackedConnection {
     /// Whether `segment` is a SYN that starts a new connection on this 4-tuple (tshark: a
     /// bare SYN whose sequence number is not the sender's base).
     func isReplaced(by segment: TCPSegment) -> Bool {
-        guard segment.flags.intersection([.syn, .ack]) == .syn else { return false }
+        guard segment.flags.intersection(.synAndACK) == .syn else { return false }
         let side = segment.source == client ? fromClient : fromServer
         return side.hasBase && side.base != segment.sequenceNumber
     }

@@ -15,10 +15,10 @@ extension FlowState {
         let length = UInt32(truncatingIfNeeded: segment.payloadLength)
         let flags = segment.flags
         let window = UInt32(segment.window)
-        let synFinRst = !flags.isDisjoint(with: [.syn, .fin, .rst])
+        let synFinRst = !flags.isDisjoint(with: .synFINOrRST)
         // tshark counts SYN and FIN as one between them: a segment with both (every flag set)
         // still advances by its payload plus one.
-        let sequenceLength = length &+ (flags.isDisjoint(with: [.syn, .fin]) ? 0 : 1)
+        let sequenceLength = length &+ (flags.isDisjoint(with: .synOrFIN) ? 0 : 1)
         var found: AnalysisFlags = []
 
         checks: do {
@@ -61,7 +61,7 @@ extension FlowState {
             }
         }
 
-        if (length > 0 || !flags.isDisjoint(with: [.syn, .fin])) && !found.contains(.keepAlive) {
+        if (length > 0 || !flags.isDisjoint(with: .synOrFIN)) && !found.contains(.keepAlive) {
             var notAdvanced = nextSequence != 0 && seq.isBefore(nextSequence)
             if length > 1 && nextSequence &- 1 == seq { notAdvanced = false }
             if length > 0 && reverse.lastAcknowledgment != 0 && (seq &+ length).isAtOrBefore(reverse.lastAcknowledgment) {

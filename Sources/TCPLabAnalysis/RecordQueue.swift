@@ -3,11 +3,11 @@ import DequeModule
 /// The analyzer's events in input order, each numbered from the first ever appended, with
 /// whether its annotation is final; they leave from the front once it is.
 ///
-/// One value in one stored property of ``TCPAnalyzer``: each of a class's stored properties
+/// One value in ``TCPAnalyzer``'s state: each of a class's stored properties
 /// is checked for exclusive access at run time on every use, and taking an event used the
 /// records, their flags and the front's number in turn.
 struct RecordQueue {
-    private var records: Deque<TCPAnalyzer.Record> = []
+    private var records: Deque<TCPAnalyzer.Core.Record> = []
     /// Whether each record is final, beside it: reading a record's flag in the deque would
     /// copy the whole record (its segment, context and owner) to read one bit.
     private var finalFlags: Deque<Bool> = []
@@ -27,7 +27,7 @@ struct RecordQueue {
 
     /// Appends `record`; returns its number.
     @discardableResult
-    mutating func append(_ record: consuming TCPAnalyzer.Record, isFinal: Bool) -> Int {
+    mutating func append(_ record: consuming TCPAnalyzer.Core.Record, isFinal: Bool) -> Int {
         records.append(record)
         finalFlags.append(isFinal)
         return start &+ records.count &- 1

@@ -111,31 +111,34 @@ public enum SegmentLabel: UInt8, Hashable, Sendable, CaseIterable, CustomStringC
 /// The set of labels on one segment, kept as bits so that annotating costs no allocation.
 public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLiteral {
     /// One bit per ``SegmentLabel``, in declaration order.
-    public private(set) var rawValue: UInt32
+    public var rawValue: UInt32 { bits }
+    /// The bits, settable by the set's inlinable operations.
+    @usableFromInline var bits: UInt32
 
     /// The empty set.
-    public init() { rawValue = 0 }
+    @inlinable public init() { bits = 0 }
 
-    /// The set of `labels`.
-    public init(arrayLiteral labels: SegmentLabel...) {
-        rawValue = 0
+    /// The set of `labels`. Inlinable, like the set's other operations, so that a literal
+    /// set folds to its bits instead of building an array each time it is met.
+    @inlinable public init(arrayLiteral labels: SegmentLabel...) {
+        bits = 0
         for label in labels { insert(label) }
     }
 
     /// Adds `label`.
-    public mutating func insert(_ label: SegmentLabel) { rawValue |= SegmentLabels.bit(label) }
+    @inlinable public mutating func insert(_ label: SegmentLabel) { bits |= SegmentLabels.bit(label) }
 
     /// Removes `label`.
-    public mutating func remove(_ label: SegmentLabel) { rawValue &= ~SegmentLabels.bit(label) }
+    @inlinable public mutating func remove(_ label: SegmentLabel) { bits &= ~SegmentLabels.bit(label) }
 
     /// Whether `label` is in the set.
-    public func contains(_ label: SegmentLabel) -> Bool { rawValue & SegmentLabels.bit(label) != 0 }
+    @inlinable public func contains(_ label: SegmentLabel) -> Bool { bits & SegmentLabels.bit(label) != 0 }
 
     /// Whether the two sets have no label in common.
-    public func isDisjoint(with other: SegmentLabels) -> Bool { rawValue & other.rawValue == 0 }
+    @inlinable public func isDisjoint(with other: SegmentLabels) -> Bool { bits & other.bits == 0 }
 
     /// Whether the set is empty.
-    public var isEmpty: Bool { rawValue == 0 }
+    public var isEmpty: Bool { bits == 0 }
 
     /// The labels, in declaration order.
     public func makeIterator() -> Iterator { Iterator(bits: rawValue) }
@@ -153,6 +156,6 @@ public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLit
         }
     }
 
-    @inline(__always)
-    private static func bit(_ label: SegmentLabel) -> UInt32 { 1 << UInt32(label.rawValue) }
+    @inlinable @inline(__always)
+    static func bit(_ label: SegmentLabel) -> UInt32 { 1 << UInt32(label.rawValue) }
 }

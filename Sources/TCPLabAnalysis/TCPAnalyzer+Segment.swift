@@ -1,10 +1,10 @@
 import TCPLabPacket
 
-extension TCPAnalyzer {
+extension TCPAnalyzer.Core {
     /// Numbers, findings, labels and states for one segment, in the order tshark computes
     /// them: relative bases, sequence analysis on absolute numbers and the raw window,
     /// window scaling from what the earlier SYNs said, then this segment's options.
-    func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
+    mutating func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
         let (connection, reused) = connection(for: segment, frame: frame, time: time)
         let sender = connection.side(of: segment.source)
         if case .keptOpen(let synRecord)? = connection.question, sender == .server { answerKeptOpen(connection, segment, synRecord: synRecord) }
@@ -25,7 +25,7 @@ extension TCPAnalyzer {
         connection.segments += 1
         // Counted as labelled, so the count agrees with the segments shown (tshark's finding
         // on data after an RST numbered far ahead is not a retransmission: see annotate).
-        if !annotated.labels.isDisjoint(with: TCPAnalyzer.retransmissionLabels) { connection.retransmissions += 1 }
+        if !annotated.labels.isDisjoint(with: Self.retransmissionLabels) { connection.retransmissions += 1 }
 
         // Does this segment answer a question an earlier one left open?
         let resolution = resolution(of: segment, from: sender, in: connection)
@@ -34,7 +34,7 @@ extension TCPAnalyzer {
         if connection.question == nil {
             if annotated.labels.contains(.synOnOpenConnection) {
                 connection.question = .keptOpen(synRecord: nextRecordNumber)
-            } else if !annotated.labels.isDisjoint(with: [.handshakeSYN, .synRetransmission]) && !connection.fromServer.sentSYN {
+            } else if !annotated.labels.isDisjoint(with: Self.synLabels) && !connection.fromServer.sentSYN {
                 connection.question = .synAnswer
             } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
@@ -48,9 +48,9 @@ extension TCPAnalyzer {
     /// again or the server answers with a SYN-ACK: a new handshake on the same four-tuple
     /// that tshark keeps in the same stream. Returns whether the segment repeats the SYN
     /// the client sent before (same sequence number), so it is labelled as sent again.
-    private func reopenIfNewHandshake(_ connection: Connection, _ segment: TCPSegment, sender: Side) -> Bool {
+    private mutating func reopenIfNewHandshake(_ connection: Connection, _ segment: TCPSegment, sender: Side) -> Bool {
         let flags = segment.flags
-        guard flags.contains(.syn), connection.fromClient.aborted, !TCPAnalyzer.hasContradictoryFlags(flags) else { return false }
+        guard flags.contains(.syn), connection.fromClient.aborted, !Self.hasContradictoryFlags(flags) else { return false }
         let bareSYN = !flags.contains(.ack)
         guard bareSYN ? sender == .client : sender == .server else { return false }
         let repeats = bareSYN && connection.fromClient.sentSYN && connection.fromClient.initialSequence == segment.sequenceNumber
@@ -63,10 +63,10 @@ extension TCPAnalyzer {
     /// an RST answers only from an endpoint without the connection (Linux answers a SYN on
     /// its open connection with a challenge ACK), so the SYN opened a new one after all
     /// and its record is rewritten as the handshake's first segment.
-    private func answerKeptOpen(_ connection: Connection, _ segment: TCPSegment, synRecord: Int) {
+    private mutating func answerKeptOpen(_ connection: Connection, _ segment: TCPSegment, synRecord: Int) {
         let flags = segment.flags
         let refused = flags.contains(.rst) && !flags.contains(.syn)
-        if refused || flags.isSuperset(of: [.syn, .ack]) {
+        if refused || flags.isSuperset(of: .synAndACK) {
             connection.openAfterAll()
             let activeOpen = TransitionTable.rowIndex("closed/active-open")
             updateRecord(synRecord) {
@@ -83,10 +83,10 @@ extension TCPAnalyzer {
 
     /// SYN with FIN or RST: no endpoint following RFC 9293 sends these (scanners do).
     static func hasContradictoryFlags(_ flags: TCPFlags) -> Bool {
-        flags.contains(.syn) && !flags.isDisjoint(with: [.fin, .rst])
+        flags.contains(.syn) && !flags.isDisjoint(with: .finOrRST)
     }
 
-    private func annotate(
+    private mutating func annotate(
         _ segment: TCPSegment, sender: Side, _ connection: Connection,
         _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64, repeatsSYN: Bool
     ) -> AnnotatedSegment {
@@ -127,7 +127,7 @@ extension TCPAnalyzer {
             }
             if !flags.contains(.ack) { connection.lastSYNTime = time }
         }
-        if flags.intersection([.syn, .ack]) == .ack && connection.lastSYNTime != 0 && connection.initialRoundTrip == 0 {
+        if flags.intersection(.synAndACK) == .ack && connection.lastSYNTime != 0 && connection.initialRoundTrip == 0 {
             connection.initialRoundTrip = time.saturatingDifference(connection.lastSYNTime)
         }
 
@@ -138,7 +138,7 @@ extension TCPAnalyzer {
         let resentSYN = repeatsSYN || (forward.sentSYN && seq == forward.initialSequence && !connection.joinedMidstream)
         // A segment no endpoint would send is named for that, and moves no state: the
         // capture cannot tell what the receiver made of it.
-        let contradictory = TCPAnalyzer.hasContradictoryFlags(flags)
+        let contradictory = Self.hasContradictoryFlags(flags)
         let noFlags = flags.rawValue & 0x1FF == 0  // The nine control bits; reserved bits are no flag.
         if contradictory {
             labels.insert(.contradictoryFlags)
@@ -230,7 +230,7 @@ extension TCPAnalyzer {
         }
         // An answer to a probe is named for the probe, even where tshark's rules see a
         // window update (the first ACK after the handshake changes the unscaled window).
-        let plainAck = length == 0 && flags.isDisjoint(with: [.syn, .fin, .rst]) && ack == previousAck
+        let plainAck = length == 0 && flags.isDisjoint(with: .synFINOrRST) && ack == previousAck
         let answersProbe = analysis.contains(.zeroWindowProbeACK) || (plainAck && reverse.lastLabels.contains(.zeroWindowProbe))
         let answersKeepAlive = analysis.contains(.keepAliveACK) || (plainAck && reverse.lastLabels.contains(.keepAlive))
         if answersProbe {
@@ -248,11 +248,11 @@ extension TCPAnalyzer {
         // The receiver of a SYN on its open connection answers with an ACK of its own numbers.
         let owesChallengeACK = connection.owesChallengeACK == sender
         if owesChallengeACK { connection.owesChallengeACK = nil }
-        if length == 0 && flags.intersection([.syn, .ack, .fin, .rst]) == .ack {
+        if length == 0 && flags.intersection(.lifecycle) == .ack {
             if owesChallengeACK {
                 labels.insert(.challengeACK)
                 labels.remove(.duplicateACK)  // tshark's finding stays; the label says why.
-            } else if labels.isDisjoint(with: TCPAnalyzer.specificACKLabels) {
+            } else if labels.isDisjoint(with: Self.specificACKLabels) {
                 labels.insert(.pureACK)
             }
         }
@@ -286,7 +286,7 @@ extension TCPAnalyzer {
 
     /// What the segment changes in both sides' lifecycles: SYN and FIN sent and received,
     /// acknowledged, or the connection reset.
-    private func recordLifecycle(
+    private mutating func recordLifecycle(
         of segment: TCPSegment, sender: Side, _ connection: Connection,
         _ forward: inout FlowState, _ reverse: inout FlowState, acks: (UInt32) -> Bool
     ) {
@@ -323,7 +323,7 @@ extension TCPAnalyzer {
     }
 
     /// Whether `segment` answers the connection's open question, and how.
-    private func resolution(of segment: TCPSegment, from sender: Side, in connection: Connection) -> Resolution? {
+    private mutating func resolution(of segment: TCPSegment, from sender: Side, in connection: Connection) -> Resolution? {
         switch connection.question {
         case .synAnswer?:
             guard sender == .server else { return nil }
@@ -347,10 +347,16 @@ extension TCPAnalyzer {
         }
     }
 
-    /// Labels that say more about an ACK than "pure ACK" would.
     /// The labels of a segment sent again.
     static let retransmissionLabels: SegmentLabels = [.retransmission, .synRetransmission, .synACKRetransmission]
+    /// The labels of a client's SYN, first or sent again.
+    static let synLabels: SegmentLabels = [.handshakeSYN, .synRetransmission]
+    /// The labels of a server's SYN-ACK, first or sent again.
+    static let synACKLabels: SegmentLabels = [.handshakeSYNACK, .synACKRetransmission]
+    /// The labels of a segment carrying data, new or sent again.
+    static let dataLabels: SegmentLabels = [.data, .retransmission]
 
+    /// Labels that say more about an ACK than "pure ACK" would.
     static let specificACKLabels: SegmentLabels = [
         .handshakeACK, .ackOfFIN, .duplicateACK, .windowUpdate,
         .keepAlive, .keepAliveACK, .zeroWindowProbe, .zeroWindowProbeACK,

@@ -1,6 +1,6 @@
 import TCPLabPacket
 
-extension TCPAnalyzer {
+extension TCPAnalyzer.Core {
     /// Where an RST falls against the receiver's RCV.NXT: exact (where the sender's other
     /// segments end, or what the receiver last acknowledged: an RST that answers a segment
     /// carries that segment's ACK number, with or without ACK of its own, RFC 9293 section
@@ -21,7 +21,7 @@ extension TCPAnalyzer {
     /// the flows recorded before it; returns the sender's and the receiver's moves. A
     /// segment that did not `arrive` (its receiver's kernel dropped it unprocessed) moves
     /// only its sender. `resetPlace` is ``resetPlace(of:_:_:)`` for it.
-    func moveStates(
+    mutating func moveStates(
         _ segment: TCPSegment, sender: Side, labels: SegmentLabels, after senderPreviousLabels: SegmentLabels,
         resetPlace rstPlace: TCPStateMachine.Facts.ResetPlace, arrived: Bool, _ connection: Connection, _ forward: inout FlowState, _ reverse: inout FlowState
     ) -> (sender: EndpointTransition?, receiver: EndpointTransition?) {
@@ -49,8 +49,8 @@ extension TCPAnalyzer {
             receiverSentFIN: reverse.sentFIN,
             refusal: labels.contains(.rstRefused),
             afterKeepAlive: senderPreviousLabels.contains(.keepAlive),
-            afterSYNACK: !senderPreviousLabels.isDisjoint(with: [.handshakeSYNACK, .synACKRetransmission]),
-            afterReceiverData: !reverse.lastLabels.isDisjoint(with: [.data, .retransmission]),
+            afterSYNACK: !senderPreviousLabels.isDisjoint(with: Self.synACKLabels),
+            afterReceiverData: !reverse.lastLabels.isDisjoint(with: Self.dataLabels),
             receiverSentSYN: reverse.sentSYN,
             receiverAborted: reverse.aborted,
             crossingRewritesEarlierRecords: crossingRewrites,

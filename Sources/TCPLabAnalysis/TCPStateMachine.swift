@@ -95,7 +95,7 @@ enum TCPStateMachine {
         let flags = facts.flags
         // A segment no endpoint would send (SYN with FIN or RST, no flags at all) moves nothing:
         // the capture cannot tell what the receiver made of it.
-        if flags.isEmpty || (flags.contains(.syn) && !flags.isDisjoint(with: [.fin, .rst])) {
+        if flags.isEmpty || (flags.contains(.syn) && !flags.isDisjoint(with: .finOrRST)) {
             return (senderState, receiverState, nil, nil)
         }
         func opening(_ side: Side) -> StateTransition.Opening {

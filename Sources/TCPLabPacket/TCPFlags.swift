@@ -8,28 +8,32 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
 
     /// Wraps header bits.
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    ///
+    /// This initialiser and the flags are inlinable so that other modules fold a set such
+    /// as `[.syn, .ack]` to its constant: without that, each use built an array (the
+    /// analysis made three per segment).
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// No more data from sender (FIN).
-    public static let fin = TCPFlags(rawValue: 0x001)
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x001) }
     /// Synchronize sequence numbers (SYN).
-    public static let syn = TCPFlags(rawValue: 0x002)
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x002) }
     /// Reset the connection (RST).
-    public static let rst = TCPFlags(rawValue: 0x004)
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x004) }
     /// Push function (PSH).
-    public static let psh = TCPFlags(rawValue: 0x008)
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x008) }
     /// Acknowledgment field is significant (ACK).
-    public static let ack = TCPFlags(rawValue: 0x010)
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x010) }
     /// Urgent pointer field is significant (URG).
-    public static let urg = TCPFlags(rawValue: 0x020)
+    @inlinable public static var urg: TCPFlags { TCPFlags(rawValue: 0x020) }
     /// ECN-Echo (ECE, RFC 3168).
-    public static let ece = TCPFlags(rawValue: 0x040)
+    @inlinable public static var ece: TCPFlags { TCPFlags(rawValue: 0x040) }
     /// Congestion window reduced (CWR, RFC 3168).
-    public static let cwr = TCPFlags(rawValue: 0x080)
+    @inlinable public static var cwr: TCPFlags { TCPFlags(rawValue: 0x080) }
     /// Accurate ECN (AE, RFC 9768; formerly the NS bit of RFC 3540).
-    public static let ae = TCPFlags(rawValue: 0x100)
+    @inlinable public static var ae: TCPFlags { TCPFlags(rawValue: 0x100) }
     /// The three reserved bits (RFC 9293 section 3.1, "Rsrvd"); any of them set.
-    public static let reserved = TCPFlags(rawValue: 0xE00)
+    @inlinable public static var reserved: TCPFlags { TCPFlags(rawValue: 0xE00) }
 
     /// The bits of header bytes 12 and 13 that are flags (the data offset is the rest).
     static let headerMask: UInt16 = 0x0FFF
