@@ -3,31 +3,38 @@ import TCPLabSystem
 /// A line of output assembled as bytes: appending numbers and ASCII text without going
 /// through `String` interpolation, which dominates the cost of printing a million lines.
 ///
-/// The bytes live in an array kept at its full length, of which the first ``count`` are the
-/// line: each piece is copied straight to its place after one check that it fits, where
-/// `Array.append(contentsOf:)` cost more per call than the dozen bytes of a JSON key (a
-/// segment's line has some fifty pieces).
-struct ByteLine {
-    /// The line, then room for more.
-    private var storage: [UInt8]
-    /// How many bytes of `storage` the line holds.
+/// The line owns one allocation, of which the first ``count`` bytes are the line: each piece
+/// is copied straight to its place after one check that it fits. Not copyable, so the
+/// allocation has one owner and needs no reference counting or uniqueness check per piece
+/// (an `Array` did both: a segment's line has some fifty pieces).
+struct ByteLine: ~Copyable {
+    /// The allocation (nil until the first piece of a line made with no room).
+    private var base: UnsafeMutablePointer<UInt8>?
+    /// Its size in bytes.
+    private var capacity: Int
+    /// How many bytes of it the line holds.
     private(set) var count = 0
 
-    init() { storage = [UInt8](repeating: 0, count: 512) }
+    init() { self.init(reserving: 512) }
 
     /// A line with room for `capacity` bytes (none: no allocation until the first piece).
-    init(reserving capacity: Int) { storage = [UInt8](repeating: 0, count: max(capacity, 0)) }
+    init(reserving capacity: Int) {
+        self.capacity = max(capacity, 0)
+        base = self.capacity > 0 ? .allocate(capacity: self.capacity) : nil
+    }
 
     /// A line that goes on after `bytes`.
     init(bytes: [UInt8]) {
-        storage = bytes
-        count = bytes.count
+        self.init(reserving: bytes.count)
+        append(bytes: bytes)
     }
+
+    deinit { base?.deallocate() }
 
     /// The line's bytes, copied out (appending or writing through the line copies nothing).
     var bytes: [UInt8] {
-        get { Array(storage[..<count]) }
-        set { self = ByteLine(bytes: newValue) }
+        guard let base else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: count))
     }
 
     mutating func clear() { count = 0 }
@@ -35,21 +42,27 @@ struct ByteLine {
     /// Makes room for `needed` more bytes, doubling so that a long line costs few copies.
     @inline(never)
     private mutating func grow(_ needed: Int) {
-        storage.append(contentsOf: repeatElement(0, count: max(storage.count, needed, 64)))
+        let (wanted, overflow) = count.addingReportingOverflow(needed)
+        precondition(!overflow, "a line longer than memory")
+        let larger = max(wanted, capacity &* 2, 64)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        if let base {
+            moved.update(from: base, count: count)
+            base.deallocate()
+        }
+        base = moved
+        capacity = larger
     }
 
     /// Calls `body` with the `length` bytes after the line, which it must fill, and adds
-    /// them to the line. The one place the storage is written through a pointer: the
-    /// range is checked against the storage first, and the buffer `body` gets is that range.
+    /// them to the line. The one place the allocation is written: the range is checked
+    /// against it first, and the buffer `body` gets is that range.
     @inline(__always)
     mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
         guard length > 0 else { return }
-        if length > storage.count &- count { grow(length) }
-        let start = count
-        storage.withUnsafeMutableBytes { room in
-            body(UnsafeMutableRawBufferPointer(rebasing: room[start ..< start &+ length]))
-        }
-        count = start &+ length
+        if base == nil || length > capacity &- count { grow(length) }
+        body(UnsafeMutableRawBufferPointer(start: base.unsafelyUnwrapped + count, count: length))
+        count &+= length
     }
 
     /// Raw bytes (the vocabulary's precomputed words, another line).
@@ -65,8 +78,13 @@ struct ByteLine {
     }
 
     /// Another line's bytes.
-    mutating func append(_ other: ByteLine) {
-        other.storage.withUnsafeBytes { append(raw: UnsafeRawBufferPointer(rebasing: $0[..<other.count])) }
+    mutating func append(_ other: borrowing ByteLine) {
+        other.withBytes { append(raw: $0) }
+    }
+
+    /// Calls `body` with the line's bytes.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// One byte.
@@ -80,6 +98,9 @@ struct ByteLine {
         extend(by: count) { $0.initializeMemory(as: UInt8.self, repeating: byte) }
     }
 
+    /// A literal. Inlined, so that its length is a constant where it is used and the copy
+    /// of a few bytes is a few moves rather than a call to memmove.
+    @inline(__always)
     mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { append(raw: UnsafeRawBufferPointer($0)) }
     }
@@ -103,7 +124,9 @@ struct ByteLine {
     }
 
     /// `literal`, then `value` in decimal, in one piece: a JSON key and its number, a
-    /// ladder's "seq=" and its number (each piece costs a check that it fits).
+    /// ladder's "seq=" and its number (each piece costs a check that it fits). Inlined, like a
+    /// literal alone, for the literal's constant length.
+    @inline(__always)
     mutating func append<Integer: BinaryInteger>(_ literal: StaticString, _ value: Integer) {
         guard value >= 0 else {
             append(literal)
@@ -148,9 +171,9 @@ struct ByteLine {
 
     /// Adds the line's bytes to `array` (without a copy of the line first).
     func append(to array: inout [UInt8]) {
-        // A slice of the array, not a raw buffer: Array copies a contiguous slice with one
-        // memcpy, a raw buffer byte by byte.
-        array.append(contentsOf: storage[..<count])
+        // A typed buffer, not a raw one: Array copies contiguous elements with one memcpy,
+        // a raw buffer byte by byte.
+        array.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 
     /// How many decimal digits `number` has.
@@ -258,12 +281,10 @@ struct ByteLine {
         guard written < width, start >= 0, start <= count else { return }
         let shift = width &- written
         extend(by: shift) { _ in }
-        storage.withUnsafeMutableBytes { all in
-            // The written bytes move right past the padding (the ranges may overlap).
-            let moved = UnsafeMutableRawBufferPointer(rebasing: all[start &+ shift ..< start &+ shift &+ written])
-            moved.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[start ..< start &+ written]))
-            UnsafeMutableRawBufferPointer(rebasing: all[start ..< start &+ shift]).initializeMemory(as: UInt8.self, repeating: UInt8(ascii: " "))
-        }
+        guard let base else { return }
+        // The written bytes move right past the padding (the ranges may overlap).
+        (base + (start &+ shift)).update(from: base + start, count: written)
+        (base + start).update(repeating: UInt8(ascii: " "), count: shift)
     }
 
     /// `text` (ASCII) left-aligned in `width` columns.

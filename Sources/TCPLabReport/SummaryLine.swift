@@ -2,7 +2,7 @@ import TCPLabAnalysis
 import TCPLabPacket
 
 /// One row of ``SummaryRenderer``'s table, assembled as bytes in fixed-width columns.
-struct SummaryLine {
+struct SummaryLine: ~Copyable {
     /// The row, ending in a newline.
     private(set) var line = ByteLine()
     /// A right-aligned column's text, before its padding.
