@@ -6,31 +6,31 @@ import TCPLabPacket
 /// number's digits, and a million lines print several each.
 enum ByteVocabulary {
     /// Each state's RFC name, by ``TCPState/ordinal``.
-    static let states: [[UInt8]] = {
+    static let states: ByteWords = {
         var names = [[UInt8]](repeating: [], count: TCPState.count)
         for state in TCPState.allCases { names[state.ordinal] = Array(state.rawValue.utf8) }
-        return names
+        return ByteWords(names)
     }()
 
     /// ``TCPFlags/letters`` for each combination of the nine control bits.
-    static let flagLetters: [[UInt8]] = (0..<512).map { Array(TCPFlags(rawValue: UInt16($0)).letters.utf8) }
+    static let flagLetters = ByteWords((0..<512).map { Array(TCPFlags(rawValue: UInt16($0)).letters.utf8) })
     /// Each label's description, by raw value.
-    static let labels: [[UInt8]] = SegmentLabel.allCases.map { Array($0.description.utf8) }
+    static let labels = ByteWords(SegmentLabel.allCases.map { Array($0.description.utf8) })
 }
 
 extension ByteLine {
     /// A state's RFC name ("SYN-SENT").
     mutating func append(state: TCPState) {
-        append(bytes: ByteVocabulary.states[state.ordinal])
+        append(ByteVocabulary.states, state.ordinal)
     }
 
     /// The flags as ``TCPFlags/letters`` writes them.
     mutating func append(flags: TCPFlags) {
-        append(bytes: ByteVocabulary.flagLetters[Int(flags.rawValue & 0x1FF)])
+        append(ByteVocabulary.flagLetters, Int(flags.rawValue & 0x1FF))
     }
 
     /// A label's description ("handshake 1/3").
     mutating func append(label: SegmentLabel) {
-        append(bytes: ByteVocabulary.labels[Int(label.rawValue)])
+        append(ByteVocabulary.labels, Int(label.rawValue))
     }
 }

@@ -65,6 +65,34 @@ struct ByteLine: ~Copyable {
         count &+= length
     }
 
+    /// Calls `body` with room for up to `maximum` bytes after the line; `body` returns how
+    /// many it wrote from the start of that room, and they join the line. For text whose
+    /// length is known only once written (an endpoint's digits).
+    @inline(__always)
+    mutating func extend(atMost maximum: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard maximum > 0 else { return }
+        if base == nil || maximum > capacity &- count { grow(maximum) }
+        let written = body(UnsafeMutableRawBufferPointer(start: base.unsafelyUnwrapped + count, count: maximum))
+        precondition(written >= 0 && written <= maximum, "wrote past the room it asked for")
+        count &+= written
+    }
+
+    /// Writes the decimal digits of `value` into `room` at `at`, and moves `at` past them.
+    /// The room must have space for them (at most 10).
+    @inline(__always)
+    static func put(digitsOf value: UInt32, into room: UnsafeMutableRawBufferPointer, at: inout Int) {
+        let digits = value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : value < 10_000 ? 4 : value < 100_000 ? 5
+            : value < 1_000_000 ? 6 : value < 10_000_000 ? 7 : value < 100_000_000 ? 8 : value < 1_000_000_000 ? 9 : 10
+        var rest = value
+        var index = at &+ digits
+        at = index
+        repeat {
+            index &-= 1
+            room[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
+            rest /= 10
+        } while rest > 0
+    }
+
     /// Raw bytes (the vocabulary's precomputed words, another line).
     @inline(__always)
     mutating func append(raw bytes: UnsafeRawBufferPointer) {
@@ -197,6 +225,7 @@ struct ByteLine: ~Copyable {
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
     /// Any Int64 is printed, Int64.min included (a file's timestamps may be anything).
+    @inline(__always)
     mutating func appendSeconds(nanoseconds: Int64, decimals: Int = 9) {
         appendDecimal(nanoseconds, unit: 1_000_000_000, decimals: decimals)
     }
@@ -206,25 +235,38 @@ struct ByteLine: ~Copyable {
         appendDecimal(nanoseconds, unit: 1_000_000, decimals: 3)
     }
 
-    /// `value / unit` with `decimals` digits after the point, truncated, computed on the
-    /// magnitude so no value overflows (scaling to another unit first would).
+    /// `value / unit` (`unit` a power of ten) with `decimals` digits after the point,
+    /// truncated, computed on the magnitude so no value overflows (scaling to another unit
+    /// first would). Inlined where `unit` and `decimals` are constants, so that dividing by
+    /// them is a multiplication.
+    @inline(__always)
     private mutating func appendDecimal(_ value: Int64, unit: UInt64, decimals: Int) {
         if value < 0 { append(byte: UInt8(ascii: "-")) }
         let magnitude = value.magnitude
         appendDigits(magnitude / unit)
-        let fraction = magnitude % unit
-        extend(by: decimals &+ 1) { room in
+        // The digits the unit has room for, as one number written with its leading zeros;
+        // any further decimals are zeros.
+        var divisor = unit
+        var shown = 0
+        while shown < decimals && divisor >= 10 {
+            divisor /= 10
+            shown &+= 1
+        }
+        let fraction = (magnitude % unit) / divisor
+        let width = max(decimals, 0)
+        extend(by: width &+ 1) { room in
             room[0] = UInt8(ascii: ".")
-            var fraction = fraction
-            var divisor = unit / 10
-            for index in 1 ... max(decimals, 1) where index <= decimals {
-                guard divisor > 0 else {
-                    room[index] = UInt8(ascii: "0")
-                    continue
-                }
-                room[index] = UInt8(truncatingIfNeeded: fraction / divisor) &+ 48
-                fraction %= divisor
-                divisor /= 10
+            var rest = fraction
+            var index = shown
+            while index > 0 {
+                room[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
+                rest /= 10
+                index &-= 1
+            }
+            var zero = shown &+ 1
+            while zero <= width {
+                room[zero] = UInt8(ascii: "0")
+                zero &+= 1
             }
         }
     }
@@ -279,13 +321,21 @@ struct ByteLine: ~Copyable {
     private mutating func rightAlign(from start: Int, width: Int) {
         let written = count &- start
         guard written < width, start >= 0, start <= count else { return }
-        let shift = width &- written
-        extend(by: shift) { _ in }
-        guard let base else { return }
-        // The written bytes move right past the padding (the ranges may overlap).
-        (base + (start &+ shift)).update(from: base + start, count: written)
-        (base + start).update(repeating: UInt8(ascii: " "), count: shift)
+        insert(repeating: UInt8(ascii: " "), count: width &- written, at: start)
     }
+
+    /// Puts `byte` `count` times at `position`, moving the bytes after it right.
+    mutating func insert(repeating byte: UInt8, count inserted: Int, at position: Int) {
+        precondition(position >= 0 && position <= count, "insertion point outside the line")
+        let moving = count &- position
+        extend(by: inserted) { _ in }
+        guard let base, inserted > 0 else { return }
+        // The bytes move right past the insertion; the ranges may overlap, which copyMemory
+        // (memmove) allows.
+        UnsafeMutableRawPointer(base + (position &+ inserted)).copyMemory(from: base + position, byteCount: moving)
+        (base + position).update(repeating: byte, count: inserted)
+    }
+
 
     /// `text` (ASCII) left-aligned in `width` columns.
     mutating func appendPadded(_ text: String, width: Int) {

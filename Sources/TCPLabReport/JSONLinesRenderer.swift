@@ -16,7 +16,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private let stream: Int?
     private var line = ByteLine()
     /// Each label as a JSON string literal, quoted once.
-    private static let quotedLabels: [[UInt8]] = SegmentLabel.allCases.map { Array("\"\($0.description)\"".utf8) }
+    private static let quotedLabels = ByteWords(SegmentLabel.allCases.map { Array("\"\($0.description)\"".utf8) })
 
     /// A renderer writing to `output`; times are relative to `firstTimestamp`;
     /// with `stream`, only that connection is printed.
@@ -89,7 +89,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         for label in s.labels {
             if !first { line.append(",") }
             first = false
-            line.append(bytes: JSONLinesRenderer.quotedLabels[Int(label.rawValue)])
+            line.append(JSONLinesRenderer.quotedLabels, Int(label.rawValue))
         }
         line.append("],\"analysis\":[")
         if !s.analysis.isEmpty {
@@ -131,7 +131,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         if move.rows.count == 1 {
             let index = move.rows.tableIndex(at: 0)
             if TransitionTable.rows[index].from == move.from && TransitionTable.rows[index].to == move.to {
-                line.append(bytes: singleRowMoves[index])
+                line.append(singleRowMoves, index)
                 return
             }
         }
@@ -147,18 +147,18 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append("\",\"rows\":[")
         for position in move.rows.indices {
             if position > 0 { line.append(",") }
-            line.append(bytes: rowObjects[move.rows.tableIndex(at: position)])
+            line.append(rowObjects, move.rows.tableIndex(at: position))
         }
         line.append("]}")
     }
 
     /// For each row of ``TransitionTable``, the object of a move by that row alone.
-    private static let singleRowMoves: [[UInt8]] = TransitionTable.rows.indices.map { index in
+    private static let singleRowMoves = ByteWords(TransitionTable.rows.indices.map { index in
         let row = TransitionTable.rows[index]
         var line = ByteLine()
         appendMoveObject(EndpointTransition(from: row.from, to: row.to, rows: TransitionRows(tableIndex: index)), to: &line)
         return line.bytes
-    }
+    })
 
     /// `{"id":..,"event":..,"action":..,"section":..}` for one row of the state table.
     private static func appendRow(_ row: StateTransition, to line: inout ByteLine) {
@@ -176,11 +176,11 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     /// Each row of ``TransitionTable`` as its JSON object, by its place in the table, made
     /// once: most segments name a row, and escaping its strings on every line cost a quarter
     /// of the whole run.
-    private static let rowObjects: [[UInt8]] = TransitionTable.rows.map { row in
+    private static let rowObjects = ByteWords(TransitionTable.rows.map { row in
         var line = ByteLine()
         appendRow(row, to: &line)
         return line.bytes
-    }
+    })
 
     private static func writeConnection(_ c: ConnectionSummary, to line: inout ByteLine) {
         line.append("{\"type\":\"connection\",\"stream\":", c.stream)

@@ -103,12 +103,8 @@ public final class LadderRenderer: AnalysisRenderer {
             }
         }
         appendNotes(before: .max, from: &notes, to: &line)
+        Self.appendSummary(summary, indent: "  ", to: &line)
         try line.write(to: output)
-        for text in Self.summaryLines(summary) {
-            try output.write("  ")
-            try output.write(text)
-            try output.write("\n")
-        }
     }
 
     /// The line naming the ladder's columns, made once.
@@ -143,23 +139,21 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(" ")
         let colour = colourCode(for: segment)
         line.openColour(colour, enabled: style.isEnabled)
-        // The arrow: flags and numbers, padded with dashes to the arrow's width.
-        var body = ByteLine(reserving: 64)
-        body.append(flags: segment.flags)
-        body.append(" seq=", segment.relativeSequence)
-        body.append(" ack=", segment.relativeAcknowledgment)
-        body.append(" len=", segment.payloadLength)
-        body.append(" win=", segment.window)
-        let fill = max(LadderRenderer.arrowWidth - body.count - 4, 2)
+        // The arrow: flags and numbers, padded with dashes to the arrow's width. The numbers
+        // are written in place and the dashes put before them once their length is known.
+        line.append(segment.fromClient ? "---" : "<")
+        let bodyStart = line.count
+        line.append(flags: segment.flags)
+        line.append(" seq=", segment.relativeSequence)
+        line.append(" ack=", segment.relativeAcknowledgment)
+        line.append(" len=", segment.payloadLength)
+        line.append(" win=", segment.window)
+        let fill = max(LadderRenderer.arrowWidth &- (line.count &- bodyStart) &- 4, 2)
         if segment.fromClient {
-            line.append("---")
-            line.append(body)
             line.append(repeating: UInt8(ascii: "-"), count: fill)
             line.append(">")
         } else {
-            line.append("<")
-            line.append(repeating: UInt8(ascii: "-"), count: fill)
-            line.append(body)
+            line.insert(repeating: UInt8(ascii: "-"), count: fill, at: bodyStart)
             line.append("---")
         }
         line.closeColour(colour, enabled: style.isEnabled)
@@ -180,24 +174,65 @@ public final class LadderRenderer: AnalysisRenderer {
     /// A connection's summary in four lines: how it opened, how it ended, what it carried,
     /// and both sides' last states (shared with the HTML page).
     static func summaryLines(_ s: ConnectionSummary) -> [String] {
-        var opened = "opened: \(s.opening.rawValue)"
-        if let rtt = s.handshakeRoundTrip { opened += " (handshake round trip \(formatMilliseconds(rtt)))" }
-        if s.rolesGuessed {
-            opened += s.client.port == s.server.port
-                ? "; no SYN captured and equal ports, so the first sender is taken as the client"
-                : "; no SYN captured, so client and server are guessed from the ports (the lower port is taken as the server's)"
+        var line = ByteLine()
+        appendSummary(s, indent: "", to: &line)
+        return line.bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The four lines of ``summaryLines(_:)``, each after `indent` and ended by a newline,
+    /// written as bytes: the ladder prints them for every connection, and building them as
+    /// interpolated strings cost more than all of the connection's segment lines.
+    static func appendSummary(_ s: ConnectionSummary, indent: StaticString, to line: inout ByteLine) {
+        line.append(indent)
+        line.append("opened: ")
+        line.append(s.opening.rawValue)
+        if let rtt = s.handshakeRoundTrip {
+            line.append(" (handshake round trip ")
+            line.appendMilliseconds(nanoseconds: rtt)
+            line.append(" ms)")
         }
-        if s.reopenings > 0 { opened += "; opened again after a reset \(s.reopenings == 1 ? "once" : "\(s.reopenings) times")" }
-        var ended = "ended:  \(s.ending)"
+        if s.rolesGuessed {
+            line.append(s.client.port == s.server.port
+                ? "; no SYN captured and equal ports, so the first sender is taken as the client"
+                : "; no SYN captured, so client and server are guessed from the ports (the lower port is taken as the server's)")
+        }
+        if s.reopenings > 0 {
+            line.append("; opened again after a reset ")
+            if s.reopenings == 1 {
+                line.append("once")
+            } else {
+                line.append(s.reopenings)
+                line.append(" times")
+            }
+        }
+        line.append("\n")
+        line.append(indent)
+        line.append("ended:  ")
+        line.append(s.ending.description)
         switch s.timeWait.count {
-        case 1: ended += "; the \(s.timeWait[0]) closed first and holds TIME-WAIT"
-        case 2: ended += "; both closed at once and both hold TIME-WAIT"
+        case 1:
+            line.append("; the ")
+            line.append(s.timeWait[0].rawValue)
+            line.append(" closed first and holds TIME-WAIT")
+        case 2: line.append("; both closed at once and both hold TIME-WAIT")
         default: break
         }
-        let carried = "bytes:  client to server \(s.bytesFromClient), server to client \(s.bytesFromServer); "
-            + "\(s.segments) segment\(s.segments == 1 ? "" : "s"), \(s.retransmissions) retransmission\(s.retransmissions == 1 ? "" : "s")"
-        let states = "last states: client \(s.clientState), server \(s.serverState)"
-        return [opened, ended, carried, states]
+        line.append("\n")
+        line.append(indent)
+        line.append("bytes:  client to server ", s.bytesFromClient)
+        line.append(", server to client ", s.bytesFromServer)
+        line.append("; ")
+        line.append(s.segments)
+        line.append(s.segments == 1 ? " segment, " : " segments, ")
+        line.append(s.retransmissions)
+        line.append(s.retransmissions == 1 ? " retransmission" : " retransmissions")
+        line.append("\n")
+        line.append(indent)
+        line.append("last states: client ")
+        line.append(state: s.clientState)
+        line.append(", server ")
+        line.append(state: s.serverState)
+        line.append("\n")
     }
 
     /// The ANSI colour of a segment's arrow and labels: red for resets and retransmissions,
@@ -212,11 +247,6 @@ public final class LadderRenderer: AnalysisRenderer {
         return nil
     }
 
-    private static func formatMilliseconds(_ nanoseconds: Int64) -> String {
-        var line = ByteLine()
-        line.appendMilliseconds(nanoseconds: nanoseconds)
-        return String(decoding: line.bytes, as: UTF8.self) + " ms"
-    }
 }
 
 extension ByteLine {

@@ -1,0 +1,46 @@
+/// A fixed list of words as bytes, made once for the life of the program: the state names,
+/// flag letters, labels and JSON pieces that every output line repeats.
+///
+/// The words sit end to end in one allocation that is never freed (each list is a static
+/// constant), so handing one out is a bounds check and a pointer: an array of arrays
+/// retained and released the word it handed out, twice per state column of every line.
+struct ByteWords: @unchecked Sendable {
+    // @unchecked: the storage is written only in init and never freed or changed afterwards,
+    // so any number of threads may read it at once.
+    private let storage: UnsafeMutablePointer<UInt8>
+    /// Where each word ends in `storage` (word `i` starts where word `i - 1` ends).
+    private let ends: [Int]
+
+    /// The list of `words`, in order.
+    init(_ words: [[UInt8]]) {
+        let total = words.reduce(0) { $0 + $1.count }
+        storage = .allocate(capacity: max(total, 1))
+        var ends: [Int] = []
+        ends.reserveCapacity(words.count)
+        var at = 0
+        for word in words {
+            (storage + at).initialize(from: word, count: word.count)
+            at += word.count
+            ends.append(at)
+        }
+        self.ends = ends
+    }
+
+    /// How many words there are.
+    var count: Int { ends.count }
+
+    /// The bytes of word `index`.
+    subscript(index: Int) -> UnsafeRawBufferPointer {
+        let end = ends[index]
+        let start = index == 0 ? 0 : ends[index &- 1]
+        return UnsafeRawBufferPointer(start: storage + start, count: end &- start)
+    }
+}
+
+extension ByteLine {
+    /// Word `index` of `words`.
+    @inline(__always)
+    mutating func append(_ words: ByteWords, _ index: Int) {
+        append(raw: words[index])
+    }
+}
