@@ -40,7 +40,8 @@ extension TCPAnalyzer.Core {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
             }
         }
-        append(Record(event: .segment(annotated, context: context), owner: connection, isFinal: true))
+        // Moved into the record, not copied: a segment is some 200 bytes.
+        append(Record(event: .segment(consume annotated, context: context), owner: connection, isFinal: true))
         noteIfFinished(connection)
     }
 

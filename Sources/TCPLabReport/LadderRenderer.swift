@@ -16,13 +16,12 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
-    /// Each open connection's segments so far, by stream: a chain of steps in `arena`
-    /// (a few words per connection; the notes are placed among them when it is printed).
-    private var pending: [Int: StepArena.Chain] = [:]
-    private var arena = StepArena()
-    /// With --explain: the rows of the state table each step took, by stream and the
-    /// step's place in its chain.
-    private var explanations: [Int: [Int: String]] = [:]
+    /// The open connections' steps, in one value: each use of a class's stored property is
+    /// an exclusivity check at run time, and keeping a step used three.
+    private var ladders = Ladders()
+    /// The text of the connection being printed, kept from one to the next so that each
+    /// does not allocate and grow its own.
+    private var text = ByteLine(reserving: 0)
     private var printedAny = false
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
@@ -45,16 +44,11 @@ public final class LadderRenderer: AnalysisRenderer {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
             // Kept as a step, printed with its connection: the annotated segment holds more.
-            let number = segment.stream
-            if explain, case let text = explanation(of: segment), !text.isEmpty {
-                explanations[number, default: [:]][pending[number]?.count ?? 0] = text
-            }
-            // In place: the dictionary's default subscript modifies the entry without a copy.
-            arena.append(LadderStep(segment), to: &pending[number, default: StepArena.Chain()])
+            ladders.add(segment, explanation: explain ? explanation(of: segment) : "")
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
-            let steps = pending.removeValue(forKey: summary.stream) ?? StepArena.Chain()
-            try printConnection(summary, steps, explanations: explanations.removeValue(forKey: summary.stream) ?? [:])
+            let (steps, explanations) = ladders.take(summary.stream)
+            try printConnection(summary, steps, explanations: explanations)
         case .skipped:
             return
         }
@@ -77,7 +71,12 @@ public final class LadderRenderer: AnalysisRenderer {
     private static let arrowWidth = 46
 
     private func printConnection(_ summary: ConnectionSummary, _ steps: StepArena.Chain, explanations: [Int: String]) throws {
-        var line = ByteLine()
+        var line = ByteLine(reserving: 0)
+        swap(&line, &text)
+        defer {
+            line.clear()
+            swap(&line, &text)
+        }
         if printedAny { line.append("\n") }
         printedAny = true
         line.openColour("1", enabled: style.isEnabled)
@@ -92,7 +91,7 @@ public final class LadderRenderer: AnalysisRenderer {
         line.append(bytes: columnHeadings)
         var notes = sortedNotes(summary.stream)
         var position = 0
-        try arena.consume(steps) { step in
+        try ladders.arena.consume(steps) { step in
             appendNotes(before: step.timestamp, from: &notes, to: &line)
             appendStep(step, to: &line)
             if let explanation = explanations[position] { line.append(explanation) }
@@ -256,5 +255,32 @@ extension ByteLine {
         append(state: state)
         let written = count &- start
         if written < 13 { append(repeating: UInt8(ascii: " "), count: 13 &- written) }
+    }
+}
+
+extension LadderRenderer {
+    /// Each open connection's segments so far, by stream: a chain of steps in one arena (a
+    /// few words per connection; the kernel's notes are placed among them when it is printed).
+    struct Ladders {
+        private var pending: [Int: StepArena.Chain] = [:]
+        var arena = StepArena()
+        /// With --explain: the rows of the state table each step took, by stream and the
+        /// step's place in its chain.
+        private var explanations: [Int: [Int: String]] = [:]
+
+        /// Keeps `segment` as the next step of its stream, with its explanation if any.
+        mutating func add(_ segment: AnnotatedSegment, explanation: String) {
+            let number = segment.stream
+            if !explanation.isEmpty {
+                explanations[number, default: [:]][pending[number]?.count ?? 0] = explanation
+            }
+            // In place: the dictionary's default subscript modifies the entry without a copy.
+            arena.append(LadderStep(segment), to: &pending[number, default: StepArena.Chain()])
+        }
+
+        /// Removes and returns `stream`'s steps and explanations.
+        mutating func take(_ stream: Int) -> (StepArena.Chain, [Int: String]) {
+            (pending.removeValue(forKey: stream) ?? StepArena.Chain(), explanations.removeValue(forKey: stream) ?? [:])
+        }
     }
 }
