@@ -38,7 +38,9 @@ struct RecordQueue {
         guard finalFlags.first == true else { return nil }
         start &+= 1
         finalFlags.removeFirst()
-        return records.removeFirst().event
+        // Destructured: taking `.event` of the removed record would copy the event out.
+        let (event, _) = records.removeFirst().partsTaken()
+        return event
     }
 
     /// Marks record `number` final, if it is still queued.

@@ -8,6 +8,9 @@ extension TCPAnalyzer {
             var event: AnalysisEvent
             var owner: Connection?
             var isFinal: Bool
+
+            /// The event and the owner, moved out of the record.
+            consuming func partsTaken() -> (AnalysisEvent, Connection?) { (event, owner) }
         }
 
         /// How a later segment answered a connection's open question.
