@@ -7,7 +7,7 @@ import TCPLabSystem
 /// earlier stay valid and memory stays at about two chunks whatever the file's size. Bytes
 /// are handed out only as ``ByteReader`` views or checked slices: nothing here indexes the
 /// chunk with a number the file chose.
-final class ByteSource {
+struct ByteSource {
     private let descriptor: FileDescriptor
     private let chunkSize: Int
     private(set) var chunk: [UInt8] = []
@@ -39,7 +39,7 @@ final class ByteSource {
     /// Makes at least `count` unread bytes available; false if the file ends first.
     ///
     /// A `count` outside 0...``largestRequest`` is refused (false) rather than allocated.
-    func require(_ count: Int) throws(SystemCallError) -> Bool {
+    mutating func require(_ count: Int) throws(SystemCallError) -> Bool {
         if available >= count { return true }
         guard count >= 0, count <= Self.largestRequest else { return false }
         if reachedEnd { return false }
@@ -81,14 +81,14 @@ final class ByteSource {
     var unread: ByteReader { ByteReader(chunk[position...]) }
 
     /// The next `count` bytes, consumed; nil (and nothing consumed) when fewer are available.
-    func take(_ count: Int) -> ByteReader? {
+    mutating func take(_ count: Int) -> ByteReader? {
         guard let bytes = peek(count) else { return nil }
         position &+= count
         return bytes
     }
 
     /// Consumes `count` available bytes; false (and nothing consumed) when fewer are available.
-    func skip(_ count: Int) -> Bool {
+    mutating func skip(_ count: Int) -> Bool {
         guard count >= 0, count <= available else { return false }
         position &+= count
         return true
@@ -97,7 +97,7 @@ final class ByteSource {
     /// Consumes `count` bytes, reading through the file as needed but holding no more than
     /// a chunk: how a block the reader does not use is passed over, however long it says it is.
     /// False when the file ends first.
-    func discard(_ count: Int) throws(SystemCallError) -> Bool {
+    mutating func discard(_ count: Int) throws(SystemCallError) -> Bool {
         guard count >= 0 else { return false }
         var remaining = count
         while remaining > available {

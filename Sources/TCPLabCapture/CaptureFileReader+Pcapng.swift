@@ -3,7 +3,7 @@ import TCPLabPacket
 // pcapng (draft-ietf-opsawg-pcapng): a file is sections; each section is a Section Header
 // Block, Interface Description Blocks, and packet and other blocks. Every block is
 // type, total length, body, and the total length again.
-extension CaptureFileReader {
+extension CaptureFileReader.State {
     private enum BlockType {
         static let sectionHeader: UInt32 = 0x0A0D_0D0A
         static let interfaceDescription: UInt32 = 1
@@ -22,7 +22,7 @@ extension CaptureFileReader {
     /// 16 bits, and each costs memory for the rest of the section.
     static let largestInterfaceCount = 1 << 16
 
-    func nextPcapngPacket() throws -> CapturedPacket? {
+    mutating func nextPcapngPacket() throws -> CapturedPacket? {
         while true {
             guard try source.require(8), let head = source.peek(8) else {
                 if source.available == 0 { return nil }
@@ -113,7 +113,7 @@ extension CaptureFileReader {
         return value
     }
 
-    private func readSectionHeader(_ block: ByteReader, at offset: Int) throws {
+    private mutating func readSectionHeader(_ block: ByteReader, at offset: Int) throws {
         guard block.count >= 28 else {
             throw CaptureFileError.badLength(afterFrames: framesRead, offset: offset + 4, detail: "a section header of \(block.count) bytes")
         }
@@ -123,7 +123,7 @@ extension CaptureFileReader {
         interfaces = []  // Interface numbers start again in each section.
     }
 
-    private func readInterfaceDescription(_ block: ByteReader, at offset: Int) throws {
+    private mutating func readInterfaceDescription(_ block: ByteReader, at offset: Int) throws {
         guard block.count >= 20 else {
             throw CaptureFileError.badLength(afterFrames: framesRead, offset: offset + 4, detail: "an interface description of \(block.count) bytes")
         }
@@ -171,7 +171,7 @@ extension CaptureFileReader {
         let unitsLow: UInt32 = try field(block, at: 16, offset)
         let capturedLength = Int(try field(block, at: 20, offset, as: UInt32.self))
         let originalLength = Int(try field(block, at: 24, offset, as: UInt32.self))
-        guard capturedLength <= Self.largestPacket, let data = block.getBytes(at: 28, length: capturedLength) else {
+        guard capturedLength <= CaptureFileReader.largestPacket, let data = block.getBytes(at: 28, length: capturedLength) else {
             throw CaptureFileError.badLength(
                 afterFrames: framesRead, offset: offset + 20,
                 detail: "a packet of \(capturedLength) bytes in a block of \(block.count)")

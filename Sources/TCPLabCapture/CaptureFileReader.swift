@@ -18,20 +18,45 @@ public final class CaptureFileReader {
     /// The file's format, known once it is open.
     public let format: CaptureFileFormat
     /// The interfaces described so far (in the current pcapng section).
-    public internal(set) var interfaces: [CaptureInterface] = []
+    public var interfaces: [CaptureInterface] { state.interfaces }
     /// How many packets ``next()`` has returned.
-    public private(set) var framesRead = 0
+    public var framesRead: Int { state.framesRead }
 
     private let descriptor: FileDescriptor
-    let source: ByteSource
-    var bigEndian: Bool
-    /// The time of the latest packet, for pcapng Simple Packet Blocks, which have none.
-    var lastTimestamp = CaptureTimestamp(nanoseconds: 0)
-    private var isOpen = true
+    /// All the reader's mutable state, in one value that each call takes once: each of a
+    /// class's stored properties is checked for exclusive access at run time on every use
+    /// (a dozen checks a record, when these were the class's own); the members of a struct
+    /// are checked by the compiler.
+    var state: State
+
+    /// What ``CaptureFileReader`` reads with and knows so far.
+    struct State {
+        /// The file's format.
+        let format: CaptureFileFormat
+        /// The file's bytes, read in chunks.
+        var source: ByteSource
+        /// The byte order of the file (pcap) or the current section (pcapng).
+        var bigEndian: Bool
+        /// The interfaces described so far (in the current pcapng section).
+        var interfaces: [CaptureInterface] = []
+        /// How many packets ``next()`` has returned.
+        var framesRead = 0
+        /// The time of the latest packet, for pcapng Simple Packet Blocks, which have none.
+        var lastTimestamp = CaptureTimestamp(nanoseconds: 0)
+        /// False once the file is closed.
+        var isOpen = true
+        /// A pcap file's one interface's link type, kept apart from ``interfaces`` so that a
+        /// record copies no ``CaptureInterface`` (its name is a reference to count).
+        var pcapLinkType = LinkType(rawValue: 0)
+        /// Whether a pcap file's timestamps count nanoseconds rather than microseconds.
+        var pcapNanoseconds = false
+    }
 
     /// Opens `path` and reads its file header.
     public init(path: String) throws(CaptureFileError) {
         let descriptor: FileDescriptor
+        let format: CaptureFileFormat
+        let bigEndian: Bool
         do {
             descriptor = try FileDescriptor.openForReading(path)
         } catch {
@@ -42,7 +67,7 @@ public final class CaptureFileReader {
             // A small file gets a chunk its size (plus one byte, to see the end in one
             // read), not the 1 MiB that suits a large one.
             let size = try descriptor.regularFileSize()
-            let source = ByteSource(
+            var source = ByteSource(
                 descriptor: descriptor, chunkSize: size.map { min($0 &+ 1, ByteSource.largestChunk) } ?? ByteSource.largestChunk)
             guard try source.require(4), let magicBytes = source.peek(4) else {
                 throw source.available == 0
@@ -53,17 +78,20 @@ public final class CaptureFileReader {
             switch magic {
             case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1:
                 let big = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1
-                self.format = .pcap(nanosecondResolution: magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1, bigEndian: big)
-                self.bigEndian = big
+                format = .pcap(nanosecondResolution: magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1, bigEndian: big)
+                bigEndian = big
             case 0x0A0D_0D0A:
-                self.format = .pcapng
-                self.bigEndian = false  // Set by each Section Header Block.
+                format = .pcapng
+                bigEndian = false  // Set by each Section Header Block.
             default:
                 throw CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk.prefix(4)))
             }
+            // The header is read before the reader exists, so a bad one closes the file once (here).
+            var state = State(format: format, source: source, bigEndian: bigEndian)
+            if case .pcap = format { try state.readPcapHeader() }
+            self.format = format
             self.descriptor = descriptor
-            self.source = source
-            if case .pcap = format { try readPcapHeader() }
+            self.state = state
         } catch let error as CaptureFileError {
             try? descriptor.close()
             throw error
@@ -80,25 +108,37 @@ public final class CaptureFileReader {
 
     /// Closes the file; further ``next()`` calls return nil.
     public func close() {
-        guard isOpen else { return }
-        isOpen = false
+        guard state.isOpen else { return }
+        state.isOpen = false
         try? descriptor.close()
     }
 
     /// The next packet, or nil at the end of the file.
     public func next() throws(CaptureFileError) -> CapturedPacket? {
+        try state.next()
+    }
+
+    /// The largest record a pcap file may hold, whatever snap length it claims: tshark's
+    /// WTAP_MAX_PACKET_SIZE_STANDARD (262144, also libpcap's MAXIMUM_SNAPLEN). A longer
+    /// record length is a corrupt length, not a reason to allocate.
+    static let largestPacket = 262_144
+}
+
+extension CaptureFileReader.State {
+    /// The next packet, or nil at the end of the file (or once it is closed).
+    @inline(__always)
+    mutating func next() throws(CaptureFileError) -> CapturedPacket? {
         guard isOpen else { return nil }
         do {
-            let packet: CapturedPacket?
             switch format {
-            case .pcap: packet = try nextPcapRecord()
-            case .pcapng: packet = try nextPcapngPacket()
-            }
-            if let packet {
+            case .pcap:
+                return try nextPcapRecord()  // Counts the record itself: no copy of the packet here.
+            case .pcapng:
+                guard let packet = try nextPcapngPacket() else { return nil }
                 framesRead += 1
                 lastTimestamp = packet.timestamp
+                return packet
             }
-            return packet
         } catch let error as CaptureFileError {
             throw error
         } catch let error as SystemCallError {
@@ -113,12 +153,7 @@ public final class CaptureFileReader {
 
     // MARK: Classic pcap
 
-    /// The largest record a pcap file may hold, whatever snap length it claims: tshark's
-    /// WTAP_MAX_PACKET_SIZE_STANDARD (262144, also libpcap's MAXIMUM_SNAPLEN). A longer
-    /// record length is a corrupt length, not a reason to allocate.
-    static let largestPacket = 262_144
-
-    private func readPcapHeader() throws {
+    mutating func readPcapHeader() throws {
         guard try source.require(24), let header = source.take(24) else {
             throw CaptureFileError.truncated(afterFrames: 0, offset: source.offset)
         }
@@ -132,40 +167,57 @@ public final class CaptureFileReader {
         var interface = CaptureInterface(linkType: LinkType(rawValue: linkTypeAndFCS & 0xFFFF), snapshotLength: Int(snapshotLength))
         if case .pcap(true, _) = format { interface.resolutionExponent = 9 }
         interfaces = [interface]
+        pcapLinkType = interface.linkType
+        pcapNanoseconds = interface.resolutionExponent == 9
     }
 
-    private func nextPcapRecord() throws -> CapturedPacket? {
+    /// The next pcap record, counted in ``framesRead``; nil at the end of the file.
+    @inline(__always)
+    private mutating func nextPcapRecord() throws -> CapturedPacket? {
         guard try source.require(16) else {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
-        var record = source.unread
-        guard let seconds = record.getInteger(at: 0, endianness: endianness, as: UInt32.self),
-            let fraction = record.getInteger(at: 4, endianness: endianness, as: UInt32.self),
-            let capturedLength = record.getInteger(at: 8, endianness: endianness, as: UInt32.self),
-            let originalLength = record.getInteger(at: 12, endianness: endianness, as: UInt32.self)
-        else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset) }
-        let interface = interfaces[0]
-        guard capturedLength <= Self.largestPacket else {
-            throw CaptureFileError.badLength(
-                afterFrames: framesRead, offset: source.offset + 8,
-                detail: "a record of \(capturedLength) bytes; no packet is longer than \(Self.largestPacket)")
-        }
+        let endianness = self.endianness
         let recordOffset = source.offset
-        if record.readableBytes < 16 + Int(capturedLength) {
-            guard try source.require(16 + Int(capturedLength)) else {
+        var record = source.unread
+        // The four 32-bit fields in two loads: in the file's byte order, the first field of
+        // each pair is the low half of a little-endian load and the high half of a big-endian one.
+        guard let times = record.getInteger(at: 0, endianness: endianness, as: UInt64.self),
+            let lengths = record.getInteger(at: 8, endianness: endianness, as: UInt64.self)
+        else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset) }
+        let (seconds, fraction) = Self.split(times, bigEndian: bigEndian)
+        let (capturedLength, originalLength) = Self.split(lengths, bigEndian: bigEndian)
+        guard capturedLength <= CaptureFileReader.largestPacket else {
+            throw CaptureFileError.badLength(
+                afterFrames: framesRead, offset: recordOffset + 8,
+                detail: "a record of \(capturedLength) bytes; no packet is longer than \(CaptureFileReader.largestPacket)")
+        }
+        let recordLength = 16 + Int(capturedLength)  // At most 16 + 262144.
+        if record.readableBytes < recordLength {
+            guard try source.require(recordLength) else {
                 throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
             }
             record = source.unread  // The refill moved the bytes to a new chunk.
         }
-        guard let data = record.getBytes(at: 16, length: Int(capturedLength)), source.skip(16 + Int(capturedLength)) else {
+        guard let data = record.getBytes(at: 16, length: Int(capturedLength)), source.skip(recordLength) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
-        let nanoseconds = interface.resolutionExponent == 9 ? Int64(fraction) : Int64(fraction) * 1000
+        let nanoseconds = pcapNanoseconds ? Int64(fraction) : Int64(fraction) * 1000
+        let timestamp = CaptureTimestamp(nanoseconds: Int64(seconds) * 1_000_000_000 + nanoseconds)
+        framesRead += 1
+        lastTimestamp = timestamp
         return CapturedPacket(
-            timestamp: CaptureTimestamp(nanoseconds: Int64(seconds) * 1_000_000_000 + nanoseconds),
-            linkType: interface.linkType, interfaceIndex: 0,
-            originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
+            timestamp: timestamp, linkType: pcapLinkType, originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
+    }
+
+    /// Two 32-bit fields that lie one after the other in the file, from one 64-bit load made
+    /// in the file's byte order: (first, second).
+    @inline(__always)
+    static func split(_ pair: UInt64, bigEndian: Bool) -> (UInt32, UInt32) {
+        let high = UInt32(truncatingIfNeeded: pair &>> 32)
+        let low = UInt32(truncatingIfNeeded: pair)
+        return bigEndian ? (high, low) : (low, high)
     }
 }

@@ -30,6 +30,18 @@ public struct CapturedPacket: Hashable, Sendable {
         self.comment = comment
     }
 
+    /// A packet of interface 0 with no comment, as a pcap record gives: every field stored
+    /// directly, so a reader builds it in place.
+    @inline(__always)
+    init(timestamp: CaptureTimestamp, linkType: LinkType, originalLength: Int, data: ArraySlice<UInt8>) {
+        self.timestamp = timestamp
+        self.linkType = linkType
+        self.interfaceIndex = 0
+        self.originalLength = originalLength
+        self.data = data
+        self.comment = nil
+    }
+
     /// Decodes the frame's headers.
     public func decode() -> DecodedPacket {
         PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)

@@ -21,6 +21,26 @@ public enum PacketDecoder {
     ///     snap length cut it. Used to tell a cut header from a malformed one.
     public static func decode(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
         let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
+        let bytes = ByteReader(frame)
+        if let segment = CommonShape.segment(in: bytes, linkType: linkType, uncaptured: uncaptured) { return .tcp(segment) }
+        var walk = LayerWalk(frame: bytes, wasCut: uncaptured > 0, uncaptured: uncaptured)
+        return walk.decode(linkType: linkType)
+    }
+
+    /// The commonest frame's decoding alone (Ethernet II, Linux cooked, BSD loopback or raw
+    /// IP; IPv4 without options or fragmentation; a TCP header captured whole): the segment
+    /// ``decode(_:linkType:originalLength:)`` gives, or nil for any other frame, which the
+    /// layer-by-layer walk decodes. For tests and the fuzz target, which check that the two
+    /// ways agree.
+    public static func decodeCommonShape(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> TCPSegment? {
+        let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
+        return CommonShape.segment(in: ByteReader(frame), linkType: linkType, uncaptured: uncaptured)
+    }
+
+    /// The layer-by-layer decoding alone, without the common shape's short cut: what
+    /// ``decode(_:linkType:originalLength:)`` gives for every frame. For tests and the fuzz target.
+    public static func decodeLayerByLayer(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
+        let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
         var walk = LayerWalk(frame: ByteReader(frame), wasCut: uncaptured > 0, uncaptured: uncaptured)
         return walk.decode(linkType: linkType)
     }

@@ -114,6 +114,7 @@ private func inspect(path: String) {
             frame += 1
             if renderers.isEmpty { makeRenderers(firstTimestamp: packet.timestamp.nanoseconds) }
             let decoded = packet.decode()
+            checkDecodingPathsAgree(packet, decoded)
             if case .skipped(.unsupportedLinkType) = decoded {
                 _ = "\(packet.linkType)"
                 break readLoop
@@ -133,6 +134,17 @@ private func inspect(path: String) {
     } catch {
         _ = "\(error)"
         try? annotator.close()
+    }
+}
+
+/// Traps unless the decoder's short cut for the common frame shape gives exactly what the
+/// layer-by-layer walk gives: `decoded` (what inspect uses) must be the walk's answer, and
+/// the short cut, where it takes the frame, the same segment.
+private func checkDecodingPathsAgree(_ packet: CapturedPacket, _ decoded: DecodedPacket) {
+    let walked = PacketDecoder.decodeLayerByLayer(packet.data, linkType: packet.linkType, originalLength: packet.originalLength)
+    precondition(decoded == walked, "decode gave \(decoded), the layer walk \(walked)")
+    if let common = PacketDecoder.decodeCommonShape(packet.data, linkType: packet.linkType, originalLength: packet.originalLength) {
+        precondition(walked == .tcp(common), "the common shape gave \(common), the layer walk \(walked)")
     }
 }
 
