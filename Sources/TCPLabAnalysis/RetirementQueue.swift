@@ -40,35 +40,45 @@ struct RetirementQueue {
 
 /// Items by time, earliest first: a binary min-heap.
 struct TimeHeap<Item> {
-    private var entries: [(time: Int64, item: Item)] = []
+    // Times apart from the items: the comparisons read times only, where reading the time
+    // of a (time, item) pair copied the pair, and the item with it (a retain and a release
+    // of a connection for each comparison).
+    private var times: [Int64] = []
+    private var items: [Item] = []
 
     /// The earliest time, if any.
-    var firstTime: Int64? { entries.first?.time }
+    var firstTime: Int64? { times.first }
 
     mutating func push(_ time: Int64, _ item: Item) {
-        entries.append((time, item))
-        var child = entries.count - 1
+        times.append(time)
+        items.append(item)
+        var child = times.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard entries[child].time < entries[parent].time else { break }
-            entries.swapAt(child, parent)
+            guard times[child] < times[parent] else { break }
+            swapAt(child, parent)
             child = parent
         }
     }
 
     /// Removes and returns the earliest entry; the heap must not be empty.
     mutating func pop() -> (time: Int64, item: Item) {
-        entries.swapAt(0, entries.count - 1)
-        let top = entries.removeLast()
+        swapAt(0, times.count - 1)
+        let top = (time: times.removeLast(), item: items.removeLast())
         var parent = 0
         while true {
             let left = 2 * parent + 1, right = left + 1
             var smallest = parent
-            if left < entries.count, entries[left].time < entries[smallest].time { smallest = left }
-            if right < entries.count, entries[right].time < entries[smallest].time { smallest = right }
+            if left < times.count, times[left] < times[smallest] { smallest = left }
+            if right < times.count, times[right] < times[smallest] { smallest = right }
             guard smallest != parent else { return top }
-            entries.swapAt(parent, smallest)
+            swapAt(parent, smallest)
             parent = smallest
         }
+    }
+
+    private mutating func swapAt(_ i: Int, _ j: Int) {
+        times.swapAt(i, j)
+        items.swapAt(i, j)
     }
 }

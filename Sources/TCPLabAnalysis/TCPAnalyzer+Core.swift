@@ -151,6 +151,9 @@ extension TCPAnalyzer {
 
         mutating func append(_ record: consuming Record) {
             let waitsOn = record.owner.flatMap { $0.question != nil ? $0 : nil }
+            // Only a record that waits keeps its owner: a reference in every record cost a
+            // retain and a release on each of its copies.
+            record.owner = waitsOn
             let number = queue.append(record, isFinal: record.isFinal && waitsOn == nil)
             waitsOn?.waitingRecords.append(number)
         }
