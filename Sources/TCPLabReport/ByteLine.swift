@@ -55,8 +55,10 @@ struct ByteLine: ~Copyable {
     }
 
     /// Calls `body` with the `length` bytes after the line, which it must fill, and adds
-    /// them to the line. The one place the allocation is written: the range is checked
-    /// against it first, and the buffer `body` gets is that range.
+    /// them to the line. Every piece comes in this way (or through ``extend(atMost:_:)``):
+    /// the range is checked against the allocation first, and the buffer `body` gets is that
+    /// range. Only `grow` (copying the line into a larger allocation) and
+    /// ``insert(repeating:count:at:)`` (within the line, once this made room) write otherwise.
     @inline(__always)
     mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
         guard length > 0 else { return }
@@ -67,7 +69,9 @@ struct ByteLine: ~Copyable {
 
     /// Calls `body` with room for up to `maximum` bytes after the line; `body` returns how
     /// many it wrote from the start of that room, and they join the line. For text whose
-    /// length is known only once written (an endpoint's digits).
+    /// length is known only once written (an endpoint's digits). `maximum` must be a proven
+    /// bound on what `body` writes: the raw buffer's subscript is not checked in release
+    /// builds, so the check here of what `body` reports comes after the writes.
     @inline(__always)
     mutating func extend(atMost maximum: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
         guard maximum > 0 else { return }
@@ -335,7 +339,6 @@ struct ByteLine: ~Copyable {
         UnsafeMutableRawPointer(base + (position &+ inserted)).copyMemory(from: base + position, byteCount: moving)
         (base + position).update(repeating: byte, count: inserted)
     }
-
 
     /// `text` (ASCII) left-aligned in `width` columns.
     mutating func appendPadded(_ text: String, width: Int) {

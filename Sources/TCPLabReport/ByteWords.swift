@@ -1,5 +1,6 @@
 /// A fixed list of words as bytes, made once for the life of the program: the state names,
-/// flag letters, labels and JSON pieces that every output line repeats.
+/// flag letters, labels and JSON pieces that every output line repeats. Make one only as a
+/// static constant: its storage is never freed.
 ///
 /// The words sit end to end in one allocation that is never freed (each list is a static
 /// constant), so handing one out is a bounds check and a pointer: an array of arrays
@@ -34,13 +35,5 @@ struct ByteWords: @unchecked Sendable {
         let end = ends[index]
         let start = index == 0 ? 0 : ends[index &- 1]
         return UnsafeRawBufferPointer(start: storage + start, count: end &- start)
-    }
-}
-
-extension ByteLine {
-    /// Word `index` of `words`.
-    @inline(__always)
-    mutating func append(_ words: ByteWords, _ index: Int) {
-        append(raw: words[index])
     }
 }

@@ -109,17 +109,20 @@ struct Measurement: CustomStringConvertible {
     static func best(of runs: Int, _ commands: [[String]]) throws -> [Measurement] {
         var best: [Measurement?] = Array(repeating: nil, count: commands.count)
         var worst = Array(repeating: 0.0, count: commands.count)
+        var made = Array(repeating: 0, count: commands.count)
         for _ in 0 ..< max(runs, 1) {
+            // A command that failed is not run again: its failure is what shows.
             for (index, arguments) in commands.enumerated() where best[index]?.status ?? 0 == 0 {
                 let next = try run(arguments)
-                worst[index] = max(worst[index], next.cpuSeconds)
+                made[index] += 1
+                if next.status == 0 { worst[index] = max(worst[index], next.cpuSeconds) }
                 if let kept = best[index], next.status == 0, kept.cpuSeconds <= next.cpuSeconds { continue }
                 best[index] = next
             }
         }
         return best.indices.map { index in
             var kept = best[index]!
-            kept.runs = max(runs, 1)
+            kept.runs = made[index]
             kept.worstCPUSeconds = worst[index]
             return kept
         }

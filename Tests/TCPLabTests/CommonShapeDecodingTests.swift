@@ -45,7 +45,10 @@ final class CommonShapeDecodingTests: XCTestCase {
                 (.null, [0, 0, 0, 2] + ip),  // And on a big-endian one.
                 (.loop, [0, 0, 0, 2] + ip),
                 (.raw, ip),
+                (.rawBSD12, ip),
+                (.rawBSD14, ip),
                 (.ipv4, ip),
+                (.ipv6, ip),  // Raw IP whichever its name: the version decides, as in tshark.
             ]
         }
     }
@@ -101,6 +104,27 @@ final class CommonShapeDecodingTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// A frame that is a slice of a larger buffer (as the reader hands them out, starting
+    /// past the record header) decodes as the same frame on its own would.
+    func testShortCutReadsASliceFromItsOwnStart() {
+        for (linkType, frame) in framesOfEveryLinkType {
+            let buffer: [UInt8] = [0xAA, 0x45, 0x08, 0x00] + frame + [0x55]
+            let slice = buffer[4 ..< 4 + frame.count]
+            XCTAssertTrue(checkAgreement(slice, linkType, originalLength: nil), "the short cut passed over a \(linkType) frame in a slice")
+            XCTAssertEqual(PacketDecoder.decode(slice, linkType: linkType), PacketDecoder.decode(frame, linkType: linkType))
+        }
+    }
+
+    /// A BSD loopback header (LOOP) holds the address family in network byte order only: a
+    /// family written in the host's little-endian order is not AF_INET there, and the short
+    /// cut leaves the frame to the walk, which agrees.
+    func testLoopbackFamilyInTheWrongByteOrderIsLeftToTheWalk() {
+        let ip = Array(ethernetFrames[0].dropFirst(14))
+        let frame: [UInt8] = [2, 0, 0, 0] + ip
+        XCTAssertNil(PacketDecoder.decodeCommonShape(frame[...], linkType: .loop))
+        checkAgreement(frame[...], .loop, originalLength: nil)
     }
 
     /// Frames the short cut is not for (IPv4 options, a fragment, a zero total length, IPv6,

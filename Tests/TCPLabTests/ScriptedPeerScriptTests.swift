@@ -166,7 +166,8 @@ final class ScriptedPeerScriptTests: XCTestCase {
         let kernel = Endpoint(address: IPAddress("192.0.2.2")!, port: 8080)
         var connection = ScriptedPeer.Connection(actor: "peer", local: peer, remote: kernel, initialSequence: 1000)
         func pattern(_ line: String) throws -> PeerPattern {
-            guard case .expect(let pattern, _) = try PeerStep(parsing: line).action else { throw PeerSyntaxError("not an expect") }
+            let step = try PeerStep(parsing: line)
+            guard case .expect(let pattern, _) = step.action else { throw PeerSyntaxError("not an expect") }
             return pattern
         }
         var options = TCPOptions()
