@@ -38,9 +38,8 @@ struct RecordQueue {
         guard finalFlags.first == true else { return nil }
         start &+= 1
         finalFlags.removeFirst()
-        // Destructured: taking `.event` of the removed record would copy the event out.
-        let (event, _) = records.removeFirst().partsTaken()
-        return event
+        // Moved out: taking `.event` of the removed record would copy the event.
+        return records.removeFirst().takeEvent()
     }
 
     /// Marks record `number` final, if it is still queued.

@@ -7,10 +7,9 @@ extension TCPAnalyzer {
         struct Record {
             var event: AnalysisEvent
             var owner: Connection?
-            var isFinal: Bool
 
-            /// The event and the owner, moved out of the record.
-            consuming func partsTaken() -> (AnalysisEvent, Connection?) { (event, owner) }
+            /// The event, moved out of the record.
+            consuming func takeEvent() -> AnalysisEvent { event }
         }
 
         /// How a later segment answered a connection's open question.
@@ -54,7 +53,7 @@ extension TCPAnalyzer {
             switch decoded {
             case .skipped(let reason):
                 skipped[reason, default: 0] += 1
-                append(Record(event: .skipped(frame: frame, reason: reason, context: context), owner: nil, isFinal: true))
+                append(Record(event: .skipped(frame: frame, reason: reason, context: context), owner: nil))
             case .tcp(let segment):
                 segmentCount += 1
                 analyze(segment, frame: frame, time: timestamp, context: context)
@@ -139,7 +138,7 @@ extension TCPAnalyzer {
             connection.isRetired = true
             if connection.question != nil { settle(connection, answer: nil) }
             connections[ConnectionKey(connection.client, connection.server)] = nil
-            append(Record(event: .connection(connection.summary()), owner: nil, isFinal: true))
+            append(Record(event: .connection(connection.summary()), owner: nil))
         }
 
         private mutating func retireFinishedConnections(now: Int64) {
@@ -154,7 +153,7 @@ extension TCPAnalyzer {
             // Only a record that waits keeps its owner: a reference in every record cost a
             // retain and a release on each of its copies.
             record.owner = waitsOn
-            let number = queue.append(record, isFinal: record.isFinal && waitsOn == nil)
+            let number = queue.append(record, isFinal: waitsOn == nil)
             waitsOn?.waitingRecords.append(number)
         }
 

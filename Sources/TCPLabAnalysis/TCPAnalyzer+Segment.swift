@@ -41,7 +41,7 @@ extension TCPAnalyzer.Core {
             }
         }
         // Moved into the record, not copied: a segment is some 200 bytes.
-        append(Record(event: .segment(consume annotated, context: context), owner: connection, isFinal: true))
+        append(Record(event: .segment(consume annotated, context: context), owner: connection))
         noteIfFinished(connection)
     }
 

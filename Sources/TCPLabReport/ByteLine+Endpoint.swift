@@ -12,19 +12,19 @@ extension ByteLine {
         // "255.255.255.255:65535" is the longest: 21 bytes.
         extend(atMost: 21) { room in
             var at = 0
-            ByteLine.put(digitsOf: address >> 24, into: room, at: &at)
+            ByteLine.put(digitsOf: UInt64(address >> 24), into: room, at: &at)
             room[at] = UInt8(ascii: ".")
             at &+= 1
-            ByteLine.put(digitsOf: (address >> 16) & 0xFF, into: room, at: &at)
+            ByteLine.put(digitsOf: UInt64((address >> 16) & 0xFF), into: room, at: &at)
             room[at] = UInt8(ascii: ".")
             at &+= 1
-            ByteLine.put(digitsOf: (address >> 8) & 0xFF, into: room, at: &at)
+            ByteLine.put(digitsOf: UInt64((address >> 8) & 0xFF), into: room, at: &at)
             room[at] = UInt8(ascii: ".")
             at &+= 1
-            ByteLine.put(digitsOf: address & 0xFF, into: room, at: &at)
+            ByteLine.put(digitsOf: UInt64(address & 0xFF), into: room, at: &at)
             room[at] = UInt8(ascii: ":")
             at &+= 1
-            ByteLine.put(digitsOf: UInt32(endpoint.port), into: room, at: &at)
+            ByteLine.put(digitsOf: UInt64(endpoint.port), into: room, at: &at)
             return at
         }
     }

@@ -23,12 +23,6 @@ struct ByteLine: ~Copyable {
         base = self.capacity > 0 ? .allocate(capacity: self.capacity) : nil
     }
 
-    /// A line that goes on after `bytes`.
-    init(bytes: [UInt8]) {
-        self.init(reserving: bytes.count)
-        append(bytes: bytes)
-    }
-
     deinit { base?.deallocate() }
 
     /// The line's bytes, copied out (appending or writing through the line copies nothing).
@@ -82,19 +76,26 @@ struct ByteLine: ~Copyable {
     }
 
     /// Writes the decimal digits of `value` into `room` at `at`, and moves `at` past them.
-    /// The room must have space for them (at most 10).
+    /// The room must have space for them (at most 20).
     @inline(__always)
-    static func put(digitsOf value: UInt32, into room: UnsafeMutableRawBufferPointer, at: inout Int) {
-        let digits = value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : value < 10_000 ? 4 : value < 100_000 ? 5
-            : value < 1_000_000 ? 6 : value < 10_000_000 ? 7 : value < 100_000_000 ? 8 : value < 1_000_000_000 ? 9 : 10
+    static func put(digitsOf value: UInt64, into room: UnsafeMutableRawBufferPointer, at: inout Int) {
+        let digits = digitCount(value)
+        put(value, digits: digits, into: room, endingAt: at &+ digits)
+        at &+= digits
+    }
+
+    /// Writes the last `digits` decimal digits of `value`, leading zeros included, into
+    /// `room` so that they end before `end`: the one place a number becomes digits, written
+    /// from its last digit back.
+    @inline(__always)
+    static func put(_ value: UInt64, digits: Int, into room: UnsafeMutableRawBufferPointer, endingAt end: Int) {
         var rest = value
-        var index = at &+ digits
-        at = index
-        repeat {
+        var index = end
+        while index > end &- digits {
             index &-= 1
             room[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
             rest /= 10
-        } while rest > 0
+        }
     }
 
     /// Raw bytes (the vocabulary's precomputed words, another line).
@@ -111,12 +112,7 @@ struct ByteLine: ~Copyable {
 
     /// Another line's bytes.
     mutating func append(_ other: borrowing ByteLine) {
-        other.withBytes { append(raw: $0) }
-    }
-
-    /// Calls `body` with the line's bytes.
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
+        append(raw: UnsafeRawBufferPointer(start: other.base, count: other.count))
     }
 
     /// One byte.
@@ -170,13 +166,7 @@ struct ByteLine: ~Copyable {
         literal.withUTF8Buffer { text in
             extend(by: text.count &+ digits) { room in
                 UnsafeMutableRawBufferPointer(rebasing: room[..<text.count]).copyMemory(from: UnsafeRawBufferPointer(text))
-                var number = number
-                var index = text.count &+ digits
-                while index > text.count {
-                    index &-= 1
-                    room[index] = UInt8(truncatingIfNeeded: number % 10) &+ 48
-                    number /= 10
-                }
+                Self.put(number, digits: digits, into: room, endingAt: text.count &+ digits)
             }
         }
     }
@@ -190,15 +180,7 @@ struct ByteLine: ~Copyable {
         // A constant, not a variable, for the closure: a variable it captures is checked
         // for exclusive access at run time on each use.
         let digits = Self.digitCount(number)
-        extend(by: digits) { room in
-            var number = number
-            var index = digits
-            while index > 0 {
-                index &-= 1
-                room[index] = UInt8(truncatingIfNeeded: number % 10) &+ 48
-                number /= 10
-            }
-        }
+        extend(by: digits) { Self.put(number, digits: digits, into: $0, endingAt: digits) }
     }
 
     /// Adds the line's bytes to `array` (without a copy of the line first).
@@ -209,12 +191,13 @@ struct ByteLine: ~Copyable {
     }
 
     /// How many decimal digits `number` has.
-    private static func digitCount(_ number: UInt64) -> Int {
+    static func digitCount(_ number: UInt64) -> Int {
+        // Compared with powers of ten, not divided: most numbers are short.
         var digits = 1
-        var rest = number / 10
-        while rest > 0 {
+        var bound: UInt64 = 10
+        while digits < 20 && number >= bound {
             digits &+= 1
-            rest /= 10
+            bound &*= 10  // Up to 10^19; the loop ends before it would pass UInt64.max.
         }
         return digits
     }
@@ -260,13 +243,7 @@ struct ByteLine: ~Copyable {
         let width = max(decimals, 0)
         extend(by: width &+ 1) { room in
             room[0] = UInt8(ascii: ".")
-            var rest = fraction
-            var index = shown
-            while index > 0 {
-                room[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
-                rest /= 10
-                index &-= 1
-            }
+            Self.put(fraction, digits: shown, into: room, endingAt: shown &+ 1)
             var zero = shown &+ 1
             while zero <= width {
                 room[zero] = UInt8(ascii: "0")

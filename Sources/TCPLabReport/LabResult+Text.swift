@@ -21,6 +21,11 @@ extension LabResult {
     public func write(to output: BufferedWriter, style: TextStyle) throws {
         func line(_ text: String = "") throws { try output.write(text + "\n") }
         func mark(_ passed: Bool) -> String { passed ? style.green("✓") : style.red("✗") }
+        // Re-flowed to the report's width, indented: placeholders filled with this run's
+        // values change the lengths of the lines the lab file wrapped.
+        func paragraphs(_ text: String) throws {
+            for text in text.wrapped(width: Self.lessonWidth - 2) { try line(text.isEmpty ? "" : "  " + text) }
+        }
 
         if let skipped {
             try line(style.yellow("SKIP") + " \(name): \(skipped)")
@@ -31,7 +36,7 @@ extension LabResult {
         try line(summary)
         try line()
         try line(style.bold("What it teaches"))
-        for text in teaches.wrapped(width: Self.lessonWidth - 2) { try line(text.isEmpty ? "" : "  " + text) }
+        try paragraphs(teaches)
         try line()
         try line(style.bold("Steps"))
         let actorWidth = max(steps.map(\.actor.count).max() ?? 0, 5)
@@ -124,9 +129,7 @@ extension LabResult {
                 try line(style.red("  values marked [did not hold] or [not measured] below come from those claims"))
             }
         }
-        // Re-flowed: placeholders filled with this run's values change the lengths of the
-        // lines the lab file wrapped.
-        for text in lesson.wrapped(width: Self.lessonWidth - 2) { try line(text.isEmpty ? "" : "  " + text) }
+        try paragraphs(lesson)
         try line()
         let verdict = passed ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         try line("\(verdict) \(name) in \(LabResult.formatSeconds(seconds)) s")
