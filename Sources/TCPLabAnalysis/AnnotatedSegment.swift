@@ -58,9 +58,17 @@ public struct AnnotatedSegment: Sendable {
 /// What ``TCPAnalyzer`` hands out, in file order.
 public enum AnalysisEvent: Sendable {
     /// A frame carrying TCP, annotated. `context` is what the caller passed with the frame.
-    case segment(AnnotatedSegment, context: (any Sendable)?)
+    case segment(AnnotatedSegment, context: AnalysisEvent.Context?)
     /// A frame that is not analysed, and why.
-    case skipped(frame: Int, reason: DecodedPacket.SkipReason, context: (any Sendable)?)
+    case skipped(frame: Int, reason: DecodedPacket.SkipReason, context: AnalysisEvent.Context?)
     /// A connection's summary, once it can no longer change (or at the end of the input).
     case connection(ConnectionSummary)
+}
+
+extension AnalysisEvent {
+    /// What a caller hands in with a frame to have it back with the frame's event (the
+    /// captured packet, to copy it out): an object, so that an event without one costs
+    /// nothing to pass and drop, where a value of any type went through its type's
+    /// witnesses each time.
+    public typealias Context = AnyObject & Sendable
 }

@@ -17,8 +17,12 @@ final class Connection {
     let stream: Int
     let client: Endpoint
     let server: Endpoint
-    var fromClient = FlowState()
-    var fromServer = FlowState()
+    /// What each side sent and knows. Both are unchecked for exclusive access at run time
+    /// (checks on them cost a tenth of the analysis): a connection is the analyzer's alone,
+    /// and the one long access, ``TCPAnalyzer/Core``'s passing both flows `inout` to its
+    /// annotating functions, reaches them only through those parameters while it lasts.
+    @exclusivity(unchecked) var fromClient = FlowState()
+    @exclusivity(unchecked) var fromServer = FlowState()
 
     /// Set when the capture starts after the handshake (cleared if it opens again).
     var joinedMidstream: Bool

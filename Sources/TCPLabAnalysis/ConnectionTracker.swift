@@ -27,7 +27,7 @@ public struct ConnectionTracker {
     public let retirementDelay: Int64
 
     /// Where each remembered connection is in `slots`.
-    private var connections: [TrackerKey: Int] = [:]
+    private var connections = ConnectionTable<Int>()
     /// The connections, as values, so that updating one costs no reference counting or
     /// exclusivity check; retired slots are reused.
     private var slots: ContiguousArray<TrackedConnection> = []
@@ -65,7 +65,7 @@ public struct ConnectionTracker {
         }
         segmentCount += 1
         let key = TrackerKey(segment.source, segment.destination)
-        if let slot = connections[key] {
+        if let slot = connections.value(for: key) {
             if !slots[slot].isReplaced(by: segment) {
                 slots[slot].take(segment, time: timestamp)
                 noteIfFinished(slot)
@@ -88,7 +88,7 @@ public struct ConnectionTracker {
             slot = slots.count
             slots.append(connection)
         }
-        connections[key] = slot
+        connections.set(slot, for: key)
         slots[slot].take(segment, time: timestamp)
         noteIfFinished(slot)
     }
@@ -152,7 +152,7 @@ public struct ConnectionTracker {
         done.sort { (slots[$0.slot].lastTime, slots[$0.slot].stream) < (slots[$1.slot].lastTime, slots[$1.slot].stream) }
         for (key, slot) in done {
             slots[slot].retirementEntry = nil
-            connections[key] = nil
+            connections.remove(key)
             ready.append(slots[slot].record())
             freeSlots.append(slot)
         }

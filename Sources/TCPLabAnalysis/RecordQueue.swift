@@ -1,59 +1,61 @@
 import DequeModule
 
 /// The analyzer's events in input order, each numbered from the first ever appended, with
-/// whether its annotation is final; they leave from the front once it is.
+/// the connection each still waits on; they leave from the front once they wait on none.
 ///
 /// One value in ``TCPAnalyzer``'s state: each of a class's stored properties
 /// is checked for exclusive access at run time on every use, and taking an event used the
 /// records, their flags and the front's number in turn.
 struct RecordQueue {
-    private var records: Deque<TCPAnalyzer.Core.Record> = []
-    /// Whether each record is final, beside it: reading a record's flag in the deque would
-    /// copy the whole record (its segment, context and owner) to read one bit.
-    private var finalFlags: Deque<Bool> = []
-    /// Number of the record at the front.
+    /// The events, moved in and out whole: wrapped in a record with its owner, each one
+    /// was copied again on the way out.
+    private var events: Deque<AnalysisEvent> = []
+    /// Beside each event, the connection whose open question may yet change it; nil once
+    /// it is final. Only an event that waits holds a reference (no reference counting for
+    /// the others), and reading whether one waits copies no event.
+    private var waitingOn: Deque<Connection?> = []
+    /// Number of the event at the front.
     private var start = 0
 
-    /// The number the next appended record will get.
-    var nextNumber: Int { start &+ records.count }
+    /// The number the next appended event will get.
+    var nextNumber: Int { start &+ events.count }
 
-    var count: Int { records.count }
-    var isEmpty: Bool { records.isEmpty }
+    var count: Int { events.count }
+    var isEmpty: Bool { events.isEmpty }
 
-    /// The owner of the front record while that record still waits for an answer.
+    /// The connection the front event waits on, if it waits.
     var waitingFrontOwner: Connection? {
-        finalFlags.first == false ? records.first?.owner : nil
+        waitingOn.first ?? nil
     }
 
-    /// Appends `record`; returns its number.
+    /// Appends `event`, final unless it waits on `owner`; returns its number.
     @discardableResult
-    mutating func append(_ record: consuming TCPAnalyzer.Core.Record, isFinal: Bool) -> Int {
-        records.append(record)
-        finalFlags.append(isFinal)
-        return start &+ records.count &- 1
+    mutating func append(_ event: consuming AnalysisEvent, waitingOn owner: Connection?) -> Int {
+        events.append(event)
+        waitingOn.append(owner)
+        return start &+ events.count &- 1
     }
 
     /// Removes and returns the front event if it is final.
     mutating func popFinal() -> AnalysisEvent? {
-        guard finalFlags.first == true else { return nil }
+        guard let first = waitingOn.first, first == nil else { return nil }
         start &+= 1
-        finalFlags.removeFirst()
-        // Moved out: taking `.event` of the removed record would copy the event.
-        return records.removeFirst().takeEvent()
+        waitingOn.removeFirst()
+        return events.removeFirst()
     }
 
-    /// Marks record `number` final, if it is still queued.
+    /// Marks event `number` final, if it is still queued.
     mutating func markFinal(_ number: Int) {
         let index = number &- start
-        guard index >= 0, index < finalFlags.count else { return }
-        finalFlags[index] = true
+        guard index >= 0, index < waitingOn.count else { return }
+        waitingOn[index] = nil
     }
 
-    /// Rewrites the annotated segment of record `number`, if it is still queued.
+    /// Rewrites the annotated segment of event `number`, if it is still queued.
     mutating func update(_ number: Int, _ change: (inout AnnotatedSegment) -> Void) {
         let index = number &- start
-        guard index >= 0, index < records.count, case .segment(var annotated, let context) = records[index].event else { return }
+        guard index >= 0, index < events.count, case .segment(var annotated, let context) = events[index] else { return }
         change(&annotated)
-        records[index].event = .segment(annotated, context: context)
+        events[index] = .segment(annotated, context: context)
     }
 }

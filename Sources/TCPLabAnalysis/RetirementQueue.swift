@@ -10,13 +10,26 @@
 /// for a time later than the connection's last segment (a capture's clock may go back) is
 /// replaced by a new one, the old one skipped when it comes up.
 struct RetirementQueue {
-    private var heap = TimeHeap<Connection>()
+    /// Entries by time, each naming its connection's place in `parked`: moving a reference
+    /// up and down the heap cost a retain and a release at every step.
+    private var heap = TimeHeap<Int>()
+    /// The connections with entries, by place; emptied places are reused.
+    private var parked: [Connection?] = []
+    private var freePlaces: [Int] = []
 
     /// Makes sure `connection`, finished, has an entry no later than its last segment.
     mutating func add(_ connection: Connection) {
         if let entry = connection.retirementEntry, entry <= connection.lastTime { return }
         connection.retirementEntry = connection.lastTime
-        heap.push(connection.lastTime, connection)
+        let place: Int
+        if let free = freePlaces.popLast() {
+            place = free
+            parked[place] = connection
+        } else {
+            place = parked.count
+            parked.append(connection)
+        }
+        heap.push(connection.lastTime, place)
     }
 
     /// Removes and returns the connections whose entries are due at `now`, in no order:
@@ -26,7 +39,10 @@ struct RetirementQueue {
         var due: [Connection] = []
         var later: [Connection] = []
         while let first = heap.firstTime, now.saturatingDifference(first) > delay {
-            let (time, connection) = heap.pop()
+            let (time, place) = heap.pop()
+            guard let connection = parked[place] else { continue }
+            parked[place] = nil
+            freePlaces.append(place)
             // Skip an entry replaced by an earlier one, or of a connection already forgotten.
             guard connection.retirementEntry == time, !connection.isRetired else { continue }
             connection.retirementEntry = nil

@@ -3,14 +3,8 @@ import TCPLabPacket
 extension TCPAnalyzer {
     /// The analyzer's state and work (see ``TCPAnalyzer`` for what it does).
     struct Core {
-        /// An event with the connection whose open question may yet change it.
-        struct Record {
-            var event: AnalysisEvent
-            var owner: Connection?
-
-            /// The event, moved out of the record.
-            consuming func takeEvent() -> AnalysisEvent { event }
-        }
+        /// Takes each event as it becomes final, in input order.
+        typealias Emit = (consuming AnalysisEvent) -> Void
 
         /// How a later segment answered a connection's open question.
         enum Resolution {
@@ -25,7 +19,7 @@ extension TCPAnalyzer {
         let holdBackLimit: Int
         var unprocessedFrames: Set<Int> = []
 
-        private var connections: [ConnectionKey: Connection] = [:]
+        private var connections = ConnectionTable<Connection>()
         private var queue = RecordQueue()
         /// Finished connections, by when they may be forgotten.
         private var retirements = RetirementQueue()
@@ -42,29 +36,31 @@ extension TCPAnalyzer {
             self.holdBackLimit = holdBackLimit
         }
 
-        /// See ``TCPAnalyzer/process(frame:timestamp:decoded:context:)``.
-        mutating func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: (any Sendable)?) {
+        /// See ``TCPAnalyzer/process(frame:timestamp:decoded:context:emit:)``.
+        mutating func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context?, emit: Emit) {
             precondition(!finished, "process(frame:...) after finish()")
             // Forget finished connections first, so a new SYN on a retired 4-tuple starts afresh.
             if lastSweep == .min || timestamp.saturatingDifference(lastSweep) >= 1_000_000_000 {
-                retireFinishedConnections(now: timestamp)
+                retireFinishedConnections(now: timestamp, emit)
                 lastSweep = timestamp
             }
             switch decoded {
             case .skipped(let reason):
                 skipped[reason, default: 0] += 1
-                append(Record(event: .skipped(frame: frame, reason: reason, context: context), owner: nil))
+                append(.skipped(frame: frame, reason: reason, context: context), owner: nil, emit)
             case .tcp(let segment):
                 segmentCount += 1
-                analyze(segment, frame: frame, time: timestamp, context: context)
+                analyze(segment, frame: frame, time: timestamp, context: context, emit)
             }
             while queue.count > holdBackLimit, let owner = queue.waitingFrontOwner {
                 settle(owner, answer: nil)
             }
+            emitFinal(emit)
         }
 
-        /// See ``TCPAnalyzer/finish()``.
-        mutating func finish() {
+        /// See ``TCPAnalyzer/finish(emit:)``: settles every question and hands out what is
+        /// queued; the summaries of the connections left then come from ``nextSummary()``.
+        mutating func finish(emit: Emit) {
             guard !finished else { return }
             finished = true
             // Summaries are made one at a time as they are taken, last stream at the end of the
@@ -72,13 +68,17 @@ extension TCPAnalyzer {
             unsummarised = connections.values.sorted(by: { $0.stream > $1.stream })
             connections.removeAll()
             for connection in unsummarised where connection.question != nil { settle(connection, answer: nil) }
+            emitFinal(emit)
         }
 
-        /// See ``TCPAnalyzer/nextEvent()``.
-        mutating func nextEvent() -> AnalysisEvent? {
-            if let event = queue.popFinal() { return event }
-            guard !unsummarised.isEmpty, queue.isEmpty else { return nil }
-            return unsummarised.popLast().map { .connection($0.summary()) }
+        /// After ``finish(emit:)``: the summary of the next connection left, by stream.
+        mutating func nextSummary() -> AnalysisEvent? {
+            unsummarised.popLast().map { .connection($0.summary()) }
+        }
+
+        /// Hands out the queued events from the front that are final.
+        private mutating func emitFinal(_ emit: Emit) {
+            while let event = queue.popFinal() { emit(consume event) }
         }
 
         /// Notes that `connection` may be forgotten once it has been finished long enough.
@@ -88,12 +88,12 @@ extension TCPAnalyzer {
 
         // MARK: Connections
 
-        mutating func connection(for segment: TCPSegment, frame: Int, time: Int64) -> (Connection, reused: Bool) {
+        mutating func connection(for segment: TCPSegment, frame: Int, time: Int64, _ emit: Emit) -> (Connection, reused: Bool) {
             let key = ConnectionKey(segment.source, segment.destination)
             let bareSYN = segment.flags.intersection(.synAndACK) == .syn
             var reused = false
             var keptOpen: (connection: Connection, sender: Side)?
-            if let existing = connections[key] {
+            if let existing = connections.value(for: key) {
                 guard bareSYN else { return (existing, false) }
                 let sender = existing.side(of: segment.source)
                 let base = sender == .client ? existing.fromClient : existing.fromServer
@@ -110,7 +110,7 @@ extension TCPAnalyzer {
                 // A new SYN on the same 4-tuple: a new connection (port reuse), unless the
                 // receiver still holds this one open; tshark numbers a new stream either way.
                 if existing.receiverKeepsOpen(againstSYNFrom: sender) { keptOpen = (existing, sender) }
-                retire(existing)
+                retire(existing, emit)
                 reused = true
             }
             let client: Endpoint
@@ -130,31 +130,41 @@ extension TCPAnalyzer {
                 joinedMidstream: !seesSYN, rolesGuessed: !seesSYN, frame: frame, time: time)
             connectionCount += 1
             if let keptOpen { created.carryOn(from: keptOpen.connection, synSender: keptOpen.sender, syn: segment) }
-            connections[key] = created
+            connections.set(created, for: key)
             return (created, reused)
         }
 
-        private mutating func retire(_ connection: Connection) {
+        private mutating func retire(_ connection: Connection, _ emit: Emit) {
             connection.isRetired = true
             if connection.question != nil { settle(connection, answer: nil) }
-            connections[ConnectionKey(connection.client, connection.server)] = nil
-            append(Record(event: .connection(connection.summary()), owner: nil))
+            connections.remove(ConnectionKey(connection.client, connection.server))
+            append(.connection(connection.summary()), owner: nil, emit)
         }
 
-        private mutating func retireFinishedConnections(now: Int64) {
+        private mutating func retireFinishedConnections(now: Int64, _ emit: Emit) {
             let done = retirements.takeDue(now: now, delay: retirementDelay)
-            for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection) }
+            for connection in done.sorted(by: { $0.stream < $1.stream }) { retire(connection, emit) }
         }
 
         // MARK: Records
 
-        mutating func append(_ record: consuming Record) {
-            let waitsOn = record.owner.flatMap { $0.question != nil ? $0 : nil }
-            // Only a record that waits keeps its owner: a reference in every record cost a
-            // retain and a release on each of its copies.
-            record.owner = waitsOn
-            let number = queue.append(record, isFinal: waitsOn == nil)
-            waitsOn?.waitingRecords.append(number)
+        /// Hands out `event`, or queues it: while `owner` has an open question the event
+        /// waits on it, and while anything is queued the event waits its turn.
+        ///
+        /// Most events are final when made and find the queue empty: handed straight out,
+        /// such an event is not copied into the queue and out again (some 240 bytes, seven
+        /// times on its way to a renderer when every event went through the queue).
+        mutating func append(_ event: consuming AnalysisEvent, owner: Connection?, _ emit: Emit) {
+            guard let owner, owner.question != nil else {
+                if queue.isEmpty {
+                    emit(event)
+                } else {
+                    queue.append(event, waitingOn: nil)
+                }
+                return
+            }
+            let number = queue.append(event, waitingOn: owner)
+            owner.waitingRecords.append(number)
         }
 
         /// Rewrites the annotated segment of record `number`.

@@ -4,44 +4,42 @@ extension TCPAnalyzer.Core {
     /// Numbers, findings, labels and states for one segment, in the order tshark computes
     /// them: relative bases, sequence analysis on absolute numbers and the raw window,
     /// window scaling from what the earlier SYNs said, then this segment's options.
-    mutating func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: (any Sendable)?) {
-        let (connection, reused) = connection(for: segment, frame: frame, time: time)
+    mutating func analyze(_ segment: TCPSegment, frame: Int, time: Int64, context: AnalysisEvent.Context?, _ emit: Emit) {
+        let (connection, reused) = connection(for: segment, frame: frame, time: time, emit)
         let sender = connection.side(of: segment.source)
         if case .keptOpen(let synRecord)? = connection.question, sender == .server { answerKeptOpen(connection, segment, synRecord: synRecord) }
         let repeatsSYN = reopenIfNewHandshake(connection, segment, sender: sender)
-        var annotated: AnnotatedSegment
-        if sender == .client {
-            annotated = annotate(
+        // One value made once and moved on: changed after it was made, it was copied.
+        let annotated = sender == .client
+            ? annotate(
                 segment, sender: sender, connection, &connection.fromClient, &connection.fromServer,
-                frame: frame, time: time, repeatsSYN: repeatsSYN)
-        } else {
-            annotated = annotate(
+                frame: frame, time: time, repeatsSYN: repeatsSYN, reused: reused)
+            : annotate(
                 segment, sender: sender, connection, &connection.fromServer, &connection.fromClient,
-                frame: frame, time: time, repeatsSYN: repeatsSYN)
-        }
-        if reused { annotated.analysis.insert(.reusedPorts) }
+                frame: frame, time: time, repeatsSYN: repeatsSYN, reused: reused)
+        let labels = annotated.labels
         connection.lastFrame = frame
         connection.lastTime = time
         connection.segments += 1
         // Counted as labelled, so the count agrees with the segments shown (tshark's finding
         // on data after an RST numbered far ahead is not a retransmission: see annotate).
-        if !annotated.labels.isDisjoint(with: Self.retransmissionLabels) { connection.retransmissions += 1 }
+        if !labels.isDisjoint(with: Self.retransmissionLabels) { connection.retransmissions += 1 }
 
         // Does this segment answer a question an earlier one left open?
         let resolution = resolution(of: segment, from: sender, in: connection)
         if let resolution { settle(connection, answer: resolution) }
         // Does it open one?
         if connection.question == nil {
-            if annotated.labels.contains(.synOnOpenConnection) {
+            if labels.contains(.synOnOpenConnection) {
                 connection.question = .keptOpen(synRecord: nextRecordNumber)
-            } else if !annotated.labels.isDisjoint(with: Self.synLabels) && !connection.fromServer.sentSYN {
+            } else if !labels.isDisjoint(with: Self.synLabels) && !connection.fromServer.sentSYN {
                 connection.question = .synAnswer
-            } else if annotated.labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
+            } else if labels.contains(.finActiveClose) && connection.firstToClose == sender && !connection.simultaneousClose {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
             }
         }
-        // Moved into the record, not copied: a segment is some 200 bytes.
-        append(Record(event: .segment(consume annotated, context: context), owner: connection))
+        // Moved out, not copied: a segment is some 200 bytes.
+        append(.segment(consume annotated, context: context), owner: connection, emit)
         noteIfFinished(connection)
     }
 
@@ -87,9 +85,10 @@ extension TCPAnalyzer.Core {
         flags.contains(.syn) && !flags.isDisjoint(with: .finOrRST)
     }
 
+    @inline(__always)  // Returned from a call, the segment was copied (a reference count and 200 bytes).
     private mutating func annotate(
         _ segment: TCPSegment, sender: Side, _ connection: Connection,
-        _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64, repeatsSYN: Bool
+        _ forward: inout FlowState, _ reverse: inout FlowState, frame: Int, time: Int64, repeatsSYN: Bool, reused: Bool
     ) -> AnnotatedSegment {
         let flags = segment.flags
         let seq = segment.sequenceNumber
@@ -112,7 +111,7 @@ extension TCPAnalyzer.Core {
         let previousAck = forward.lastAcknowledgment
         let previousWindow = forward.window
         var analysis = forward.analyze(segment, time: time, reverse: &reverse, initialRoundTrip: connection.initialRoundTrip)
-        if rebased { analysis.insert(.reusedPorts) }
+        if rebased || reused { analysis.insert(.reusedPorts) }
         var window = UInt32(segment.window)
         if !flags.contains(.syn) && forward.windowScale >= 0 { window <<= UInt32(forward.windowScale) }
         if let shift = segment.options.windowScale { forward.windowScale = Int8(min(shift, 14)) }

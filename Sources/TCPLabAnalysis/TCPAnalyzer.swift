@@ -1,11 +1,15 @@
+import DequeModule
 import TCPLabPacket
 
 /// Follows every TCP connection in a stream of frames and annotates each segment.
 ///
-/// Feed frames in capture order with ``process(frame:timestamp:decoded:context:)`` and take
-/// results with ``nextEvent()``. Memory grows with the connections open at once, not with
-/// the input: a finished connection is summarised and forgotten once the capture has moved
-/// ``retirementDelay`` past its last segment (longer than Linux's 60 s TIME-WAIT).
+/// Feed frames in capture order with ``process(frame:timestamp:decoded:context:emit:)``,
+/// which hands each event to a closure as soon as it is final, then call ``finish(emit:)``;
+/// or feed them with ``process(frame:timestamp:decoded:context:)`` and take events with
+/// ``nextEvent()`` (one way or the other, not both). Memory grows with the connections open
+/// at once, not with the input: a finished connection is summarised and forgotten once the
+/// capture has moved ``retirementDelay`` past its last segment (longer than Linux's 60 s
+/// TIME-WAIT).
 ///
 /// Some annotations need a later segment: whether a FIN was a half-close shows only when the
 /// peer sends data after it, and whether a SYN met a listener only when the answer comes.
@@ -35,7 +39,12 @@ public final class TCPAnalyzer {
     /// stored properties is checked for exclusive access at run time on every use (14
     /// checks a segment, a tenth of the analysis, when these were the class's own); the
     /// members of a struct are checked by the compiler.
+    ///
+    /// Each call makes one access to `core`, checked at run time: an `emit` closure that
+    /// called back into the analyzer would be caught here.
     private var core: Core
+    /// Events made final, for ``nextEvent()`` to hand out.
+    private var ready: Deque<AnalysisEvent> = []
 
     /// An analyzer that forgets finished connections `retirementDelay` after their last
     /// segment and holds back at most `holdBackLimit` events.
@@ -50,13 +59,42 @@ public final class TCPAnalyzer {
     ///   - timestamp: Capture time in nanoseconds since the epoch.
     ///   - decoded: The decoder's result.
     ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
-    public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: (any Sendable)? = nil) {
-        core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context)
+    ///   - emit: Takes each event as soon as its annotation is final, in input order: this
+    ///     frame's, and earlier ones' that waited for it. It must not call the analyzer.
+    public func process(
+        frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context? = nil,
+        emit: (consuming AnalysisEvent) -> Void
+    ) {
+        core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context, emit: emit)
     }
 
-    /// Ends the input: settles every open question and summarises every connection left.
-    public func finish() { core.finish() }
+    /// Ends the input: settles every open question and summarises every connection left,
+    /// handing each event to `emit` (which must not call the analyzer).
+    public func finish(emit: (consuming AnalysisEvent) -> Void) {
+        core.finish(emit: emit)
+        while let summary = core.nextSummary() { emit(consume summary) }
+    }
+
+    /// Analyses one frame, keeping the events made final for ``nextEvent()``.
+    ///
+    /// - Parameters:
+    ///   - frame: Its position in the capture, from 1.
+    ///   - timestamp: Capture time in nanoseconds since the epoch.
+    ///   - decoded: The decoder's result.
+    ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
+    public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context? = nil) {
+        core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context) { event in ready.append(consume event) }
+    }
+
+    /// Ends the input: settles every open question and summarises every connection left
+    /// (the summaries are made as ``nextEvent()`` takes them).
+    public func finish() {
+        core.finish { event in ready.append(consume event) }
+    }
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
-    public func nextEvent() -> AnalysisEvent? { core.nextEvent() }
+    public func nextEvent() -> AnalysisEvent? {
+        if let event = ready.popFirst() { return event }
+        return core.nextSummary()
+    }
 }

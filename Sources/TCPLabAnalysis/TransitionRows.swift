@@ -10,8 +10,12 @@ public struct TransitionRows: RandomAccessCollection, Hashable, Sendable {
 
     private var first: UInt8 = 0
     private var second: UInt8 = 0
+    /// How many rows there are: a byte, so that a move is five bytes and an annotated
+    /// segment (two moves) is copied the faster for it.
+    private var stored: UInt8 = 0
+
     /// How many rows there are, 0 to ``capacity``.
-    public private(set) var count = 0
+    public var count: Int { Int(stored) }
 
     /// No rows.
     public init() {}
@@ -33,7 +37,7 @@ public struct TransitionRows: RandomAccessCollection, Hashable, Sendable {
     mutating func append(tableIndex index: Int) -> Bool {
         guard count < Self.capacity, index >= 0, index < TransitionTable.rows.count, index <= Int(UInt8.max) else { return false }
         if count == 0 { first = UInt8(index) } else { second = UInt8(index) }
-        count &+= 1
+        stored &+= 1
         return true
     }
 
@@ -53,7 +57,7 @@ public struct TransitionRows: RandomAccessCollection, Hashable, Sendable {
 
     /// Whether the two hold the same rows in the same order.
     public static func == (lhs: TransitionRows, rhs: TransitionRows) -> Bool {
-        lhs.count == rhs.count && (lhs.count < 1 || lhs.first == rhs.first) && (lhs.count < 2 || lhs.second == rhs.second)
+        lhs.stored == rhs.stored && (lhs.count < 1 || lhs.first == rhs.first) && (lhs.count < 2 || lhs.second == rhs.second)
     }
 
     /// Hashes the rows' places in the table.

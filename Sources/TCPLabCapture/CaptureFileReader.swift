@@ -27,7 +27,10 @@ public final class CaptureFileReader {
     /// class's stored properties is checked for exclusive access at run time on every use
     /// (a dozen checks a record, when these were the class's own); the members of a struct
     /// are checked by the compiler.
-    var state: State
+    ///
+    /// Unchecked at run time as well (the one check a record was a tenth of reading it):
+    /// every method makes a single access, and reading calls nothing outside the reader.
+    @exclusivity(unchecked) var state: State
 
     /// What ``CaptureFileReader`` reads with and knows so far.
     struct State {
@@ -72,7 +75,7 @@ public final class CaptureFileReader {
             guard try source.require(4), let magicBytes = source.peek(4) else {
                 throw source.available == 0
                     ? CaptureFileError.empty
-                    : CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk))
+                    : CaptureFileError.notACaptureFile(firstBytes: Array(source.buffered))
             }
             let magic = magicBytes.getInteger(at: 0, endianness: .little, as: UInt32.self)
             switch magic {
@@ -84,7 +87,7 @@ public final class CaptureFileReader {
                 format = .pcapng
                 bigEndian = false  // Set by each Section Header Block.
             default:
-                throw CaptureFileError.notACaptureFile(firstBytes: Array(source.chunk.prefix(4)))
+                throw CaptureFileError.notACaptureFile(firstBytes: Array(source.buffered.prefix(4)))
             }
             // The header is read before the reader exists, so a bad one closes the file once (here).
             var state = State(format: format, source: source, bigEndian: bigEndian)
@@ -129,16 +132,14 @@ extension CaptureFileReader.State {
     @inline(__always)
     mutating func next() throws(CaptureFileError) -> CapturedPacket? {
         guard isOpen else { return nil }
+        // A pcap record's errors are typed already: returned from outside the `do` below,
+        // its packet is not copied out of a temporary (a retain and a release a frame).
+        if case .pcap = format { return try nextPcapRecord() }  // Counts the record itself.
         do {
-            switch format {
-            case .pcap:
-                return try nextPcapRecord()  // Counts the record itself: no copy of the packet here.
-            case .pcapng:
-                guard let packet = try nextPcapngPacket() else { return nil }
-                framesRead += 1
-                lastTimestamp = packet.timestamp
-                return packet
-            }
+            guard let packet = try nextPcapngPacket() else { return nil }
+            framesRead += 1
+            lastTimestamp = packet.timestamp
+            return packet
         } catch let error as CaptureFileError {
             throw error
         } catch let error as SystemCallError {
@@ -173,19 +174,26 @@ extension CaptureFileReader.State {
 
     /// The next pcap record, counted in ``framesRead``; nil at the end of the file.
     @inline(__always)
-    private mutating func nextPcapRecord() throws -> CapturedPacket? {
-        guard try source.require(16) else {
+    private mutating func nextPcapRecord() throws(CaptureFileError) -> CapturedPacket? {
+        guard try require(16) else {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
         let endianness = self.endianness
         let recordOffset = source.offset
-        var record = source.unread
         // The four 32-bit fields in two loads: in the file's byte order, the first field of
         // each pair is the low half of a little-endian load and the high half of a big-endian one.
-        guard let times = record.getInteger(at: 0, endianness: endianness, as: UInt64.self),
-            let lengths = record.getInteger(at: 8, endianness: endianness, as: UInt64.self)
-        else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset) }
+        let times: UInt64
+        let lengths: UInt64
+        do {
+            // The header's view ends with this scope: held while the source refills, it
+            // would make the refill copy the buffer (see ByteSource).
+            let header = source.unread
+            guard let first = header.getInteger(at: 0, endianness: endianness, as: UInt64.self),
+                let second = header.getInteger(at: 8, endianness: endianness, as: UInt64.self)
+            else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset) }
+            (times, lengths) = (first, second)
+        }
         let (seconds, fraction) = Self.split(times, bigEndian: bigEndian)
         let (capturedLength, originalLength) = Self.split(lengths, bigEndian: bigEndian)
         guard capturedLength <= CaptureFileReader.largestPacket else {
@@ -194,13 +202,10 @@ extension CaptureFileReader.State {
                 detail: "a record of \(capturedLength) bytes; no packet is longer than \(CaptureFileReader.largestPacket)")
         }
         let recordLength = 16 + Int(capturedLength)  // At most 16 + 262144.
-        if record.readableBytes < recordLength {
-            guard try source.require(recordLength) else {
-                throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
-            }
-            record = source.unread  // The refill moved the bytes to a new chunk.
+        guard try require(recordLength) else {
+            throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
-        guard let data = record.getBytes(at: 16, length: Int(capturedLength)), source.skip(recordLength) else {
+        guard let data = source.unread.getBytes(at: 16, length: Int(capturedLength)), source.skip(recordLength) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
@@ -210,6 +215,12 @@ extension CaptureFileReader.State {
         lastTimestamp = timestamp
         return CapturedPacket(
             timestamp: timestamp, linkType: pcapLinkType, originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
+    }
+
+    /// ``ByteSource/require(_:)``, its error typed as the reader's.
+    @inline(__always)
+    private mutating func require(_ count: Int) throws(CaptureFileError) -> Bool {
+        do { return try source.require(count) } catch { throw .system(error) }
     }
 
     /// Two 32-bit fields that lie one after the other in the file, from one 64-bit load made

@@ -49,6 +49,16 @@ public struct CapturedPacket: Hashable, Sendable {
 }
 
 extension CapturedPacket {
+    /// A packet held by reference: the context an analysis event carries to give the
+    /// packet back (`AnalysisEvent.Context` in TCPLabAnalysis).
+    public final class Reference: Sendable {
+        /// The packet.
+        public let packet: CapturedPacket
+
+        /// A reference to `packet`.
+        public init(_ packet: CapturedPacket) { self.packet = packet }
+    }
+
     /// The payload bytes of `segment` (decoded from this packet) that the capture holds:
     /// fewer than its length when the snap length cut them; nil when the segment's bytes
     /// are not the frame's own (inflated from IPComp).

@@ -18,7 +18,7 @@ extension LabSession {
         analyzer.unprocessedFrames = framesTheKernelRefused(packets)
         var events: [AnalysisEvent] = []
         for (index, packet) in packets.enumerated() {
-            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(), context: packet)
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(), context: CapturedPacket.Reference(packet))
             while let event = analyzer.nextEvent() { events.append(event) }
         }
         if finish { analyzer.finish() }

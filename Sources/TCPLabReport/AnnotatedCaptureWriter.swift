@@ -6,7 +6,7 @@ import TCPLabPacket
 /// annotation (labels, then both endpoints' states) as its packet comment, which Wireshark
 /// shows and tshark prints as `frame.comment`.
 ///
-/// Frames come as analysis events whose context is the ``CapturedPacket``.
+/// Frames come as analysis events whose context is the packet (``CapturedPacket/Reference``).
 public final class AnnotatedCaptureWriter {
     private let writer: PcapngWriter
     private var interfaces: [InterfaceKey: Int] = [:]
@@ -25,10 +25,10 @@ public final class AnnotatedCaptureWriter {
     public func write(_ event: AnalysisEvent) throws {
         switch event {
         case .segment(let segment, let context):
-            guard let packet = context as? CapturedPacket else { return }
+            guard let packet = (context as? CapturedPacket.Reference)?.packet else { return }
             try write(packet, comment: segment.comment)
         case .skipped(_, let reason, let context):
-            guard let packet = context as? CapturedPacket else { return }
+            guard let packet = (context as? CapturedPacket.Reference)?.packet else { return }
             try write(packet, comment: "not analysed: \(reason)")
         case .connection:
             return

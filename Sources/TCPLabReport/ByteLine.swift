@@ -291,7 +291,8 @@ struct ByteLine: ~Copyable {
     }
 
     /// Seconds from nanoseconds (see ``appendSeconds(nanoseconds:decimals:)``), right-aligned
-    /// in `width` columns.
+    /// in `width` columns. Inlined, so that `decimals` is a constant where the digits are made.
+    @inline(__always)
     mutating func appendPadded(seconds nanoseconds: Int64, decimals: Int, width: Int) {
         let start = count
         appendSeconds(nanoseconds: nanoseconds, decimals: decimals)

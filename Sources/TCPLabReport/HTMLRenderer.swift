@@ -33,8 +33,8 @@ public final class HTMLRenderer: AnalysisRenderer {
         self.stream = stream
     }
 
-    public func render(_ event: AnalysisEvent) throws {
-        switch event {
+    public func render(_ event: consuming AnalysisEvent) throws {
+        switch consume event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
             if segments[segment.stream] == nil {

@@ -22,7 +22,8 @@ extension LadderRenderer {
 
         /// Removes and returns `stream`'s steps and explanations.
         mutating func take(_ stream: Int) -> (StepArena.Chain, [Int: String]) {
-            (pending.removeValue(forKey: stream) ?? StepArena.Chain(), explanations.removeValue(forKey: stream) ?? [:])
+            // Without --explain there are none to look up (hashing the key is most of a lookup).
+            (pending.removeValue(forKey: stream) ?? StepArena.Chain(), explanations.isEmpty ? [:] : explanations.removeValue(forKey: stream) ?? [:])
         }
     }
 }

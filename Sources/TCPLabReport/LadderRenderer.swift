@@ -18,10 +18,14 @@ public final class LadderRenderer: AnalysisRenderer {
     private let style: TextStyle
     /// The open connections' steps, in one value: each use of a class's stored property is
     /// an exclusivity check at run time, and keeping a step used three.
-    private var ladders = Ladders()
+    ///
+    /// This and ``text`` are unchecked at run time (the checks cost more than keeping the
+    /// step): only ``render(_:)`` and ``finish(_:)`` use them, and neither calls anything
+    /// that could reach this renderer while they do.
+    @exclusivity(unchecked) private var ladders = Ladders()
     /// The text of the connection being printed, kept from one to the next so that each
     /// does not allocate and grow its own.
-    private var text = ByteLine(reserving: 0)
+    @exclusivity(unchecked) private var text = ByteLine(reserving: 0)
     private var printedAny = false
     /// Lines to print among a stream's segments at their moment (nanoseconds since the
     /// epoch), by stream: what the kernel did to the connection's sockets.
@@ -39,8 +43,8 @@ public final class LadderRenderer: AnalysisRenderer {
         self.style = style
     }
 
-    public func render(_ event: AnalysisEvent) throws {
-        switch event {
+    public func render(_ event: consuming AnalysisEvent) throws {
+        switch consume event {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
             // Kept as a step, printed with its connection: the annotated segment holds more.
@@ -94,7 +98,7 @@ public final class LadderRenderer: AnalysisRenderer {
         try ladders.arena.consume(steps) { step in
             appendNotes(before: step.timestamp, from: &notes, to: &line)
             appendStep(step, to: &line)
-            if let explanation = explanations[position] { line.append(explanation) }
+            if !explanations.isEmpty, let explanation = explanations[position] { line.append(explanation) }
             position += 1
             if line.count >= 1 << 16 {
                 try line.write(to: output)

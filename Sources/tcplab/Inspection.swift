@@ -36,19 +36,25 @@ struct Inspection {
                     sinks.renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
                     sinks.page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
                 }
-                analyzer.process(
-                    frame: number, timestamp: packet.timestamp.nanoseconds, decoded: decoded,
-                    context: sinks.annotator == nil ? nil : packet)
-                try sinks.drain(analyzer)
+                // The packet goes with its event only when it is to be copied out (as one
+                // conditional argument, it was copied for every frame).
+                let time = packet.timestamp.nanoseconds
+                if sinks.annotator == nil {
+                    analyzer.process(frame: number, timestamp: time, decoded: decoded) { event in sinks.take(consume event) }
+                } else {
+                    let context = CapturedPacket.Reference(packet)
+                    analyzer.process(frame: number, timestamp: time, decoded: decoded, context: context) { event in sinks.take(consume event) }
+                }
+                try sinks.check()
             }
             status = read.status
             frame = read.frames
-            analyzer.finish()
             if sinks.renderer == nil {
                 sinks.renderer = makeRenderer(output: output, firstTimestamp: 0)
                 sinks.page = makePage(firstTimestamp: 0)
             }
-            try sinks.drain(analyzer)
+            analyzer.finish { event in sinks.take(consume event) }
+            try sinks.check()
             let totals = AnalysisTotals(
                 frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
                 skipped: analyzer.skipped)
@@ -71,14 +77,26 @@ struct Inspection {
         var renderer: AnalysisRenderer?
         var annotator: AnnotatedCaptureWriter?
         var page: HTMLRenderer?
+        /// The first error a sink threw; the events after it are dropped.
+        var failure: (any Error)?
 
-        /// Hands every event the analyzer has ready to each sink.
-        func drain(_ analyzer: TCPAnalyzer) throws {
-            while let event = analyzer.nextEvent() {
-                try renderer?.render(event)
-                try annotator?.write(event)
-                try page?.render(event)
+        /// Hands `event` to each sink, unless one has failed.
+        mutating func take(_ event: consuming AnalysisEvent) {
+            guard failure == nil else { return }
+            do {
+                // The renderer last: it takes the event, the others read it.
+                if let annotator { try annotator.write(event) }
+                if let page { try page.render(copy event) }
+                guard let renderer else { return }
+                try renderer.render(event)
+            } catch {
+                failure = error
             }
+        }
+
+        /// Throws the first error a sink threw.
+        func check() throws {
+            if let failure { throw failure }
         }
     }
 

@@ -125,7 +125,7 @@ struct WatchSession {
         frame += 1
         let decoded = packet.decode()
         let time = packet.timestamp.nanoseconds
-        analyzer.process(frame: frame, timestamp: time, decoded: decoded, context: annotator == nil ? nil : packet)
+        analyzer.process(frame: frame, timestamp: time, decoded: decoded, context: annotator == nil ? nil : CapturedPacket.Reference(packet))
         tracker.process(decoded, timestamp: time)
         try drain()
     }

@@ -76,6 +76,38 @@ final class CaptureFileFormatTests: XCTestCase {
         XCTAssertEqual(packets.map(\.comment), (1...9).map { "packet \($0)" })
         XCTAssertEqual(packets.map(\.timestamp), SyntheticFrame.exchange().map(\.timestamp))
     }
+
+    /// The reader refills one buffer in place as it goes through a file, and a packet it
+    /// handed out is a view into that buffer: packets kept while the file is read past them
+    /// (an annotated copy holds them so) keep their own bytes, because the refill copies the
+    /// buffer first while any view of it is held. Here 4 MiB of packets, each filled with
+    /// its own number, all kept, in both formats.
+    func testPacketsKeptWhileTheReaderRefillsKeepTheirBytes() throws {
+        let count = 3_000
+        let frames = (0..<count).map { index in
+            CapturedPacket(
+                timestamp: CaptureTimestamp(nanoseconds: Int64(index) * 1_000), linkType: .ethernet,
+                data: [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 1_400 + index % 7)[...])
+        }
+        let pcap = directory.appendingPathComponent("kept.pcap").path
+        let pcapWriter = try PcapWriter(path: pcap, linkType: .ethernet)
+        for frame in frames { try pcapWriter.write(frame) }
+        try pcapWriter.close()
+        let pcapng = directory.appendingPathComponent("kept.pcapng").path
+        let pcapngWriter = try PcapngWriter(path: pcapng)
+        let interface = try pcapngWriter.addInterface(CaptureInterface(linkType: .ethernet, snapshotLength: 65535, name: "lo"))
+        for frame in frames { try pcapngWriter.write(frame, interface: interface) }
+        try pcapngWriter.close()
+
+        for path in [pcap, pcapng] {
+            let kept = try readPackets(path)
+            XCTAssertEqual(kept.count, count, path)
+            let wrong = kept.enumerated().filter { index, packet in
+                packet.data.count != 1_400 + index % 7 || packet.data.contains { $0 != UInt8(truncatingIfNeeded: index) }
+            }
+            XCTAssertEqual(wrong.map(\.offset), [], "packets whose bytes changed after they were read, in \(path)")
+        }
+    }
 }
 
 /// The analyzer on hand-made segments: cases a loopback capture rarely shows.
@@ -153,5 +185,78 @@ final class TCPAnalyzerTests: XCTestCase {
         }
         XCTAssertEqual(summariesBeforeEnd, 1, "the first connection was retired when the second began")
         XCTAssertEqual(analyzer.connectionCount, 2)
+    }
+
+    /// The analyzer finds a segment's connection through a small cache of the connections
+    /// seen last, in front of a table of them all. With 3,000 connections open at once,
+    /// every step of each handshake and close taken by all of them in turn, most lookups
+    /// miss the cache or find another connection in its place: each connection still gets
+    /// exactly its own seven segments, opens with a three-way handshake and closes with
+    /// four segments.
+    func testThousandsOfConnectionsOpenAtOnceEachKeepTheirOwnSegments() {
+        let ports = (0..<3_000).map { UInt16(20_000 + $0) }
+        let server: UInt16 = 8080
+        typealias Step = (fromClient: Bool, seq: UInt32, ack: UInt32, flags: TCPFlags)
+        let steps: [Step] = [
+            (true, 100, 0, .syn), (false, 500, 101, [.syn, .ack]), (true, 101, 501, .ack),
+            (true, 101, 501, [.fin, .ack]), (false, 501, 102, .ack),
+            (false, 501, 102, [.fin, .ack]), (true, 102, 502, .ack),
+        ]
+        var frames: [[UInt8]] = []
+        for step in steps {
+            for port in ports {
+                let (from, to) = step.fromClient ? (port, server) : (server, port)
+                frames.append(SyntheticFrame.tcp(from: from, to: to, seq: step.seq, ack: step.ack, flags: step.flags))
+            }
+        }
+        let analyzer = TCPAnalyzer()
+        var summaries: [ConnectionSummary] = []
+        for (index, frame) in frames.enumerated() {
+            let packet = CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: Int64(index) * 1_000), linkType: .ethernet, data: frame[...])
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode()) { event in
+                if case .connection(let summary) = event { summaries.append(summary) }
+            }
+        }
+        analyzer.finish { event in
+            if case .connection(let summary) = event { summaries.append(summary) }
+        }
+        XCTAssertEqual(analyzer.connectionCount, ports.count)
+        XCTAssertEqual(Set(summaries.map(\.client.port)), Set(ports))
+        let odd = summaries.filter { summary in
+            summary.segments != steps.count || summary.opening != .threeWayHandshake
+                || summary.ending.description != ConnectionSummary.Ending.fourWayClose.description
+                || summary.frames.count != (steps.count - 1) * ports.count + 1
+        }
+        XCTAssertEqual(odd.map(\.stream), [], "connections that did not get exactly their own segments")
+    }
+
+    /// Events handed to a closure as they become final are the events ``TCPAnalyzer/nextEvent()``
+    /// gives, in the same order, whatever waits for an answer: every capture in Captures/,
+    /// with the default hold-back and with one that settles questions after two events.
+    func testHandingEventsOutAsTheyComeGivesWhatTakingThemGives() throws {
+        let directory = TestEnvironment.packageRoot.appendingPathComponent("Captures")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pcapng") }.sorted()
+        XCTAssertGreaterThan(files.count, 30)
+        for file in files {
+            let packets = try readPackets(directory.appendingPathComponent(file).path)
+            for holdBack in [65_536, 2] {
+                let pulling = TCPAnalyzer(holdBackLimit: holdBack)
+                var pulled: [String] = []
+                let pushing = TCPAnalyzer(holdBackLimit: holdBack)
+                var pushed: [String] = []
+                for (index, packet) in packets.enumerated() {
+                    pulling.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+                    while let event = pulling.nextEvent() { pulled.append("\(event)") }
+                    pushing.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode()) { event in
+                        pushed.append("\(event)")
+                    }
+                }
+                pulling.finish()
+                while let event = pulling.nextEvent() { pulled.append("\(event)") }
+                pushing.finish { event in pushed.append("\(event)") }
+                XCTAssertGreaterThanOrEqual(pulled.count, packets.count, file)
+                XCTAssertEqual(pushed, pulled, "\(file), hold-back \(holdBack)")
+            }
+        }
     }
 }

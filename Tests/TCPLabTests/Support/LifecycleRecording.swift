@@ -23,8 +23,11 @@ enum LifecycleRecording {
         try cached.get()
     }
 
+    /// Where the recording is kept while the tests run; removed when the test process exits.
+    private static let path = FileManager.default.temporaryDirectory.appendingPathComponent("tcplab-lifecycle-\(getpid()).pcap").path
+
     private static let cached: Result<(path: String, live: [CapturedPacket]), any Error> = Result {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tcplab-lifecycle-\(getpid()).pcap").path
+        atexit { unlink(LifecycleRecording.path) }
         let (status, live) = try recordOnLoopback(to: path, runScenarios)
         guard status == 0 else { throw RecordingError.expectedSegmentNotSeen("tcpdump exited with status \(status)") }
         return (path, live)
