@@ -33,14 +33,16 @@ public final class LadderRenderer: AnalysisRenderer {
 
     /// Whether each segment that moves an endpoint is followed by the rows of RFC 9293's
     /// state table it took (`tcplab inspect --explain`).
-    public var explain = false
+    public let explain: Bool
 
-    /// A renderer writing to `output`; with `stream`, only that connection.
-    public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain) {
+    /// A renderer writing to `output`; with `stream`, only that connection; with `explain`,
+    /// the rows of the state table under each segment.
+    public init(output: BufferedWriter, firstTimestamp: Int64, stream: Int? = nil, style: TextStyle = .plain, explain: Bool = false) {
         self.output = output
         self.firstTimestamp = firstTimestamp
         self.stream = stream
         self.style = style
+        self.explain = explain
     }
 
     public func render(_ event: consuming AnalysisEvent) throws {
@@ -48,7 +50,12 @@ public final class LadderRenderer: AnalysisRenderer {
         case .segment(let segment, _):
             if let stream, stream != segment.stream { return }
             // Kept as a step, printed with its connection: the annotated segment holds more.
-            ladders.add(segment, explanation: explain ? explanation(of: segment) : "")
+            let step = LadderStep(segment)
+            if explain {
+                ladders.add(step, of: segment.stream, explanation: explanation(of: segment))
+            } else {
+                ladders.add(step, of: segment.stream, explanation: "")
+            }
         case .connection(let summary):
             if let stream, stream != summary.stream { return }
             let (steps, explanations) = ladders.take(summary.stream)

@@ -112,9 +112,8 @@ struct Inspection {
             return JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream)
         case .text, .summary, .summaryJSONL:  // Summaries never get here: SummaryInspection runs them.
             let colour = Environment.wantsColourOnStandardOutput
-            let ladder = LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour))
-            ladder.explain = explain
-            return ladder
+            return LadderRenderer(
+                output: output, firstTimestamp: firstTimestamp, stream: stream, style: TextStyle(isEnabled: colour), explain: explain)
         }
     }
 }
