@@ -83,20 +83,26 @@ private func inspect(path: String) {
         fatalError("cannot open /dev/null for the annotated copy: \(error)")
     }
     var frame = 0
+    var failure: (any Error)?
 
-    func drain() throws {
-        while let event = analyzer.nextEvent() {
-            for renderer in renderers { try renderer.render(event) }
+    /// Takes each event as the analyzer hands it out (as Inspection's sinks do).
+    func take(_ event: consuming AnalysisEvent) {
+        guard failure == nil else { return }
+        do {
             try annotator.write(event)
+            for renderer in renderers { try renderer.render(copy event) }
+        } catch {
+            failure = error
         }
+    }
+    func check() throws {
+        if let failure { throw failure }
     }
     func makeRenderers(firstTimestamp: Int64) {
         // The ladder as --explain draws it: every line of the plain ladder, and the state
         // table's rows under the segments that move an endpoint.
-        let ladder = LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true))
-        ladder.explain = true
         renderers = [
-            ladder,
+            LadderRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil, style: TextStyle(isEnabled: true), explain: true),
             JSONLinesRenderer(output: output, firstTimestamp: firstTimestamp, stream: nil),
         ]
     }
@@ -119,12 +125,15 @@ private func inspect(path: String) {
                 _ = "\(packet.linkType)"
                 break readLoop
             }
-            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: decoded, context: packet)
-            try drain()
+            let context = CapturedPacket.Reference(packet)
+            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: decoded, context: context) { event in
+                take(event)
+            }
+            try check()
         }
-        analyzer.finish()
         if renderers.isEmpty { makeRenderers(firstTimestamp: 0) }
-        try drain()
+        analyzer.finish { event in take(event) }
+        try check()
         let totals = AnalysisTotals(
             frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
             skipped: analyzer.skipped)
