@@ -3,9 +3,9 @@ import DequeModule
 /// The analyzer's events in input order, each numbered from the first ever appended, with
 /// the connection each still waits on; they leave from the front once they wait on none.
 ///
-/// One value in ``TCPAnalyzer``'s state: each of a class's stored properties
-/// is checked for exclusive access at run time on every use, and taking an event used the
-/// records, their flags and the front's number in turn.
+/// Only events that wait, and those behind them, pass through it (``TCPAnalyzer/Core``
+/// hands the others straight out). One value in ``TCPAnalyzer``'s state: each of a class's
+/// stored properties is checked for exclusive access at run time on every use.
 struct RecordQueue {
     /// The events, moved in and out whole: wrapped in a record with its owner, each one
     /// was copied again on the way out.

@@ -25,10 +25,15 @@ extension TCPAnalyzer {
         private var retirements = RetirementQueue()
         /// The number the next appended record will get.
         var nextRecordNumber: Int { queue.nextNumber }
-        /// After ``finish()``: the connections whose summaries are still to be taken.
+        /// After ``finish(emit:)``: the connections whose summaries are still to be taken.
         private var unsummarised: [Connection] = []
         private var lastSweep: Int64 = .min
         private var finished = false
+        /// Whether this call to ``process(frame:timestamp:decoded:context:emit:)`` has handed
+        /// an event straight out. Such an event stood in the queue before it went through
+        /// it, and the hold-back (with a limit of 0, as `tcplab watch` has) settled a question
+        /// only while the event at the front waited: the event handed out counts as that front.
+        private var handedOutThisCall = false
 
         init(retirementDelay: Duration, holdBackLimit: Int) {
             let (seconds, attoseconds) = retirementDelay.components
@@ -39,6 +44,7 @@ extension TCPAnalyzer {
         /// See ``TCPAnalyzer/process(frame:timestamp:decoded:context:emit:)``.
         mutating func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context?, emit: Emit) {
             precondition(!finished, "process(frame:...) after finish()")
+            handedOutThisCall = false
             // Forget finished connections first, so a new SYN on a retired 4-tuple starts afresh.
             if lastSweep == .min || timestamp.saturatingDifference(lastSweep) >= 1_000_000_000 {
                 retireFinishedConnections(now: timestamp, emit)
@@ -52,7 +58,7 @@ extension TCPAnalyzer {
                 segmentCount += 1
                 analyze(segment, frame: frame, time: timestamp, context: context, emit)
             }
-            while queue.count > holdBackLimit, let owner = queue.waitingFrontOwner {
+            while !handedOutThisCall, queue.count > holdBackLimit, let owner = queue.waitingFrontOwner {
                 settle(owner, answer: nil)
             }
             emitFinal(emit)
@@ -157,6 +163,7 @@ extension TCPAnalyzer {
         mutating func append(_ event: consuming AnalysisEvent, owner: Connection?, _ emit: Emit) {
             guard let owner, owner.question != nil else {
                 if queue.isEmpty {
+                    handedOutThisCall = true
                     emit(event)
                 } else {
                     queue.append(event, waitingOn: nil)

@@ -40,8 +40,8 @@ public final class TCPAnalyzer {
     /// checks a segment, a tenth of the analysis, when these were the class's own); the
     /// members of a struct are checked by the compiler.
     ///
-    /// Each call makes one access to `core`, checked at run time: an `emit` closure that
-    /// called back into the analyzer would be caught here.
+    /// Checked at run time: an `emit` closure that called back into the analyzer while it
+    /// analyses a frame would be caught here.
     private var core: Core
     /// Events made final, for ``nextEvent()`` to hand out.
     private var ready: Deque<AnalysisEvent> = []
@@ -58,7 +58,7 @@ public final class TCPAnalyzer {
     ///   - frame: Its position in the capture, from 1.
     ///   - timestamp: Capture time in nanoseconds since the epoch.
     ///   - decoded: The decoder's result.
-    ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
+    ///   - context: An object to hand back with this frame's event (the packet, to copy it).
     ///   - emit: Takes each event as soon as its annotation is final, in input order: this
     ///     frame's, and earlier ones' that waited for it. It must not call the analyzer.
     public func process(
@@ -81,7 +81,7 @@ public final class TCPAnalyzer {
     ///   - frame: Its position in the capture, from 1.
     ///   - timestamp: Capture time in nanoseconds since the epoch.
     ///   - decoded: The decoder's result.
-    ///   - context: Anything to hand back with this frame's event (the packet, to copy it).
+    ///   - context: An object to hand back with this frame's event (the packet, to copy it).
     public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context? = nil) {
         core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context) { event in ready.append(consume event) }
     }

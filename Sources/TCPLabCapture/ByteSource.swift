@@ -4,12 +4,14 @@ import TCPLabSystem
 /// Reads a file front to back in large chunks and hands out byte ranges without copying.
 ///
 /// The chunk's buffer is reused from one refill to the next (the unread tail moved to its
-/// front): a new megabyte for each refill cost a page fault for every 4 KiB of it, the time
-/// of a fortieth of `tcplab inspect`. Slices handed out earlier stay valid all the same: if
-/// any is still held when the buffer is refilled, copy on write gives the source a buffer
-/// of its own first, and the slices keep the old one. Memory stays at about one chunk
-/// whatever the file's size. Bytes are handed out only as ``ByteReader`` views or checked
-/// slices: nothing here indexes the chunk with a number the file chose.
+/// front): a new megabyte for each refill cost an allocation, page faults (a fifth of all
+/// that `tcplab inspect` takes on the benchmark's capture) and a release. Slices handed out
+/// earlier stay valid all the same: if any is still held when the buffer is refilled, copy
+/// on write gives the source a buffer of its own first, and the slices keep the old one
+/// (the readers hold no view of their own across a refill, so that this copy is rare).
+/// Memory stays at about one chunk whatever the file's size. Bytes are handed out only as
+/// ``ByteReader`` views or checked slices: nothing here indexes the chunk with a number the
+/// file chose.
 struct ByteSource {
     private let descriptor: FileDescriptor
     private let chunkSize: Int

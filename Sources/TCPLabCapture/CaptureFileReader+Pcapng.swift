@@ -24,13 +24,15 @@ extension CaptureFileReader.State {
 
     mutating func nextPcapngPacket() throws -> CapturedPacket? {
         while true {
-            guard try source.require(8), let head = source.peek(8) else {
+            guard try source.require(8) else {
                 if source.available == 0 { return nil }
                 throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
             }
             let blockOffset = source.offset
+            // The block's first fields are read through views that end with each statement:
+            // one held while the source refills would make the refill copy its buffer.
             // The section header's type reads the same in either byte order.
-            guard let type = head.getInteger(at: 0, endianness: endianness, as: UInt32.self) else {
+            guard let type = source.peek(8)?.getInteger(at: 0, endianness: endianness, as: UInt32.self) else {
                 throw CaptureFileError.truncated(afterFrames: framesRead, offset: blockOffset)
             }
             if type == BlockType.sectionHeader {
@@ -46,7 +48,7 @@ extension CaptureFileReader.State {
                         afterFrames: framesRead, offset: blockOffset + 8, detail: "a section header with no byte-order magic")
                 }
             }
-            guard let declared = head.getInteger(at: 4, endianness: endianness, as: UInt32.self) else {
+            guard let declared = source.peek(8)?.getInteger(at: 4, endianness: endianness, as: UInt32.self) else {
                 throw CaptureFileError.truncated(afterFrames: framesRead, offset: blockOffset)
             }
             let length = Int(declared)

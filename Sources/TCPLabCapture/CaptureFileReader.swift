@@ -29,7 +29,7 @@ public final class CaptureFileReader {
     /// are checked by the compiler.
     ///
     /// Unchecked at run time as well (the one check a record was a tenth of reading it):
-    /// every method makes a single access, and reading calls nothing outside the reader.
+    /// no method's accesses overlap, and reading calls nothing outside the reader.
     @exclusivity(unchecked) var state: State
 
     /// What ``CaptureFileReader`` reads with and knows so far.

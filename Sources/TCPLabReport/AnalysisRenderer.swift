@@ -3,13 +3,22 @@ import TCPLabPacket
 
 /// Something that prints analysis events as they come, and totals at the end.
 public protocol AnalysisRenderer: AnyObject {
-    /// Prints (or keeps, until its connection is summarised) one event.
+    /// Prints one event, or keeps it until its connection is summarised (the ladder) or
+    /// until enough lines have gathered to hand them to the output at once (JSON lines).
     ///
     /// The event is the renderer's (consuming): taking a segment out of a borrowed event
     /// copied all of it, some 250 bytes and a reference count, on every segment.
     func render(_ event: consuming AnalysisEvent) throws
+    /// Hands the output every line made so far, for a run that stops on an error: what
+    /// was printed before the error is kept. (A ladder not yet summarised is not printed.)
+    func flush() throws
     /// Prints the totals and whatever is still kept.
     func finish(_ totals: AnalysisTotals) throws
+}
+
+extension AnalysisRenderer {
+    /// Nothing to hand over: the renderer writes each line as it makes it.
+    public func flush() throws {}
 }
 
 /// Counts for the whole capture, printed last.

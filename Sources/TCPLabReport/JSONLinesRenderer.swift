@@ -16,8 +16,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     private let stream: Int?
     /// The lines not yet handed to `output`, some 64 KiB at a time: one hand-over per
     /// line cost a tenth of printing it. Unchecked for exclusive access at run time: only
-    /// ``render(_:)`` and ``finish(_:)`` use it, and neither calls anything that could
-    /// reach this renderer while they do.
+    /// ``render(_:)``, ``flush()`` and ``finish(_:)`` use it, and none of them calls
+    /// anything that could reach this renderer while it does.
     @exclusivity(unchecked) private var lines = ByteLine()
     /// How many bytes of lines are handed to `output` at once.
     private static let batch = 64 * 1024
@@ -47,6 +47,11 @@ public final class JSONLinesRenderer: AnalysisRenderer {
             try lines.write(to: output)
             lines.clear()
         }
+    }
+
+    public func flush() throws {
+        try lines.write(to: output)
+        lines.clear()
     }
 
     public func finish(_ totals: AnalysisTotals) throws {

@@ -20,8 +20,8 @@ public final class LadderRenderer: AnalysisRenderer {
     /// an exclusivity check at run time, and keeping a step used three.
     ///
     /// This and ``text`` are unchecked at run time (the checks cost more than keeping the
-    /// step): only ``render(_:)`` and ``finish(_:)`` use them, and neither calls anything
-    /// that could reach this renderer while they do.
+    /// step): only ``render(_:)`` and the printing of a connection it calls use them, and
+    /// nothing they call could reach this renderer while they do.
     @exclusivity(unchecked) private var ladders = Ladders()
     /// The text of the connection being printed, kept from one to the next so that each
     /// does not allocate and grow its own.

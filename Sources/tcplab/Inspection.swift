@@ -64,6 +64,8 @@ struct Inspection {
         } catch let error as SystemCallError where error.errno == .brokenPipe {
             return status  // The reader of our output went away (`| head`); nothing to report.
         } catch {
+            // What was rendered before the failure is printed: the renderer may hold lines.
+            try? sinks.renderer?.flush()
             try? output.flush()
             Diagnostics.error("\(error)")
             return 1
@@ -80,15 +82,19 @@ struct Inspection {
         /// The first error a sink threw; the events after it are dropped.
         var failure: (any Error)?
 
-        /// Hands `event` to each sink, unless one has failed.
+        /// Hands `event` to each sink, unless one has failed: the renderer first, so that
+        /// what a failing sink stops has been printed up to the event it failed on.
         mutating func take(_ event: consuming AnalysisEvent) {
             guard failure == nil else { return }
             do {
-                // The renderer last: it takes the event, the others read it.
+                guard annotator != nil || page != nil else {
+                    // The renderer alone takes the event, uncopied.
+                    if let renderer { try renderer.render(event) }
+                    return
+                }
+                if let renderer { try renderer.render(copy event) }
                 if let annotator { try annotator.write(event) }
-                if let page { try page.render(copy event) }
-                guard let renderer else { return }
-                try renderer.render(event)
+                if let page { try page.render(event) }
             } catch {
                 failure = error
             }

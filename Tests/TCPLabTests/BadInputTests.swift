@@ -36,6 +36,41 @@ final class BadInputTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("Fatal error"), file: file, line: line)
     }
 
+    /// A run that stops on an error keeps what it printed: here the annotated copy goes to
+    /// /dev/full, which fails once that copy's buffer first fills, a few hundred frames in
+    /// (full-size segments, so that the copy grows faster than the JSON lines). The lines of
+    /// the frames before the failure and of the one it failed on are all printed, exactly
+    /// as a run without the copy prints them.
+    func testAFailedRunKeepsTheLinesPrintedBeforeTheFailure() throws {
+        let path = directory.appendingPathComponent("bulk.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        let (client, server): (UInt16, UInt16) = (40_000, 8080)
+        var frames = [
+            SyntheticFrame.tcp(from: client, to: server, seq: 100, ack: 0, flags: .syn),
+            SyntheticFrame.tcp(from: server, to: client, seq: 500, ack: 101, flags: [.syn, .ack]),
+            SyntheticFrame.tcp(from: client, to: server, seq: 101, ack: 501, flags: .ack),
+        ]
+        for index in 0..<600 {
+            frames.append(SyntheticFrame.tcp(from: client, to: server, seq: 101 + UInt32(index) * 1_400, ack: 501, flags: .ack, payload: 1_400))
+        }
+        for (index, frame) in frames.enumerated() {
+            try writer.write(CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: Int64(index) * 1_000), linkType: .ethernet, data: frame[...]))
+        }
+        try writer.close()
+
+        let whole = try InspectRun.run([path, "--format", "jsonl"])
+        XCTAssertEqual(whole.status, 0)
+        let failed = try InspectRun.run([path, "--format", "jsonl", "--annotate", "/dev/full"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("ENOSPC"), failed.stderr)
+        let printed = failed.segments.map(\.frame)
+        XCTAssertGreaterThan(printed.count, 10, "the lines made before the failure are printed")
+        XCTAssertLessThan(printed.count, frames.count, "the copy failed part way")
+        XCTAssertEqual(printed, (0..<printed.count).map { $0 + 1 }, "every frame from the first")
+        XCTAssertTrue(whole.stdout.hasPrefix(failed.stdout), "the same lines as a whole run's")
+        XCTAssertTrue(failed.stdout.hasSuffix("\n"))
+    }
+
     /// A path that does not exist is named, and said to be missing.
     func testMissingFileIsNamedAsMissing() throws {
         try assertRejected(directory.appendingPathComponent("nope.pcap").path, saying: "no such file")

@@ -2,6 +2,8 @@ import Foundation
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
+import TCPLabReport
+import TCPLabSystem
 import XCTest
 
 /// The reader takes every variant of the two formats; these run without privileges, on
@@ -230,16 +232,106 @@ final class TCPAnalyzerTests: XCTestCase {
         XCTAssertEqual(odd.map(\.stream), [], "connections that did not get exactly their own segments")
     }
 
+    /// The text ladder keeps each connection's steps until its summary comes, finding the
+    /// connection's chain through a cache of the streams seen last (1,024 places, by stream
+    /// number): with 1,500 connections open at once, streams s and s + 1,024 share a place.
+    /// Each ladder still shows exactly its own seven segments, in order.
+    func testLaddersOfMoreConnectionsThanTheCacheHoldsKeepTheirOwnSteps() throws {
+        let count = 1_500
+        let server: UInt16 = 8080
+        let steps: [(fromClient: Bool, seq: UInt32, ack: UInt32, flags: TCPFlags)] = [
+            (true, 100, 0, .syn), (false, 500, 101, [.syn, .ack]), (true, 101, 501, .ack),
+            (true, 101, 501, [.fin, .ack]), (false, 501, 102, .ack),
+            (false, 501, 102, [.fin, .ack]), (true, 102, 502, .ack),
+        ]
+        var frames: [[UInt8]] = []
+        for step in steps {
+            for index in 0..<count {
+                let port = UInt16(20_000 + index)
+                let (from, to) = step.fromClient ? (port, server) : (server, port)
+                frames.append(SyntheticFrame.tcp(from: from, to: to, seq: step.seq, ack: step.ack, flags: step.flags))
+            }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tcplab-ladders-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = try FileDescriptor.openForWriting(path)
+        let output = BufferedWriter(descriptor)
+        let ladder = LadderRenderer(output: output, firstTimestamp: 0)
+        let analyzer = TCPAnalyzer()
+        var failure: (any Error)?
+        for (index, frame) in frames.enumerated() {
+            let packet = CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: Int64(index) * 1_000), linkType: .ethernet, data: frame[...])
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode()) { event in
+                do { try ladder.render(event) } catch { failure = error }
+            }
+        }
+        analyzer.finish { event in
+            do { try ladder.render(event) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try ladder.finish(AnalysisTotals(frames: frames.count, segments: frames.count, connections: count, skipped: [:]))
+        try output.flush()
+        try descriptor.close()
+
+        // Each stream's block: its heading, then one line per step that starts with the
+        // frame, then its summary; a blank line ends it (the totals come after the last).
+        var framesByStream: [Int: [Int]] = [:]
+        var current: Int?
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                current = nil
+            } else if line.hasPrefix("Stream ") {
+                current = Int(line.dropFirst("Stream ".count).prefix { $0.isNumber })
+            } else if let current, let frame = Int(line.prefix(6).trimmingCharacters(in: .whitespaces)) {
+                framesByStream[current, default: []].append(frame)
+            }
+        }
+        XCTAssertEqual(framesByStream.count, count)
+        let wrong = (0..<count).filter { stream in
+            framesByStream[stream] != steps.indices.map { $0 * count + stream + 1 }
+        }
+        XCTAssertEqual(wrong, [], "streams whose ladder is not exactly their own steps")
+    }
+
+    /// With no hold-back (`tcplab watch`, which prints each segment as it comes), a question
+    /// is settled at once by default, unless an event made final in the same step stands
+    /// before it. A second refused SYN with a new sequence number on the same 4-tuple is
+    /// such a case: its SYN retires the first connection (whose summary comes first), so it
+    /// waits for the RST after all, and the server is shown CLOSED, not LISTEN.
+    func testWithoutHoldBackASYNBehindARetiredConnectionStillWaitsForItsAnswer() throws {
+        let (client, server): (UInt16, UInt16) = (40_000, 9)
+        let frames = [
+            SyntheticFrame.tcp(from: client, to: server, seq: 100, ack: 0, flags: .syn),
+            SyntheticFrame.tcp(from: server, to: client, seq: 0, ack: 101, flags: [.rst, .ack]),
+            SyntheticFrame.tcp(from: client, to: server, seq: 9_000, ack: 0, flags: .syn),
+            SyntheticFrame.tcp(from: server, to: client, seq: 0, ack: 9_001, flags: [.rst, .ack]),
+        ]
+        let analyzer = TCPAnalyzer(holdBackLimit: 0)
+        var segments: [AnnotatedSegment] = []
+        for (index, frame) in frames.enumerated() {
+            let packet = CapturedPacket(timestamp: CaptureTimestamp(nanoseconds: Int64(index) * 1_000_000), linkType: .ethernet, data: frame[...])
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            while let event = analyzer.nextEvent() {
+                if case .segment(let segment, _) = event { segments.append(segment) }
+            }
+        }
+        XCTAssertEqual(segments.map(\.frame), [1, 2, 3, 4])
+        let second = try XCTUnwrap(segments.first { $0.frame == 3 })
+        XCTAssertTrue(second.labels.contains(.handshakeSYN), "\(second.labels)")
+        XCTAssertEqual(second.serverState, .closed, "the RST that answered showed nothing listened")
+        XCTAssertEqual(segments.first { $0.frame == 1 }?.serverState, .listen, "settled at once: no event stood before it")
+    }
+
     /// Events handed to a closure as they become final are the events ``TCPAnalyzer/nextEvent()``
     /// gives, in the same order, whatever waits for an answer: every capture in Captures/,
-    /// with the default hold-back and with one that settles questions after two events.
+    /// with the default hold-back, one that settles questions after two events, and none.
     func testHandingEventsOutAsTheyComeGivesWhatTakingThemGives() throws {
         let directory = TestEnvironment.packageRoot.appendingPathComponent("Captures")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pcapng") }.sorted()
         XCTAssertGreaterThan(files.count, 30)
         for file in files {
             let packets = try readPackets(directory.appendingPathComponent(file).path)
-            for holdBack in [65_536, 2] {
+            for holdBack in [65_536, 2, 0] {
                 let pulling = TCPAnalyzer(holdBackLimit: holdBack)
                 var pulled: [String] = []
                 let pushing = TCPAnalyzer(holdBackLimit: holdBack)
