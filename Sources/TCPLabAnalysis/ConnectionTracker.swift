@@ -80,14 +80,7 @@ public struct ConnectionTracker {
         }
         let connection = TrackedConnection(stream: connectionCount, first: segment, time: timestamp)
         connectionCount += 1
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = connection
-        } else {
-            slot = slots.count
-            slots.append(connection)
-        }
+        let slot = slots.store(connection, reusing: &freeSlots)
         connections.set(slot, for: key)
         slots[slot].take(segment, time: timestamp)
         noteIfFinished(slot)

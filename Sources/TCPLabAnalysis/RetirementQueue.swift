@@ -21,15 +21,7 @@ struct RetirementQueue {
     mutating func add(_ connection: Connection) {
         if let entry = connection.retirementEntry, entry <= connection.lastTime { return }
         connection.retirementEntry = connection.lastTime
-        let place: Int
-        if let free = freePlaces.popLast() {
-            place = free
-            parked[place] = connection
-        } else {
-            place = parked.count
-            parked.append(connection)
-        }
-        heap.push(connection.lastTime, place)
+        heap.push(connection.lastTime, parked.store(connection, reusing: &freePlaces))
     }
 
     /// Removes and returns the connections whose entries are due at `now`, in no order:

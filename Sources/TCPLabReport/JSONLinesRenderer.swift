@@ -43,10 +43,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         case .skipped:
             return
         }
-        if lines.count >= Self.batch {
-            try lines.write(to: output)
-            lines.clear()
-        }
+        if lines.count >= Self.batch { try flush() }
     }
 
     public func flush() throws {
@@ -56,22 +53,18 @@ public final class JSONLinesRenderer: AnalysisRenderer {
 
     public func finish(_ totals: AnalysisTotals) throws {
         // The totals follow the lines still held, in the same hand-over.
-        var line = ByteLine(reserving: 0)
-        swap(&line, &lines)
-        defer { swap(&line, &lines) }
-        line.append("{\"type\":\"totals\",\"frames\":", totals.frames)
-        line.append(",\"tcp_segments\":", totals.segments)
-        line.append(",\"connections\":", totals.connections)
-        line.append(",\"skipped\":{")
+        lines.append("{\"type\":\"totals\",\"frames\":", totals.frames)
+        lines.append(",\"tcp_segments\":", totals.segments)
+        lines.append(",\"connections\":", totals.connections)
+        lines.append(",\"skipped\":{")
         for (index, (reason, count)) in totals.skippedInOrder.enumerated() {
-            if index > 0 { line.append(",") }
-            line.appendJSONString(reason.description)
-            line.append(":")
-            line.append(count)
+            if index > 0 { lines.append(",") }
+            lines.appendJSONString(reason.description)
+            lines.append(":")
+            lines.append(count)
         }
-        line.append("}}\n")
-        try line.write(to: output)
-        line.clear()
+        lines.append("}}\n")
+        try flush()
         try output.flush()
     }
 
