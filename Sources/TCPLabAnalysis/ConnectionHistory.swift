@@ -26,7 +26,9 @@ import TCPLabPacket
 /// logarithmic: the 1st, 10th, 100th ... occurrence in a direction adds a letter.
 public struct ConnectionHistory: Sendable {
     /// The letters so far.
-    public private(set) var letters = ""
+    public var letters: String { written.text }
+    /// The letters, as bytes held in place.
+    private var written = HistoryLetters()
     /// The originator's (client's) endpoint, as Zeek tracks it.
     var originator = ZeekEndpoint()
     /// The responder's (server's).
@@ -42,7 +44,7 @@ public struct ConnectionHistory: Sendable {
     /// An empty history. `flipped` when the connection's first segment came from the
     /// responder (a SYN-ACK seen before any SYN): Zeek writes `^` first then.
     public init(flipped: Bool = false) {
-        if flipped { letters = "^" }
+        if flipped { written.append(UInt8(ascii: "^")) }
     }
 
     /// The connection's state in Zeek's `conn_state` codes, as of the segments seen.
@@ -168,7 +170,7 @@ public struct ConnectionHistory: Sendable {
 
     /// Appends an upper-case ASCII `letter`, lower case (one bit away) for the responder.
     private mutating func append(_ letter: UInt8, _ fromOriginator: Bool) {
-        letters.unicodeScalars.append(Unicode.Scalar(fromOriginator ? letter : letter | 0x20))
+        written.append(fromOriginator ? letter : letter | 0x20)
     }
 
     /// Zeek's `UpdateStateMachine`, reduced to the transitions that decide `conn_state`.
@@ -304,6 +306,43 @@ struct ZeekEndpoint: Sendable {
         extent -= 1
         if sentFIN && extent > 0 { extent -= 1 }
         return extent
+    }
+}
+
+/// A history's letters: the first sixteen held in two words in place (a connection's
+/// history is rarely longer), the rest, if any, in a string. Appending a letter to a `String`
+/// cost more than the rest of a segment's tracking.
+struct HistoryLetters: Sendable {
+    /// The first sixteen letters, the first in the lowest byte of `first`.
+    private var first: UInt64 = 0
+    private var second: UInt64 = 0
+    /// How many letters are held in the two words.
+    private var count = 0
+    /// The letters after the sixteenth.
+    private var overflow = ""
+
+    /// Adds an ASCII letter.
+    mutating func append(_ letter: UInt8) {
+        switch count {
+        case 0..<8: first |= UInt64(letter) << (8 * UInt64(count))
+        case 8..<16: second |= UInt64(letter) << (8 * UInt64(count - 8))
+        default:
+            overflow.unicodeScalars.append(Unicode.Scalar(letter))
+            return
+        }
+        count += 1
+    }
+
+    /// The letters as text.
+    var text: String {
+        let held = String(unsafeUninitializedCapacity: count) { bytes in
+            for index in 0..<count {
+                let word = index < 8 ? first : second
+                bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+            }
+            return count
+        }
+        return overflow.isEmpty ? held : held + overflow
     }
 }
 

@@ -1,3 +1,4 @@
+import DequeModule
 import TCPLabPacket
 
 /// Follows every TCP connection in a stream of segments, from headers alone, and hands out
@@ -32,9 +33,8 @@ public struct ConnectionTracker {
     /// exclusivity check; retired slots are reused.
     private var slots: ContiguousArray<TrackedConnection> = []
     private var freeSlots: [Int] = []
-    /// Records ready to hand out, oldest first, from `readyStart` on.
-    private var ready: [ConnectionRecord] = []
-    private var readyStart = 0
+    /// Records ready to hand out, oldest first: taken from the front, moved rather than copied.
+    private var ready: Deque<ConnectionRecord> = []
     private var lastSweep: Int64 = .min
     /// Finished connections by when they may be forgotten: slot and stream (a slot is
     /// reused, so its stream tells whether the entry is still its connection's).
@@ -111,15 +111,7 @@ public struct ConnectionTracker {
     /// The next connection whose record is final, in the order connections ended; nil if
     /// none is ready yet.
     public mutating func nextRecord() -> ConnectionRecord? {
-        guard readyStart < ready.count else {
-            if readyStart > 0 {
-                ready.removeAll(keepingCapacity: true)
-                readyStart = 0
-            }
-            return nil
-        }
-        defer { readyStart += 1 }
-        return ready[readyStart]
+        ready.popFirst()
     }
 
     private mutating func retireFinished(now: Int64) {

@@ -126,19 +126,28 @@ public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLit
     }
 
     /// Adds `label`.
-    @inlinable public mutating func insert(_ label: SegmentLabel) { bits |= SegmentLabels.bit(label) }
+    @inlinable @inline(__always) public mutating func insert(_ label: SegmentLabel) { bits |= SegmentLabels.bit(label) }
 
     /// Removes `label`.
     @inlinable public mutating func remove(_ label: SegmentLabel) { bits &= ~SegmentLabels.bit(label) }
 
     /// Whether `label` is in the set.
-    @inlinable public func contains(_ label: SegmentLabel) -> Bool { bits & SegmentLabels.bit(label) != 0 }
+    @inlinable @inline(__always) public func contains(_ label: SegmentLabel) -> Bool { bits & SegmentLabels.bit(label) != 0 }
 
     /// Whether the two sets have no label in common.
     @inlinable public func isDisjoint(with other: SegmentLabels) -> Bool { bits & other.bits == 0 }
 
     /// Whether the set is empty.
     public var isEmpty: Bool { bits == 0 }
+
+    /// `set` with `other` added. A set spelled `.a | .b` is a constant wherever it is used,
+    /// with no array to fold (and no lazy initialization to check at each use, as a
+    /// `static let` of an array literal has).
+    @inlinable public static func | (set: SegmentLabels, other: SegmentLabel) -> SegmentLabels {
+        var union = set
+        union.insert(other)
+        return union
+    }
 
     /// The labels, in declaration order.
     public func makeIterator() -> Iterator { Iterator(bits: rawValue) }
@@ -158,4 +167,14 @@ public struct SegmentLabels: Hashable, Sendable, Sequence, ExpressibleByArrayLit
 
     @inlinable @inline(__always)
     static func bit(_ label: SegmentLabel) -> UInt32 { 1 << UInt32(label.rawValue) }
+}
+
+extension SegmentLabel {
+    /// The set of the two labels (see ``SegmentLabels/|(_:_:)``).
+    @inlinable public static func | (label: SegmentLabel, other: SegmentLabel) -> SegmentLabels {
+        var set = SegmentLabels()
+        set.insert(label)
+        set.insert(other)
+        return set
+    }
 }

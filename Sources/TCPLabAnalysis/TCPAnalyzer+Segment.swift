@@ -347,18 +347,20 @@ extension TCPAnalyzer.Core {
         }
     }
 
+    // Computed, and spelled with `|`: constants where they are used (see SegmentLabels.|).
+
     /// The labels of a segment sent again.
-    static let retransmissionLabels: SegmentLabels = [.retransmission, .synRetransmission, .synACKRetransmission]
+    static var retransmissionLabels: SegmentLabels { .retransmission | .synRetransmission | .synACKRetransmission }
     /// The labels of a client's SYN, first or sent again.
-    static let synLabels: SegmentLabels = [.handshakeSYN, .synRetransmission]
+    static var synLabels: SegmentLabels { .handshakeSYN | .synRetransmission }
     /// The labels of a server's SYN-ACK, first or sent again.
-    static let synACKLabels: SegmentLabels = [.handshakeSYNACK, .synACKRetransmission]
+    static var synACKLabels: SegmentLabels { .handshakeSYNACK | .synACKRetransmission }
     /// The labels of a segment carrying data, new or sent again.
-    static let dataLabels: SegmentLabels = [.data, .retransmission]
+    static var dataLabels: SegmentLabels { .data | .retransmission }
 
     /// Labels that say more about an ACK than "pure ACK" would.
-    static let specificACKLabels: SegmentLabels = [
-        .handshakeACK, .ackOfFIN, .duplicateACK, .windowUpdate,
-        .keepAlive, .keepAliveACK, .zeroWindowProbe, .zeroWindowProbeACK,
-    ]
+    static var specificACKLabels: SegmentLabels {
+        .handshakeACK | .ackOfFIN | .duplicateACK | .windowUpdate
+            | .keepAlive | .keepAliveACK | .zeroWindowProbe | .zeroWindowProbeACK
+    }
 }

@@ -18,21 +18,31 @@ import TCPLabPacket
 public final class TCPAnalyzer {
     /// Connection numbering, stream by stream, is tshark's: a bare SYN whose sequence number
     /// differs from the one that opened the 4-tuple's connection starts a new connection.
-    public var connectionCount: Int { core.connectionCount }
+    public var connectionCount: Int { outside.connectionCount }
     /// Frames skipped, by reason.
-    public var skipped: [DecodedPacket.SkipReason: Int] { core.skipped }
+    public var skipped: [DecodedPacket.SkipReason: Int] { outside.skipped }
     /// TCP segments analysed.
-    public var segmentCount: Int { core.segmentCount }
+    public var segmentCount: Int { outside.segmentCount }
     /// How long a finished connection is remembered after its last segment, in nanoseconds.
-    public var retirementDelay: Int64 { core.retirementDelay }
+    public var retirementDelay: Int64 { outside.retirementDelay }
     /// How many events may wait for an open question before it is settled.
-    public var holdBackLimit: Int { core.holdBackLimit }
+    public var holdBackLimit: Int { outside.holdBackLimit }
     /// Frames the receiving kernel dropped before TCP processed them (a firewall, a full
     /// accept queue: the kernel log's drop reasons, see ``TCPStateMachine``): the capture
     /// saw them, but they move no receiver. Empty unless the caller knows.
     public var unprocessedFrames: Set<Int> {
-        get { core.unprocessedFrames }
-        set { core.unprocessedFrames = newValue }
+        get { outside.unprocessedFrames }
+        set {
+            enter()
+            defer { busy = false }
+            core.unprocessedFrames = newValue
+        }
+    }
+
+    /// `core`, read from outside any call (traps when an `emit` reads it mid-call).
+    private var outside: Core {
+        precondition(!busy, "an emit closure read the TCPAnalyzer that called it")
+        return core
     }
 
     /// All the analysis's state, in one value that each call takes once. Each of a class's
@@ -40,9 +50,13 @@ public final class TCPAnalyzer {
     /// checks a segment, a tenth of the analysis, when these were the class's own); the
     /// members of a struct are checked by the compiler.
     ///
-    /// Checked at run time: an `emit` closure that called back into the analyzer while it
-    /// analyses a frame would be caught here.
-    private var core: Core
+    /// Not checked at run time (the check, with its thread-local bookkeeping, cost more than
+    /// a tenth of an event's analysis): each call takes `core` once, and an `emit` closure
+    /// that called back into the analyzer, the one way two accesses could overlap, stops
+    /// at the `busy` guard instead.
+    @exclusivity(unchecked) private var core: Core
+    /// True while a call is inside `core`: a call that finds it set came from an `emit`.
+    @exclusivity(unchecked) private var busy = false
     /// Events made final, for ``nextEvent()`` to hand out.
     private var ready: Deque<AnalysisEvent> = []
 
@@ -65,14 +79,32 @@ public final class TCPAnalyzer {
         frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context? = nil,
         emit: (consuming AnalysisEvent) -> Void
     ) {
+        enter()
+        defer { busy = false }
         core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context, emit: emit)
+    }
+
+    /// Marks a call as inside `core`; traps if one already is (an `emit` called the analyzer).
+    @inline(__always)
+    private func enter() {
+        precondition(!busy, "an emit closure called the TCPAnalyzer that called it")
+        busy = true
     }
 
     /// Ends the input: settles every open question and summarises every connection left,
     /// handing each event to `emit` (which must not call the analyzer).
     public func finish(emit: (consuming AnalysisEvent) -> Void) {
+        enter()
         core.finish(emit: emit)
-        while let summary = core.nextSummary() { emit(consume summary) }
+        busy = false
+        while let summary = nextSummary() { emit(consume summary) }
+    }
+
+    /// The next summary of a connection left at the end, made now.
+    private func nextSummary() -> AnalysisEvent? {
+        enter()
+        defer { busy = false }
+        return core.nextSummary()
     }
 
     /// Analyses one frame, keeping the events made final for ``nextEvent()``.
@@ -83,18 +115,22 @@ public final class TCPAnalyzer {
     ///   - decoded: The decoder's result.
     ///   - context: An object to hand back with this frame's event (the packet, to copy it).
     public func process(frame: Int, timestamp: Int64, decoded: DecodedPacket, context: AnalysisEvent.Context? = nil) {
+        enter()
+        defer { busy = false }
         core.process(frame: frame, timestamp: timestamp, decoded: decoded, context: context) { event in ready.append(consume event) }
     }
 
     /// Ends the input: settles every open question and summarises every connection left
     /// (the summaries are made as ``nextEvent()`` takes them).
     public func finish() {
+        enter()
+        defer { busy = false }
         core.finish { event in ready.append(consume event) }
     }
 
     /// The next event whose annotation is final, in input order; nil if none is ready yet.
     public func nextEvent() -> AnalysisEvent? {
         if let event = ready.popFirst() { return event }
-        return core.nextSummary()
+        return nextSummary()
     }
 }

@@ -12,6 +12,17 @@ enum ByteVocabulary {
         return ByteWords(names)
     }()
 
+    /// Each state's RFC name padded with spaces to the ladder's state column (13), by
+    /// ``TCPState/ordinal``.
+    static let paddedStates: ByteWords = {
+        var names = [[UInt8]](repeating: [], count: TCPState.count)
+        for state in TCPState.allCases {
+            let name = Array(state.rawValue.utf8)
+            names[state.ordinal] = name + Array(repeating: UInt8(ascii: " "), count: max(13 - name.count, 0))
+        }
+        return ByteWords(names)
+    }()
+
     /// ``TCPFlags/letters`` for each combination of the nine control bits.
     static let flagLetters = ByteWords((0..<512).map { Array(TCPFlags(rawValue: UInt16($0)).letters.utf8) })
     /// Each label's description, by raw value.

@@ -51,8 +51,7 @@ struct ByteLine: ~Copyable {
     /// Calls `body` with the `length` bytes after the line, which it must fill, and adds
     /// them to the line. Every piece comes in this way (or through ``extend(atMost:_:)``):
     /// the range is checked against the allocation first, and the buffer `body` gets is that
-    /// range. Only `grow` (copying the line into a larger allocation) and
-    /// ``insert(repeating:count:at:)`` (within the line, once this made room) write otherwise.
+    /// range. Only `grow` (copying the line into a larger allocation) writes otherwise.
     @inline(__always)
     mutating func extend(by length: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
         guard length > 0 else { return }
@@ -121,9 +120,22 @@ struct ByteLine: ~Copyable {
         extend(by: 1) { $0[0] = byte }
     }
 
-    /// `byte` `count` times (padding).
+    /// `byte` `count` times (padding), written eight at a time: padding is a few bytes, for
+    /// which a call to memset cost more than the bytes.
+    @inline(__always)
     mutating func append(repeating byte: UInt8, count: Int) {
-        extend(by: count) { $0.initializeMemory(as: UInt8.self, repeating: byte) }
+        guard count > 0 else { return }
+        let word = UInt64(byte) &* 0x0101_0101_0101_0101
+        // The room is rounded up to whole words, so the last store stays inside it; the
+        // line takes only `count` of the bytes written.
+        extend(atMost: count &+ 7) { room in
+            var at = 0
+            while at < count {
+                room.storeBytes(of: word, toByteOffset: at, as: UInt64.self)
+                at &+= 8
+            }
+            return count
+        }
     }
 
     /// A literal. Inlined, so that its length is a constant where it is used and the copy
@@ -204,10 +216,7 @@ struct ByteLine: ~Copyable {
 
     /// Writes the line to `output` (without a copy of it).
     func write(to output: BufferedWriter) throws(SystemCallError) {
-        // Appended here, where Array's append is specialized for a slice of bytes (one
-        // memcpy): the writer's generic write(bytes:) is compiled in its own module for any
-        // collection and copies element by element.
-        try output.append { append(to: &$0) }
+        try output.write(UnsafeRawBufferPointer(start: base, count: count).bytes)
     }
 
     /// Seconds with nine decimals from nanoseconds: 1500000 gives "0.001500000".
@@ -285,37 +294,26 @@ struct ByteLine: ~Copyable {
 
     /// `value` right-aligned in `width` columns (wider numbers are not cut).
     mutating func appendPadded<Integer: BinaryInteger>(_ value: Integer, width: Int) {
-        let start = count
+        // The padding first when the length is known (no move of the digits after).
+        let length = Self.decimalLength(value)
+        if length < width { append(repeating: UInt8(ascii: " "), count: width &- length) }
         append(value)
-        rightAlign(from: start, width: width)
+    }
+
+    /// How many bytes ``append(_:)-(Integer)`` writes for `value`: its digits, and a minus sign.
+    @inline(__always)
+    static func decimalLength<Integer: BinaryInteger>(_ value: Integer) -> Int {
+        digitCount(UInt64(value.magnitude)) &+ (value < 0 ? 1 : 0)
     }
 
     /// Seconds from nanoseconds (see ``appendSeconds(nanoseconds:decimals:)``), right-aligned
     /// in `width` columns. Inlined, so that `decimals` is a constant where the digits are made.
     @inline(__always)
     mutating func appendPadded(seconds nanoseconds: Int64, decimals: Int, width: Int) {
-        let start = count
+        // The padding first, its length known from the whole seconds' digits (see appendDecimal).
+        let length = (nanoseconds < 0 ? 1 : 0) &+ Self.digitCount(nanoseconds.magnitude / 1_000_000_000) &+ 1 &+ max(decimals, 0)
+        if length < width { append(repeating: UInt8(ascii: " "), count: width &- length) }
         appendSeconds(nanoseconds: nanoseconds, decimals: decimals)
-        rightAlign(from: start, width: width)
-    }
-
-    /// Moves the bytes from `start` on right so they fill `width` columns, spaces before.
-    private mutating func rightAlign(from start: Int, width: Int) {
-        let written = count &- start
-        guard written < width, start >= 0, start <= count else { return }
-        insert(repeating: UInt8(ascii: " "), count: width &- written, at: start)
-    }
-
-    /// Puts `byte` `count` times at `position`, moving the bytes after it right.
-    mutating func insert(repeating byte: UInt8, count inserted: Int, at position: Int) {
-        precondition(position >= 0 && position <= count, "insertion point outside the line")
-        let moving = count &- position
-        extend(by: inserted) { _ in }
-        guard let base, inserted > 0 else { return }
-        // The bytes move right past the insertion; the ranges may overlap, which copyMemory
-        // (memmove) allows.
-        UnsafeMutableRawPointer(base + (position &+ inserted)).copyMemory(from: base + position, byteCount: moving)
-        (base + position).update(repeating: byte, count: inserted)
     }
 
     /// `text` (ASCII) left-aligned in `width` columns.

@@ -19,7 +19,8 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     /// ``render(_:)``, ``flush()`` and ``finish(_:)`` use it, and none of them calls
     /// anything that could reach this renderer while it does.
     @exclusivity(unchecked) private var lines = ByteLine()
-    /// How many bytes of lines are handed to `output` at once.
+    /// How many bytes of lines are handed to `output` at once: enough that the writer sends
+    /// them from where they are rather than copying them (a quarter of its buffer or more).
     private static let batch = 64 * 1024
     /// Each label as a JSON string literal, quoted once.
     private static let quotedLabels = ByteWords(SegmentLabel.allCases.map { Array("\"\($0.description)\"".utf8) })
@@ -74,7 +75,7 @@ public final class JSONLinesRenderer: AnalysisRenderer {
         line.append(",\"time\":")
         line.appendSeconds(nanoseconds: s.timestamp.saturatingDifference(firstTimestamp))
         // The segment's own endpoints are the connection's, as ``AnnotatedSegment/sourceText``
-        // writes them; digit by digit rather than through a String.
+        // writes them; as bytes from a table of octets rather than through a String.
         line.append(",\"src\":\"")
         line.append(endpoint: s.segment.source)
         line.append("\",\"dst\":\"")

@@ -16,6 +16,11 @@ public final class LadderRenderer: AnalysisRenderer {
     private let firstTimestamp: Int64
     private let stream: Int?
     private let style: TextStyle
+    /// The words of a segment's line, kept here: a static list costs a call at every use
+    /// to check it was made (see ``ByteWords``).
+    private let paddedStates = ByteVocabulary.paddedStates
+    private let flagWords = ByteVocabulary.flagLetters
+    private let labelWords = ByteVocabulary.labels
     /// The open connections' steps, in one value: each use of a class's stored property is
     /// an exclusivity check at run time, and keeping a step used three.
     ///
@@ -145,37 +150,44 @@ public final class LadderRenderer: AnalysisRenderer {
         line.appendPadded(segment.frame, width: 6)
         line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
         line.append("  ")
-        line.appendPadded(state: segment.clientState)
+        line.append(paddedStates, segment.clientState.ordinal)
         line.append(" ")
         let colour = colourCode(for: segment)
         line.openColour(colour, enabled: style.isEnabled)
-        // The arrow: flags and numbers, padded with dashes to the arrow's width. The numbers
-        // are written in place and the dashes put before them once their length is known.
-        line.append(segment.fromClient ? "---" : "<")
-        let bodyStart = line.count
-        line.append(flags: segment.flags)
+        // The arrow: flags and numbers, padded with dashes to the arrow's width (before the
+        // numbers for an arrow to the left, so their length is worked out first).
+        let flags = flagWords[Int(segment.flags.rawValue & 0x1FF)]
+        let body = flags.count &+ 20 &+ ByteLine.decimalLength(segment.relativeSequence)
+            &+ ByteLine.decimalLength(segment.relativeAcknowledgment) &+ ByteLine.decimalLength(segment.payloadLength)
+            &+ ByteLine.decimalLength(segment.window)
+        let fill = max(LadderRenderer.arrowWidth &- body &- 4, 2)
+        if segment.fromClient {
+            line.append("---")
+        } else {
+            line.append("<")
+            line.append(repeating: UInt8(ascii: "-"), count: fill)
+        }
+        line.append(raw: flags)
         line.append(" seq=", segment.relativeSequence)
         line.append(" ack=", segment.relativeAcknowledgment)
         line.append(" len=", segment.payloadLength)
         line.append(" win=", segment.window)
-        let fill = max(LadderRenderer.arrowWidth &- (line.count &- bodyStart) &- 4, 2)
         if segment.fromClient {
             line.append(repeating: UInt8(ascii: "-"), count: fill)
             line.append(">")
         } else {
-            line.insert(repeating: UInt8(ascii: "-"), count: fill, at: bodyStart)
             line.append("---")
         }
         line.closeColour(colour, enabled: style.isEnabled)
         line.append("  ")
-        line.appendPadded(state: segment.serverState)
+        line.append(paddedStates, segment.serverState.ordinal)
         line.append(" ")
         line.openColour(colour, enabled: style.isEnabled)
         var first = true
         for label in segment.labels {
             if !first { line.append(", ") }
             first = false
-            line.append(label: label)
+            line.append(labelWords, Int(label.rawValue))
         }
         line.closeColour(colour, enabled: style.isEnabled)
         line.append("\n")
@@ -255,15 +267,5 @@ public final class LadderRenderer: AnalysisRenderer {
         if flags.contains(.syn) { return "32" }
         if segment.payloadLength > 0 { return "36" }
         return nil
-    }
-}
-
-extension ByteLine {
-    /// A state's name left-aligned in the ladder's state column.
-    mutating func appendPadded(state: TCPState) {
-        let start = count
-        append(state: state)
-        let written = count &- start
-        if written < 13 { append(repeating: UInt8(ascii: " "), count: 13 &- written) }
     }
 }

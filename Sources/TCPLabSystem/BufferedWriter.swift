@@ -30,6 +30,20 @@ public final class BufferedWriter {
         if buffer.count >= capacity { try flush() }
     }
 
+    /// Writes `bytes` after what is collected. A large piece (a quarter of the buffer or
+    /// more: a renderer's batch of lines) is not copied into the buffer but written from
+    /// where it is, after the buffer is flushed; a small one is appended.
+    public func write(_ bytes: RawSpan) throws(SystemCallError) {
+        guard bytes.byteCount >= capacity / 4 else {
+            // As typed bytes: Array copies those with one memcpy, raw ones byte by byte.
+            bytes.withUnsafeBytes { buffer.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+            if buffer.count >= capacity { try flush() }
+            return
+        }
+        try flush()
+        try bytes.withUnsafeBytes { (raw) throws(SystemCallError) in try destination.writeAll(raw) }
+    }
+
     /// Lets `body` append to the collected bytes in place (one access to the buffer, however
     /// many pieces it appends, and no copy of a line built elsewhere), then writes if full.
     @inline(__always)

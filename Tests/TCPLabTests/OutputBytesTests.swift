@@ -1,0 +1,135 @@
+import Foundation
+import TCPLabAnalysis
+import TCPLabCapture
+import TCPLabPacket
+import TCPLabSystem
+import XCTest
+
+/// `inspect` writes its lines as bytes, not through `String`: addresses from a table of
+/// octets, padding before numbers whose width is worked out first, large batches of lines
+/// handed to the kernel without a copy. These tests hold that text to what `String` would
+/// have printed, at the edges where byte-level shortcuts go wrong.
+final class OutputBytesTests: XCTestCase {
+    /// Every octet's width (one, two and three digits), the smallest and largest ports:
+    /// each endpoint in the JSON lines, the ladder and the summary reads exactly as
+    /// ``Endpoint/description`` writes it.
+    func testEndpointsAreWrittenAsTheirDescription() throws {
+        let pairs = [
+            ("0.0.0.0:0", "255.255.255.255:65535"),
+            ("1.22.100.9:1", "10.99.250.0:80"),
+            ("192.0.2.1:40000", "198.51.100.2:9"),
+        ]
+        let directory = try TestEnvironment.temporaryDirectory(for: self)
+        let path = directory.appendingPathComponent("endpoints.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        var expected: [String] = []
+        for (client, server) in pairs {
+            var connection = SyntheticConnection(client: client, server: server)
+            connection.handshake()
+            for packet in connection.packets { try writer.write(packet) }
+            expected += [connection.client.description, connection.server.description]
+        }
+        try writer.close()
+        XCTAssertEqual(expected, pairs.flatMap { [$0.0, $0.1] }, "the descriptions this test compares with")
+
+        let json = try InspectRun.run([path, "--format", "jsonl"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let segments = json.objects.filter { $0["type"] as? String == "segment" }
+        XCTAssertEqual(segments.count, 9)
+        for (index, (client, server)) in pairs.enumerated() {
+            let first = segments[index * 3]
+            XCTAssertEqual(first["src"] as? String, client)
+            XCTAssertEqual(first["dst"] as? String, server)
+            let answer = segments[index * 3 + 1]
+            XCTAssertEqual(answer["src"] as? String, server)
+            XCTAssertEqual(answer["dst"] as? String, client)
+        }
+
+        let text = try InspectRun.run([path])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        for (client, server) in pairs {
+            XCTAssertTrue(text.stdout.contains("client \(client) \u{2192} server \(server)\n"), text.stdout)
+        }
+
+        let summary = try InspectRun.run([path, "--format", "summary"])
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        for (client, server) in pairs {
+            XCTAssertNotNil(summary.stdout.range(of: "\(client) +\(server) ", options: .regularExpression), summary.stdout)
+        }
+    }
+
+    /// The ladder's arrow is 46 columns whichever way it points: the dashes go after the
+    /// numbers of an arrow to the right and before those of an arrow to the left, and
+    /// never fewer than two, so long numbers make it wider.
+    func testLadderArrowsKeepTheirWidthBothWays() throws {
+        var connection = SyntheticConnection(clientISN: 1000, serverISN: 5000)
+        connection.handshake()
+        connection.send(.client, [.psh, .ack], bytes: 1)
+        connection.send(.server, [.psh, .ack], bytes: 1400)
+        // An acknowledgment far beyond what was sent: numbers long enough to crowd the arrow.
+        connection.send(.client, .ack, ack: 4_000_000_000)
+        connection.send(.server, .ack, ack: 4_000_000_000)
+        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("arrows.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in connection.packets { try writer.write(packet) }
+        try writer.close()
+
+        let run = try InspectRun.run([path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for arrow in [
+            "---S seq=0 ack=0 len=0 win=65535------------->",
+            "<------------SA seq=0 ack=1 len=0 win=65535---",
+            "---AP seq=1 ack=1 len=1 win=65535------------>",
+            "<---------AP seq=1 ack=2 len=1400 win=65535---",
+            // Crowded by long numbers: two dashes still, the arrow wider than 46.
+            "---A seq=2 ack=3999995000 len=0 win=65535---->",
+            "<--A seq=1401 ack=3999999000 len=0 win=65535---",
+        ] {
+            XCTAssertTrue(run.stdout.contains("  \(arrow)  "), "no \(arrow) in\n\(run.stdout)")
+        }
+    }
+
+    /// A large piece (a renderer's batch of lines) goes to the file from where it is,
+    /// after what the writer had collected and before what comes next: the order of the
+    /// bytes is the order of the writes.
+    func testBufferedWriterKeepsTheOrderOfSmallAndLargePieces() throws {
+        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("pieces").path
+        let descriptor = try FileDescriptor.openForWriting(path)
+        let output = BufferedWriter(descriptor, capacity: 1024)
+        let small: [UInt8] = Array("first line\n".utf8)
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 300_000)
+        let last: [UInt8] = Array("\nlast line\n".utf8)
+        try output.write(small.span.bytes)
+        try output.write(large.span.bytes)
+        try output.write(last.span.bytes)
+        try output.write("and a string\n")
+        try output.flush()
+        try descriptor.close()
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(written, small + large + last + Array("and a string\n".utf8))
+    }
+
+    /// Zeek's history has no length limit: a connection reset again and again at new
+    /// sequence numbers gets a letter for each reset, past the sixteen held in place.
+    func testHistoryLongerThanSixteenLettersIsKeptWhole() throws {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        let start = connection.nextSequence(of: .server)
+        for offset in 0..<20 { connection.send(.server, .rst, seq: start &+ UInt32(offset) &* 1000) }
+        var tracker = ConnectionTracker()
+        for packet in connection.packets { tracker.process(packet.decode(), timestamp: packet.timestamp.nanoseconds) }
+        tracker.finish()
+        let record = try XCTUnwrap(tracker.nextRecord())
+        XCTAssertEqual(record.history, "ShA" + String(repeating: "r", count: 20))
+        XCTAssertEqual(record.zeekState, .rstr)
+    }
+
+    /// Label sets spelled `.a | .b` are the same sets as array literals.
+    func testLabelSetsSpelledWithBarEqualArrayLiterals() {
+        XCTAssertEqual(SegmentLabel.handshakeSYN | .synRetransmission, [.handshakeSYN, .synRetransmission])
+        XCTAssertEqual(SegmentLabel.data | .retransmission | .data, [.data, .retransmission])
+        let three: SegmentLabels = SegmentLabel.ackOfFIN | .keepAlive | .zeroWindowProbe
+        XCTAssertEqual(three, [.ackOfFIN, .keepAlive, .zeroWindowProbe])
+        XCTAssertEqual(Array(three).count, 3)
+    }
+}
