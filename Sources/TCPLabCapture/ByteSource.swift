@@ -10,8 +10,8 @@ import TCPLabSystem
 /// on write gives the source a buffer of its own first, and the slices keep the old one
 /// (the readers hold no view of their own across a refill, so that this copy is rare).
 /// Memory stays at about one chunk whatever the file's size. Bytes are handed out only as
-/// ``ByteReader`` views or checked slices: nothing here indexes the chunk with a number the
-/// file chose.
+/// ``ByteReader`` views, checked slices or numbers loaded after a check: nothing here indexes
+/// the chunk with a number the file chose.
 struct ByteSource {
     private let descriptor: FileDescriptor
     private let chunkSize: Int
@@ -109,15 +109,33 @@ struct ByteSource {
         return ByteReader(chunk).getSlice(at: position, length: count)
     }
 
-    /// The unread bytes as one view, offset 0 at the read position: read a record's fields
-    /// through it, then ``skip(_:)`` past them.
-    var unread: ByteReader { ByteReader(chunk[position..<end]) }
-
     /// The next `count` bytes, consumed; nil (and nothing consumed) when fewer are available.
     mutating func take(_ count: Int) -> ByteReader? {
         guard let bytes = peek(count) else { return nil }
         position &+= count
         return bytes
+    }
+
+    /// `count` unread bytes from `offset` past the read position, as a slice of the chunk
+    /// (a packet's bytes, which outlive the next refill); nil, checked, when fewer are available.
+    @inline(__always)
+    func slice(at offset: Int, count: Int) -> ArraySlice<UInt8>? {
+        guard offset >= 0, count >= 0, offset <= available, count <= available &- offset else { return nil }
+        let start = position &+ offset
+        return chunk[start ..< start &+ count]
+    }
+
+    /// The two 64-bit words at the read position, each in the given byte order (a pcap
+    /// record's header); nil, checked, when fewer than 16 bytes are available. Read in place:
+    /// a ``ByteReader`` view would retain and release the chunk.
+    @inline(__always)
+    func twoWords(bigEndian: Bool) -> (UInt64, UInt64)? {
+        guard available >= 16 else { return nil }
+        return chunk.withUnsafeBytes { bytes in
+            let first = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            let second = bytes.loadUnaligned(fromByteOffset: position &+ 8, as: UInt64.self)
+            return bigEndian ? (UInt64(bigEndian: first), UInt64(bigEndian: second)) : (UInt64(littleEndian: first), UInt64(littleEndian: second))
+        }
     }
 
     /// Consumes `count` available bytes; false (and nothing consumed) when fewer are available.

@@ -179,20 +179,11 @@ extension CaptureFileReader.State {
             if source.available == 0 { return nil }
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: source.offset)
         }
-        let endianness = self.endianness
         let recordOffset = source.offset
         // The four 32-bit fields in two loads: in the file's byte order, the first field of
         // each pair is the low half of a little-endian load and the high half of a big-endian one.
-        let times: UInt64
-        let lengths: UInt64
-        do {
-            // The header's view ends with this scope: held while the source refills, it
-            // would make the refill copy the buffer (see ByteSource).
-            let header = source.unread
-            guard let first = header.getInteger(at: 0, endianness: endianness, as: UInt64.self),
-                let second = header.getInteger(at: 8, endianness: endianness, as: UInt64.self)
-            else { throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset) }
-            (times, lengths) = (first, second)
+        guard let (times, lengths) = source.twoWords(bigEndian: bigEndian) else {
+            throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         let (seconds, fraction) = Self.split(times, bigEndian: bigEndian)
         let (capturedLength, originalLength) = Self.split(lengths, bigEndian: bigEndian)
@@ -205,7 +196,7 @@ extension CaptureFileReader.State {
         guard try require(recordLength) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
-        guard let data = source.unread.getBytes(at: 16, length: Int(capturedLength)), source.skip(recordLength) else {
+        guard let data = source.slice(at: 16, count: Int(capturedLength)), source.skip(recordLength) else {
             throw CaptureFileError.truncated(afterFrames: framesRead, offset: recordOffset)
         }
         // Both fit: 2^32 seconds are 4.3e18 ns (Int64 holds 9.2e18), 2^32 microseconds 4.3e15 ns.
@@ -214,7 +205,8 @@ extension CaptureFileReader.State {
         framesRead += 1
         lastTimestamp = timestamp
         return CapturedPacket(
-            timestamp: timestamp, linkType: pcapLinkType, originalLength: max(Int(originalLength), Int(capturedLength)), data: data)
+            timestamp: timestamp, linkType: pcapLinkType, interfaceIndex: 0,
+            originalLength: max(Int(originalLength), Int(capturedLength)), data: data, comment: nil)
     }
 
     /// ``ByteSource/require(_:)``, its error typed as the reader's.

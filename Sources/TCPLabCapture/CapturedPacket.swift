@@ -17,6 +17,18 @@ public struct CapturedPacket: Hashable, Sendable {
     /// The packet's comment (pcapng opt_comment), if the file has one.
     public var comment: String?
 
+    /// Decodes the frame's headers.
+    public func decode() -> DecodedPacket {
+        PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
+    }
+}
+
+extension CapturedPacket {
+    // In an extension, so that the struct keeps its memberwise initializer: the reader builds
+    // each packet with it, as one value (an initializer of its own assigned the fields to a
+    // temporary that the optimizer then copied, a retain and a release of the file's buffer
+    // for every packet).
+
     /// A packet with these fields.
     public init(
         timestamp: CaptureTimestamp, linkType: LinkType, interfaceIndex: Int = 0,
@@ -28,23 +40,6 @@ public struct CapturedPacket: Hashable, Sendable {
         self.originalLength = originalLength ?? data.count
         self.data = data
         self.comment = comment
-    }
-
-    /// A packet of interface 0 with no comment, as a pcap record gives: every field stored
-    /// directly, so a reader builds it in place.
-    @inline(__always)
-    init(timestamp: CaptureTimestamp, linkType: LinkType, originalLength: Int, data: ArraySlice<UInt8>) {
-        self.timestamp = timestamp
-        self.linkType = linkType
-        self.interfaceIndex = 0
-        self.originalLength = originalLength
-        self.data = data
-        self.comment = nil
-    }
-
-    /// Decodes the frame's headers.
-    public func decode() -> DecodedPacket {
-        PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
     }
 }
 
