@@ -19,80 +19,92 @@ struct Inspection {
     func run() -> Int32 {
         let output = BufferedWriter(.standardOutput)
         let analyzer = TCPAnalyzer()
-        var sinks = Sinks()
-        var status: Int32 = 0
-        var frame = 0
-
+        let annotator: AnnotatedCaptureWriter?
         do {
-            if let annotatePath { sinks.annotator = try AnnotatedCaptureWriter(path: annotatePath) }
+            annotator = try annotatePath.map { try AnnotatedCaptureWriter(path: $0) }
         } catch {
             Diagnostics.error("\(annotatePath!): cannot write it (\(error))")
             return 1
         }
 
+        // The renderers count time from the first frame's: it is read before they are made,
+        // so that they are constants for every event after it (a sink held in a variable is
+        // retained and released around each event it takes).
+        var frames = CaptureFrames(reader: reader, file: file)
+        var first: (number: Int, packet: CapturedPacket, decoded: DecodedPacket)?
+        _ = frames.step { first = ($0, $1, $2) }
+        let start = first?.packet.timestamp.nanoseconds ?? 0
+        let sinks = Sinks(
+            renderer: makeRenderer(output: output, firstTimestamp: start), annotator: annotator, page: makePage(firstTimestamp: start))
         do {
-            let read = try CaptureFrames(reader: reader, file: file).forEach { number, packet, decoded in
-                if sinks.renderer == nil {
-                    sinks.renderer = makeRenderer(output: output, firstTimestamp: packet.timestamp.nanoseconds)
-                    sinks.page = makePage(firstTimestamp: packet.timestamp.nanoseconds)
-                }
-                // The packet goes with its event only when it is to be copied out (as one
-                // conditional argument, it was copied for every frame).
-                let time = packet.timestamp.nanoseconds
-                if sinks.annotator == nil {
-                    analyzer.process(frame: number, timestamp: time, decoded: decoded) { event in sinks.take(consume event) }
-                } else {
-                    let context = CapturedPacket.Reference(packet)
-                    analyzer.process(frame: number, timestamp: time, decoded: decoded, context: context) { event in sinks.take(consume event) }
-                }
-                try sinks.check()
-            }
-            status = read.status
-            frame = read.frames
-            if sinks.renderer == nil {
-                sinks.renderer = makeRenderer(output: output, firstTimestamp: 0)
-                sinks.page = makePage(firstTimestamp: 0)
-            }
+            if let first { try analyse(first.number, first.packet, first.decoded, with: analyzer, into: sinks) }
+            try frames.forEach { number, packet, decoded in try analyse(number, packet, decoded, with: analyzer, into: sinks) }
             analyzer.finish { event in sinks.take(consume event) }
             try sinks.check()
             let totals = AnalysisTotals(
-                frames: frame, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
+                frames: frames.frames, segments: analyzer.segmentCount, connections: analyzer.connectionCount,
                 skipped: analyzer.skipped)
-            try sinks.renderer?.finish(totals)
+            try sinks.renderer.finish(totals)
             try sinks.annotator?.close()
             try sinks.page?.finish(totals)
         } catch let error as SystemCallError where error.errno == .brokenPipe {
-            return status  // The reader of our output went away (`| head`); nothing to report.
+            return frames.status  // The reader of our output went away (`| head`); nothing to report.
         } catch {
             // What was rendered before the failure is printed: the renderer may hold lines.
-            try? sinks.renderer?.flush()
+            try? sinks.renderer.flush()
             try? output.flush()
             Diagnostics.error("\(error)")
             return 1
         }
-        return status
+        return frames.status
     }
 
-    /// Where the events go, in one value: the closure that takes each frame then reads one
-    /// captured variable, checked for exclusive access once, rather than three per event.
-    private struct Sinks {
-        var renderer: AnalysisRenderer?
-        var annotator: AnnotatedCaptureWriter?
-        var page: HTMLRenderer?
-        /// The first error a sink threw; the events after it are dropped.
-        var failure: (any Error)?
+    /// Analyses one frame, handing its events (and earlier ones it settles) to the sinks.
+    @inline(__always)
+    private func analyse(
+        _ number: Int, _ packet: CapturedPacket, _ decoded: DecodedPacket, with analyzer: TCPAnalyzer, into sinks: Sinks
+    ) throws {
+        let time = packet.timestamp.nanoseconds
+        // The packet goes with its event only when it is to be copied out (as one
+        // conditional argument, it was copied for every frame).
+        if sinks.annotator == nil {
+            analyzer.process(frame: number, timestamp: time, decoded: decoded) { event in sinks.take(consume event) }
+        } else {
+            let context = CapturedPacket.Reference(packet)
+            analyzer.process(frame: number, timestamp: time, decoded: decoded, context: context) { event in
+                sinks.take(consume event)
+            }
+        }
+        try sinks.check()
+    }
+
+    /// Where the events go: constants, made once the first frame's time is known.
+    private final class Sinks {
+        let renderer: AnalysisRenderer
+        let annotator: AnnotatedCaptureWriter?
+        let page: HTMLRenderer?
+        /// The first error a sink threw; the events after it are dropped. Unchecked for
+        /// exclusive access at run time (a check on every event): only ``take(_:)`` and
+        /// ``check()`` use it, one after the other, and no sink can reach this object.
+        @exclusivity(unchecked) private var failure: (any Error)?
+
+        init(renderer: AnalysisRenderer, annotator: AnnotatedCaptureWriter?, page: HTMLRenderer?) {
+            self.renderer = renderer
+            self.annotator = annotator
+            self.page = page
+        }
 
         /// Hands `event` to each sink, unless one has failed: the renderer first, so that
         /// what a failing sink stops has been printed up to the event it failed on.
-        mutating func take(_ event: consuming AnalysisEvent) {
+        func take(_ event: consuming AnalysisEvent) {
             guard failure == nil else { return }
             do {
                 guard annotator != nil || page != nil else {
                     // The renderer alone takes the event, uncopied.
-                    if let renderer { try renderer.render(event) }
+                    try renderer.render(event)
                     return
                 }
-                if let renderer { try renderer.render(copy event) }
+                try renderer.render(copy event)
                 if let annotator { try annotator.write(event) }
                 if let page { try page.render(event) }
             } catch {

@@ -20,11 +20,12 @@ struct SummaryInspection {
         var frame = 0
 
         do {
-            let read = try CaptureFrames(reader: reader, file: file).forEach { _, packet, decoded in
+            var frames = CaptureFrames(reader: reader, file: file)
+            try frames.forEach { _, packet, decoded in
                 try run.take(decoded, timestamp: packet.timestamp.nanoseconds) { makeRenderer(output: output, firstTimestamp: $0) }
             }
-            status = read.status
-            frame = read.frames
+            status = frames.status
+            frame = frames.frames
             run.tracker.finish()
             if run.renderer == nil { run.renderer = makeRenderer(output: output, firstTimestamp: 0) }
             try run.drain()
