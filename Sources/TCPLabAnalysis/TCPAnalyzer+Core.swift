@@ -160,7 +160,7 @@ extension TCPAnalyzer {
         /// Most events are final when made and find the queue empty: handed straight out,
         /// such an event is not copied into the queue and out again (some 240 bytes, seven
         /// times on its way to a renderer when every event went through the queue).
-        mutating func append(_ event: consuming AnalysisEvent, owner: Connection?, _ emit: Emit) {
+        mutating func append(_ event: consuming AnalysisEvent, owner: consuming Connection?, _ emit: Emit) {
             guard let owner, owner.question != nil else {
                 if queue.isEmpty {
                     handedOutThisCall = true

@@ -38,9 +38,10 @@ extension TCPAnalyzer.Core {
                 connection.question = .finRole(closer: sender, finRecord: nextRecordNumber)
             }
         }
-        // Moved out, not copied: a segment is some 200 bytes.
-        append(.segment(consume annotated, context: context), owner: connection, emit)
         noteIfFinished(connection)
+        // Moved out, not copied: a segment is some 200 bytes. The connection is handed over
+        // too (its reference from the lookup, rather than another retain and release).
+        append(.segment(consume annotated, context: context), owner: consume connection, emit)
     }
 
     /// Starts the connection's lifecycle again when, after a reset, the client sends its SYN

@@ -37,7 +37,9 @@ struct Inspection {
         let sinks = Sinks(
             renderer: makeRenderer(output: output, firstTimestamp: start), annotator: annotator, page: makePage(firstTimestamp: start))
         do {
-            if let first { try analyse(first.number, first.packet, first.decoded, with: analyzer, into: sinks) }
+            // Taken out, so that the packet does not outlive its analysis: a packet still held
+            // when the reader refills its buffer makes it copy the buffer (see ByteSource).
+            if let first = first.take() { try analyse(first.number, first.packet, first.decoded, with: analyzer, into: sinks) }
             try frames.forEach { number, packet, decoded in try analyse(number, packet, decoded, with: analyzer, into: sinks) }
             analyzer.finish { event in sinks.take(consume event) }
             try sinks.check()
