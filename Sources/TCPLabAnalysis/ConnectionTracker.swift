@@ -108,6 +108,10 @@ public struct ConnectionTracker {
         freeSlots.removeAll()
     }
 
+    /// Whether a record is ready for ``nextRecord()``: asked on every segment, where asking
+    /// for the record itself cost a copy of an empty one.
+    public var hasRecords: Bool { !ready.isEmpty }
+
     /// The next connection whose record is final, in the order connections ended; nil if
     /// none is ready yet.
     public mutating func nextRecord() -> ConnectionRecord? {
@@ -194,6 +198,10 @@ struct TrackedConnection {
     }
 
     /// Nothing more can happen on the wire: reset, or both FINs acknowledged.
+    ///
+    /// Inlined, like ``isReplaced(by:)``: asked of a connection in the tracker's array on
+    /// every segment, a call copied the whole connection (some 400 bytes) out of it first.
+    @inline(__always)
     var isFinished: Bool {
         fromClient.direction.resets > 0 || fromServer.direction.resets > 0
             || (fromClient.finAcknowledged && fromServer.finAcknowledged)
@@ -201,6 +209,7 @@ struct TrackedConnection {
 
     /// Whether `segment` is a SYN that starts a new connection on this 4-tuple (tshark: a
     /// bare SYN whose sequence number is not the sender's base).
+    @inline(__always)
     func isReplaced(by segment: TCPSegment) -> Bool {
         guard segment.flags.intersection(.synAndACK) == .syn else { return false }
         let side = segment.source == client ? fromClient : fromServer

@@ -58,7 +58,7 @@ struct SummaryInspection {
         ) throws {
             if renderer == nil { renderer = makeRenderer(timestamp) }
             tracker.process(decoded, timestamp: timestamp)
-            try drain()
+            if tracker.hasRecords { try drain() }
         }
 
         /// Prints every record the tracker has ready that the selection keeps.
