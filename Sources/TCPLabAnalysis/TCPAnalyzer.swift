@@ -18,20 +18,20 @@ import TCPLabPacket
 public final class TCPAnalyzer {
     /// Connection numbering, stream by stream, is tshark's: a bare SYN whose sequence number
     /// differs from the one that opened the 4-tuple's connection starts a new connection.
-    public var connectionCount: Int { outside.connectionCount }
+    public var connectionCount: Int { outside { $0.connectionCount } }
     /// Frames skipped, by reason.
-    public var skipped: [DecodedPacket.SkipReason: Int] { outside.skipped }
+    public var skipped: [DecodedPacket.SkipReason: Int] { outside { $0.skipped } }
     /// TCP segments analysed.
-    public var segmentCount: Int { outside.segmentCount }
+    public var segmentCount: Int { outside { $0.segmentCount } }
     /// How long a finished connection is remembered after its last segment, in nanoseconds.
-    public var retirementDelay: Int64 { outside.retirementDelay }
+    public var retirementDelay: Int64 { outside { $0.retirementDelay } }
     /// How many events may wait for an open question before it is settled.
-    public var holdBackLimit: Int { outside.holdBackLimit }
+    public var holdBackLimit: Int { outside { $0.holdBackLimit } }
     /// Frames the receiving kernel dropped before TCP processed them (a firewall, a full
     /// accept queue: the kernel log's drop reasons, see ``TCPStateMachine``): the capture
     /// saw them, but they move no receiver. Empty unless the caller knows.
     public var unprocessedFrames: Set<Int> {
-        get { outside.unprocessedFrames }
+        get { outside { $0.unprocessedFrames } }
         set {
             enter()
             defer { busy = false }
@@ -39,10 +39,11 @@ public final class TCPAnalyzer {
         }
     }
 
-    /// `core`, read from outside any call (traps when an `emit` reads it mid-call).
-    private var outside: Core {
+    /// What `read` takes from `core`, read from outside any call (traps when an `emit`
+    /// reads the analyzer mid-call). `core` is lent, not copied.
+    private func outside<Value>(_ read: (borrowing Core) -> Value) -> Value {
         precondition(!busy, "an emit closure read the TCPAnalyzer that called it")
-        return core
+        return read(core)
     }
 
     /// All the analysis's state, in one value that each call takes once. Each of a class's

@@ -6,22 +6,21 @@ import TCPLabPacket
 /// number's digits, and a million lines print several each.
 enum ByteVocabulary {
     /// Each state's RFC name, by ``TCPState/ordinal``.
-    static let states: ByteWords = {
-        var names = [[UInt8]](repeating: [], count: TCPState.count)
-        for state in TCPState.allCases { names[state.ordinal] = Array(state.rawValue.utf8) }
-        return ByteWords(names)
-    }()
+    static let states = stateNames(paddedTo: 0)
 
     /// Each state's RFC name padded with spaces to the ladder's state column (13), by
     /// ``TCPState/ordinal``.
-    static let paddedStates: ByteWords = {
+    static let paddedStates = stateNames(paddedTo: 13)
+
+    /// The states' names by ordinal, each followed by spaces up to `width` bytes.
+    private static func stateNames(paddedTo width: Int) -> ByteWords {
         var names = [[UInt8]](repeating: [], count: TCPState.count)
         for state in TCPState.allCases {
             let name = Array(state.rawValue.utf8)
-            names[state.ordinal] = name + Array(repeating: UInt8(ascii: " "), count: max(13 - name.count, 0))
+            names[state.ordinal] = name + Array(repeating: UInt8(ascii: " "), count: max(width - name.count, 0))
         }
         return ByteWords(names)
-    }()
+    }
 
     /// ``TCPFlags/letters`` for each combination of the nine control bits.
     static let flagLetters = ByteWords((0..<512).map { Array(TCPFlags(rawValue: UInt16($0)).letters.utf8) })
@@ -38,10 +37,5 @@ extension ByteLine {
     /// The flags as ``TCPFlags/letters`` writes them.
     mutating func append(flags: TCPFlags) {
         append(ByteVocabulary.flagLetters, Int(flags.rawValue & 0x1FF))
-    }
-
-    /// A label's description ("handshake 1/3").
-    mutating func append(label: SegmentLabel) {
-        append(ByteVocabulary.labels, Int(label.rawValue))
     }
 }

@@ -195,13 +195,6 @@ struct ByteLine: ~Copyable {
         extend(by: digits) { Self.put(number, digits: digits, into: $0, endingAt: digits) }
     }
 
-    /// Adds the line's bytes to `array` (without a copy of the line first).
-    func append(to array: inout [UInt8]) {
-        // A typed buffer, not a raw one: Array copies contiguous elements with one memcpy,
-        // a raw buffer byte by byte.
-        array.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
-    }
-
     /// How many decimal digits `number` has.
     static func digitCount(_ number: UInt64) -> Int {
         // Compared with powers of ten, not divided: most numbers are short.

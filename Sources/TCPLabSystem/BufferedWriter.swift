@@ -44,14 +44,6 @@ public final class BufferedWriter {
         try bytes.withUnsafeBytes { (raw) throws(SystemCallError) in try destination.writeAll(raw) }
     }
 
-    /// Lets `body` append to the collected bytes in place (one access to the buffer, however
-    /// many pieces it appends, and no copy of a line built elsewhere), then writes if full.
-    @inline(__always)
-    public func append(_ body: (inout [UInt8]) -> Void) throws(SystemCallError) {
-        body(&buffer)
-        if buffer.count >= capacity { try flush() }
-    }
-
     /// Writes everything collected so far.
     public func flush() throws(SystemCallError) {
         guard !buffer.isEmpty else { return }

@@ -16,30 +16,25 @@ struct SummaryInspection {
     func run() -> Int32 {
         let output = BufferedWriter(.standardOutput)
         var run = Run(selection: selection)
-        var status: Int32 = 0
-        var frame = 0
-
+        var frames = CaptureFrames(reader: reader, file: file)
         do {
-            var frames = CaptureFrames(reader: reader, file: file)
             try frames.forEach { _, packet, decoded in
                 try run.take(decoded, timestamp: packet.timestamp.nanoseconds) { makeRenderer(output: output, firstTimestamp: $0) }
             }
-            status = frames.status
-            frame = frames.frames
             run.tracker.finish()
             if run.renderer == nil { run.renderer = makeRenderer(output: output, firstTimestamp: 0) }
             try run.drain()
             try run.renderer?.finish(AnalysisTotals(
-                frames: frame, segments: run.tracker.segmentCount, connections: run.tracker.connectionCount,
+                frames: frames.frames, segments: run.tracker.segmentCount, connections: run.tracker.connectionCount,
                 skipped: run.tracker.skipped), shown: run.shown)
         } catch let error as SystemCallError where error.errno == .brokenPipe {
-            return status
+            return frames.status
         } catch {
             try? output.flush()
             Diagnostics.error("\(error)")
             return 1
         }
-        return status
+        return frames.status
     }
 
     /// What the run keeps from frame to frame, in one value: the closure that takes each
