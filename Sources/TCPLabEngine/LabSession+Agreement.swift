@@ -56,6 +56,9 @@ extension LabSession {
         // events make the transitions below skipped runs, the log is known to be
         // incomplete, and a disagreement is reported as unchecked, not as the kernel's.
         let incomplete = Self.incompleteness(record.missedRuns, lost: record.lostEvents)
+        // A connection the kernel provably moved without the log seeing it (see
+        // KernelLogGap): its disagreements are the log's gap, not the kernel's.
+        let gaps = logGaps(events, firstTimestamp: firstTimestamp)
 
         // A scripted peer's end is tcplab itself, through a TUN device: no kernel socket.
         // A peer that sent from several ports (ports=N) has each of them among the endpoints.
@@ -138,6 +141,10 @@ extension LabSession {
                         check.agrees = true
                         check.withScriptedPeer = false
                         check.verdict = "not checked, \(incomplete): " + check.verdict
+                    } else if let gap = gaps[ends] {
+                        check.agrees = true
+                        check.withScriptedPeer = false
+                        check.verdict = "not checked, the kernel log is incomplete (\(gap)): " + check.verdict
                     }
                 }
                 checks.append(check)
@@ -163,6 +170,29 @@ extension LabSession {
             }
         }
         return checks
+    }
+
+    /// The connections whose moves into FIN-WAIT-2 or CLOSING the log lacks though the
+    /// kernel made them (``KernelLogGap``), each with the words that say how that is known.
+    func logGaps(_ events: [KernelEvent], firstTimestamp: Int64) -> [Ends: String] {
+        let held = result.kernel.flatMap { snapshot in
+            snapshot.sockets.map { (local: $0.socket.local, remote: $0.socket.remote, state: $0.socket.state, moment: snapshot.moment) }
+        }
+        var texts: [Ends: String] = [:]
+        for gap in KernelEvent.gaps(in: events, held: held) {
+            let time = gap.evidence.time ?? firstTimestamp
+            let name = socketName(local: gap.local, remote: gap.remote, time: time)
+            let shown: String
+            switch gap.evidence {
+            case .timewaitTookPacket(let event):
+                shown = "a timewait socket of \(name) took a packet at \(LabResult.formatSeconds(Double(event.time - firstTimestamp) / 1e9)) s"
+            case .listed(let state, let moment):
+                shown = "sock_diag listed \(name) in \(state) (\(moment))"
+            }
+            texts[Ends(local: gap.local, remote: gap.remote)] =
+                "\(shown), yet the log shows no move of \(name) into FIN-WAIT-2 or CLOSING, which comes first: the log's programs did not record those moves"
+        }
+        return texts
     }
 
     /// The programs whose events the transitions come from: socket states, timewait and
