@@ -2,6 +2,7 @@ import Foundation
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
+import TCPLabReport
 import TCPLabSystem
 import XCTest
 
@@ -107,6 +108,55 @@ final class OutputBytesTests: XCTestCase {
         try descriptor.close()
         let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(written, small + large + last + Array("and a string\n".utf8))
+    }
+
+    /// A batch of JSON lines that fails part way (here a non-blocking pipe that fills) is
+    /// not written again: `inspect`'s error path flushes what the renderer still holds, and a
+    /// batch kept after its failure went out a second time, from its first line.
+    func testJSONLinesBatchThatFailedIsNotWrittenAgain() throws {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        for _ in 0..<600 { connection.send(.client, .ack, bytes: 100) }
+        let analyzer = TCPAnalyzer()
+        for (index, packet) in connection.packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+        }
+        analyzer.finish()
+
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        defer { close(ends[0]); close(ends[1]) }
+        for end in ends { XCTAssertEqual(fcntl(end, F_SETFL, O_NONBLOCK), 0) }
+        let output = BufferedWriter(FileDescriptor(rawValue: ends[1]))
+        let renderer = JSONLinesRenderer(output: output, firstTimestamp: connection.packets[0].timestamp.nanoseconds)
+        var failure: SystemCallError?
+        while failure == nil, let event = analyzer.nextEvent() {
+            do { try renderer.render(event) } catch let error as SystemCallError { failure = error }
+        }
+        XCTAssertEqual(failure?.errno, .wouldBlock, "the pipe should have filled mid-batch")
+
+        // The reader catches up; the error path then flushes what the renderer holds.
+        var received = Self.drain(ends[0])
+        try? renderer.flush()
+        try? output.flush()
+        received += Self.drain(ends[0])
+
+        let frames = String(decoding: received, as: UTF8.self).split(separator: "\n").compactMap { line in
+            line.firstRange(of: "\"frame\":").map { Int(line[$0.upperBound...].prefix { $0.isNumber })! }
+        }
+        XCTAssertGreaterThan(frames.count, 100)
+        XCTAssertEqual(frames, Array(1...frames.count), "each line once, in order")
+    }
+
+    /// Everything the pipe holds now.
+    private static func drain(_ descriptor: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { return bytes }
+            bytes += chunk[..<count]
+        }
     }
 
     /// Zeek's history has no length limit: a connection reset again and again at new
