@@ -90,6 +90,27 @@ final class OutputBytesTests: XCTestCase {
         }
     }
 
+    /// The ladder's time column holds 9 characters, up to 99.999999 s; a later time widens
+    /// the row rather than running into the frame number (frame 4 at 150 s once read
+    /// "     4150.000000").
+    func testLadderTimesPastAHundredSecondsStayApartFromTheFrameNumber() throws {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.wait(.seconds(150))
+        connection.send(.client, [.fin, .ack])
+        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("late.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in connection.packets { try writer.write(packet) }
+        try writer.close()
+
+        let run = try InspectRun.run([path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = run.stdout.split(separator: "\n").filter { $0.contains("seq=") }
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertTrue(rows[0].hasPrefix("     1  0.000000  "), String(rows[0]))
+        XCTAssertTrue(rows[3].hasPrefix("     4 150.003000  "), String(rows[3]))
+    }
+
     /// A large piece (a renderer's batch of lines) goes to the file from where it is,
     /// after what the writer had collected and before what comes next: the order of the
     /// bytes is the order of the writes.
