@@ -21,6 +21,12 @@ public struct CapturedPacket: Hashable, Sendable {
     public func decode() -> DecodedPacket {
         PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
     }
+
+    /// Decodes the frame's headers as one of a stream of frames, whose fragmented IP
+    /// datagrams `reassembler` puts back together.
+    public func decode(reassembling reassembler: FragmentReassembler) -> DecodedPacket {
+        PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength, reassembling: reassembler, time: timestamp.nanoseconds)
+    }
 }
 
 extension CapturedPacket {

@@ -20,10 +20,32 @@ public enum PacketDecoder {
     ///   - originalLength: The frame's length on the wire; more than `frame.count` when the
     ///     snap length cut it. Used to tell a cut header from a malformed one.
     public static func decode(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
+        decode(frame, linkType: linkType, originalLength: originalLength, reassembler: nil, time: 0)
+    }
+
+    /// Decodes one frame of a stream of frames, putting fragmented IP datagrams back
+    /// together: a fragment that completes its datagram decodes as what the datagram
+    /// carries; the others, and a fragment without `reassembler`, as
+    /// ``DecodedPacket/SkipReason/fragment``.
+    ///
+    /// - Parameters:
+    ///   - reassembler: What holds the stream's fragments until their datagrams are whole.
+    ///   - time: The frame's capture time, in nanoseconds: fragments wait only so long.
+    public static func decode(
+        _ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil, reassembling reassembler: FragmentReassembler, time: Int64
+    ) -> DecodedPacket {
+        decode(frame, linkType: linkType, originalLength: originalLength, reassembler: reassembler, time: time)
+    }
+
+    @inline(__always)
+    private static func decode(
+        _ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int?, reassembler: FragmentReassembler?, time: Int64
+    ) -> DecodedPacket {
         let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
         let bytes = ByteReader(frame)
+        // The common shape has no fragment: it needs no reassembler.
         if let segment = CommonShape.segment(in: bytes, linkType: linkType, uncaptured: uncaptured) { return .tcp(segment) }
-        var walk = LayerWalk(frame: bytes, wasCut: uncaptured > 0, uncaptured: uncaptured)
+        var walk = LayerWalk(frame: bytes, wasCut: uncaptured > 0, uncaptured: uncaptured, reassembler: reassembler, time: time)
         return walk.decode(linkType: linkType)
     }
 
@@ -70,6 +92,10 @@ struct LayerWalk {
     var sawIP = false
     /// Whether ``frame`` holds bytes inflated out of the captured frame rather than the frame.
     var isInflated = false
+    /// What puts fragmented datagrams back together; without it a fragment is passed over.
+    var reassembler: FragmentReassembler? = nil
+    /// The frame's capture time, for the reassembler.
+    var time: Int64 = 0
 
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
     enum Step {
