@@ -13,8 +13,9 @@ import DequeModule
 /// 65,535 bytes; at most ``Limits/datagrams`` wait at once, holding at most ``Limits/bytes``
 /// in all, the oldest dropped first (as Linux drops past `ipfrag_high_thresh`); and one still
 /// incomplete ``Limits/timeout`` of capture time after its first fragment is dropped, as
-/// Linux drops it after `ipfrag_time`. Where fragments overlap, the bytes that came first
-/// are kept. One reassembler serves one stream of frames (a capture file, a live capture).
+/// Linux drops it after `ipfrag_time`; so is one whose fragments leave more than 256 runs of
+/// bytes apart, which no real sender makes. Where fragments overlap, the bytes that came
+/// first are kept. One reassembler serves one stream of frames (a capture file, a live capture).
 public final class FragmentReassembler {
     /// What a reassembler may hold.
     public struct Limits: Sendable {
@@ -97,6 +98,9 @@ public final class FragmentReassembler {
         }
     }
 
+    /// The most separate runs of bytes a datagram may have while it waits.
+    static let maximumGaps = 256
+
     /// The limits this reassembler keeps to.
     public let limits: Limits
     private var waiting: [Key: Datagram] = [:]
@@ -147,6 +151,9 @@ public final class FragmentReassembler {
         if offset == 0 && datagram.nextProtocol == nil { datagram.nextProtocol = nextProtocol }
         heldBytes &-= datagram.bytes.count
         if !payload.isEmpty { datagram.add(payload, at: offset ..< end) }
+        // Each fragment costs work in proportion to the gaps: a datagram of more gaps than a
+        // real one has (65,535 bytes in 576-byte packets make 120 fragments) is dropped.
+        guard datagram.covered.count <= Self.maximumGaps else { return nil }
         if datagram.isWhole, let whole = datagram.nextProtocol {
             return (datagram.bytes, whole)
         }

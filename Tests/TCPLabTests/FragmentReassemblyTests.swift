@@ -134,6 +134,22 @@ final class FragmentReassemblyTests: XCTestCase {
         XCTAssertEqual(decoded, [.skipped(.fragment), .skipped(.fragment), .skipped(.fragment)])
     }
 
+    /// Fragments that leave a datagram in more separate runs than any sender makes (here
+    /// every other 8 bytes of 4,800, 300 runs) drop it: each fragment's work grows with them.
+    func testDatagramInTooManySeparateRunsIsDropped() {
+        let frame = SyntheticFrame.tcp(from: client, to: server, seq: 1000, ack: 1, flags: .ack, payload: 4780)
+        let pieces = SyntheticFrame.fragments(of: frame, sizes: Array(repeating: 8, count: 600) + [0])
+        let reassembler = FragmentReassembler()
+        let everyOther = stride(from: 0, to: 600, by: 2).map { pieces[$0] }
+        let rest = stride(from: 1, to: 600, by: 2).map { pieces[$0] } + [pieces[600]]
+        let decoded = decode(everyOther + rest, with: reassembler)
+        XCTAssertFalse(decoded.contains { if case .tcp = $0 { true } else { false } })
+
+        // The same fragments in order make the segment.
+        guard case .tcp(let segment) = decode(pieces, with: FragmentReassembler()).last else { return XCTFail("not reassembled in order") }
+        XCTAssertEqual(segment.payloadLength, 4780)
+    }
+
     /// A fragment the snap length cut cannot complete its datagram: its bytes are not all
     /// in the capture.
     func testFragmentCutBySnapLengthCannotCompleteItsDatagram() {
