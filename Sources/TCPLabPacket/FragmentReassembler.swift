@@ -6,28 +6,38 @@ import DequeModule
 ///
 /// Stands for a receiver's reassembly: RFC 791 section 3.2 (IPv4 fragments belong together
 /// when source, destination, protocol and identification match) and RFC 8200 section 4.5
-/// (IPv6: source, destination and the Fragment header's identification). A datagram is whole
-/// once its last fragment (More Fragments clear) is in and every byte before its end is.
+/// (IPv6: source, destination and the Fragment header's identification); as in tshark, the
+/// VLAN identifier counts too. A datagram is whole once a last fragment (More Fragments
+/// clear) has set its length and fragments cover every byte before it.
+///
+/// Where fragments disagree, tshark's reading is kept, so that `inspect` agrees with it:
+/// where they overlap, the one with the lower offset wins, or the first in at the same
+/// offset; the first last fragment sets the length, and later ones, and bytes past the
+/// length, are ignored; a fragment with no data counts for nothing. (Linux 6.18 drops a
+/// datagram with any of these and delivers nothing; only exact duplicates pass.) The
+/// protocol the datagram carries is the one its first fragment names, as RFC 8200 says for
+/// IPv6 (tshark takes the completing fragment's).
 ///
 /// Fragments come from files of any origin, so what is held is bounded: a datagram is at most
-/// 65,535 bytes; at most ``Limits/datagrams`` wait at once, holding at most ``Limits/bytes``
-/// in all, the oldest dropped first (as Linux drops past `ipfrag_high_thresh`); and one still
-/// incomplete ``Limits/timeout`` of capture time after its first fragment is dropped, as
-/// Linux drops it after `ipfrag_time`; so is one whose fragments leave more than 256 runs of
-/// bytes apart, which no real sender makes. Where fragments overlap, the bytes that came
-/// first are kept. One reassembler serves one stream of frames (a capture file, a live capture).
+/// 65,535 bytes and ``maximumFragments`` fragments; at most ``Limits/datagrams`` wait at once,
+/// holding at most ``Limits/bytes`` in all, and past either the oldest is dropped (Linux
+/// instead refuses every new fragment while it holds more than `ipfrag_high_thresh`); and one
+/// still incomplete ``Limits/timeout`` of capture time after its first fragment is dropped, as
+/// Linux drops it after `ipfrag_time`, where tshark would wait for ever: its late fragments
+/// never reached the receiver's TCP. One reassembler serves one stream of frames (a capture
+/// file, a live capture).
 public final class FragmentReassembler {
     /// What a reassembler may hold.
     public struct Limits: Sendable {
         /// Datagrams waiting for fragments at once.
         public var datagrams: Int
-        /// Bytes held for them in all.
+        /// Bytes of fragments held in all.
         public var bytes: Int
         /// Capture time, in nanoseconds, a datagram may wait after its first fragment.
         public var timeout: Int64
 
-        /// Linux's defaults: `ipfrag_high_thresh` (4 MiB) and `ipfrag_time` (30 s), and as
-        /// many datagrams as 4 MiB holds of 4 KiB ones.
+        /// Linux's `ipfrag_high_thresh` (4 MiB) and `ipfrag_time` (30 s), and as many
+        /// datagrams as 4 MiB holds of 4 KiB ones.
         public static let linux = Limits(datagrams: 1024, bytes: 4 << 20, timeout: 30_000_000_000)
 
         /// Limits with these values.
@@ -45,15 +55,19 @@ public final class FragmentReassembler {
         /// The IPv4 protocol; 0 for IPv6, whose fragments name it only in the first.
         let transport: UInt8
         let identification: UInt32
+        /// The innermost 802.1Q VLAN identifier, 0 for none.
+        let vlan: UInt16
     }
 
     /// A datagram waiting for fragments.
     private struct Datagram {
-        /// The payload so far; bytes no fragment has brought yet are zero.
-        var bytes: [UInt8] = []
+        /// The fragments in, in arrival order, each copied out of its frame.
+        private(set) var fragments: [(offset: Int, bytes: [UInt8])] = []
+        /// Their bytes, all told.
+        private(set) var byteCount = 0
         /// Which bytes fragments have brought: sorted, apart, none empty.
         var covered: [Range<Int>] = []
-        /// The payload's length, once the last fragment is in.
+        /// The payload's length, from the first last fragment in.
         var length: Int?
         /// The protocol after the IP header, once the first fragment is in.
         var nextProtocol: UInt8?
@@ -64,42 +78,54 @@ public final class FragmentReassembler {
         let arrival: Int
 
         var isWhole: Bool {
-            guard let length, nextProtocol != nil else { return false }
-            return covered.count == 1 && covered[0] == 0 ..< length
+            guard let length, nextProtocol != nil, let first = covered.first else { return false }
+            return first.lowerBound == 0 && first.upperBound >= length
         }
 
-        /// Copies the bytes of `range` that no earlier fragment brought.
-        mutating func add(_ fragment: ArraySlice<UInt8>, at range: Range<Int>) {
-            if bytes.count < range.upperBound { bytes.append(contentsOf: repeatElement(0, count: range.upperBound &- bytes.count)) }
-            var start = range.lowerBound
-            var merged: [Range<Int>] = []
-            merged.reserveCapacity(covered.count &+ 1)
-            var new = range
-            for piece in covered {
-                if piece.upperBound < new.lowerBound || piece.lowerBound > new.upperBound {
-                    merged.append(piece)
-                    continue
+        /// Keeps a fragment's bytes (copied, so that no frame's buffer is kept alive by a
+        /// fragment that waits) and notes the range they cover.
+        mutating func add(_ bytes: ArraySlice<UInt8>, at offset: Int) {
+            fragments.append((offset, Array(bytes)))
+            byteCount &+= bytes.count
+            cover(offset ..< offset &+ bytes.count)
+        }
+
+        /// Notes that `range` is covered, joining the runs it touches.
+        private mutating func cover(_ range: Range<Int>) {
+            var joined = range
+            var kept: [Range<Int>] = []
+            kept.reserveCapacity(covered.count &+ 1)
+            for run in covered {
+                if run.upperBound < joined.lowerBound || run.lowerBound > joined.upperBound {
+                    kept.append(run)
+                } else {
+                    joined = min(joined.lowerBound, run.lowerBound) ..< max(joined.upperBound, run.upperBound)
                 }
-                // Touching or overlapping: copy the gap before it, then join the two.
-                if start < piece.lowerBound { copy(fragment, from: start, to: min(piece.lowerBound, range.upperBound), rangeStart: range.lowerBound) }
-                start = max(start, piece.upperBound)
-                new = min(new.lowerBound, piece.lowerBound) ..< max(new.upperBound, piece.upperBound)
             }
-            if start < range.upperBound { copy(fragment, from: start, to: range.upperBound, rangeStart: range.lowerBound) }
-            let place = merged.firstIndex { $0.lowerBound > new.lowerBound } ?? merged.endIndex
-            merged.insert(new, at: place)
-            covered = merged
+            kept.insert(joined, at: kept.firstIndex { $0.lowerBound > joined.lowerBound } ?? kept.endIndex)
+            covered = kept
         }
 
-        private mutating func copy(_ fragment: ArraySlice<UInt8>, from start: Int, to end: Int, rangeStart: Int) {
-            guard start < end else { return }
-            let first = fragment.startIndex &+ (start &- rangeStart)
-            bytes.replaceSubrange(start ..< end, with: fragment[first ..< first &+ (end &- start)])
+        /// The payload, `length` bytes: each fragment's bytes where no fragment of a lower
+        /// offset, or an earlier one at the same offset, has its own.
+        func assembled(length: Int) -> [UInt8] {
+            var payload = [UInt8](repeating: 0, count: length)
+            // Written highest offset first and, at one offset, last in first, so that what
+            // wins is written last.
+            let order = fragments.indices.sorted { (fragments[$0].offset, $0) > (fragments[$1].offset, $1) }
+            for index in order {
+                let (offset, bytes) = fragments[index]
+                let end = min(offset &+ bytes.count, length)
+                guard offset < end else { continue }
+                payload.replaceSubrange(offset ..< end, with: bytes.prefix(end &- offset))
+            }
+            return payload
         }
     }
 
-    /// The most separate runs of bytes a datagram may have while it waits.
-    static let maximumGaps = 256
+    /// The most fragments one datagram may take: a 65,535-byte datagram in 576-byte packets
+    /// makes 120, and each fragment in costs work in proportion to those before it.
+    static let maximumFragments = 256
 
     /// The limits this reassembler keeps to.
     public let limits: Limits
@@ -132,32 +158,24 @@ public final class FragmentReassembler {
         _ payload: ArraySlice<UInt8>, key: Key, offset: Int, isLast: Bool, nextProtocol: UInt8, time: Int64
     ) -> (payload: [UInt8], nextProtocol: UInt8)? {
         expire(now: time)
+        // A fragment with no data brings nothing, not even an end (tshark and Linux agree).
+        guard !payload.isEmpty else { return nil }
         let end = offset &+ payload.count
-        // A datagram past 65,535 bytes (the "ping of death") or a last fragment moving an end
-        // already known, or data past it: the datagram cannot be made whole.
+        // Past 65,535 bytes (the "ping of death") the datagram cannot be made whole.
         guard offset >= 0, end <= Int(UInt16.max) else { drop(key); return nil }
         var datagram = waiting.removeValue(forKey: key) ?? startDatagram(key, time: time)
-        if let length = datagram.length, end > length || (isLast && end != length) {
-            heldBytes &-= datagram.bytes.count
+        guard datagram.fragments.count < Self.maximumFragments else {
+            heldBytes &-= datagram.byteCount
             return nil
         }
-        if isLast {
-            guard datagram.covered.last.map({ $0.upperBound <= end }) ?? true else {
-                heldBytes &-= datagram.bytes.count
-                return nil
-            }
-            datagram.length = end
-        }
+        if isLast && datagram.length == nil { datagram.length = end }
         if offset == 0 && datagram.nextProtocol == nil { datagram.nextProtocol = nextProtocol }
-        heldBytes &-= datagram.bytes.count
-        if !payload.isEmpty { datagram.add(payload, at: offset ..< end) }
-        // Each fragment costs work in proportion to the gaps: a datagram of more gaps than a
-        // real one has (65,535 bytes in 576-byte packets make 120 fragments) is dropped.
-        guard datagram.covered.count <= Self.maximumGaps else { return nil }
-        if datagram.isWhole, let whole = datagram.nextProtocol {
-            return (datagram.bytes, whole)
+        heldBytes &-= datagram.byteCount
+        datagram.add(payload, at: offset)
+        if datagram.isWhole, let length = datagram.length, let carried = datagram.nextProtocol {
+            return (datagram.assembled(length: length), carried)
         }
-        heldBytes &+= datagram.bytes.count
+        heldBytes &+= datagram.byteCount
         waiting[key] = datagram
         keepWithinLimits()
         return nil
@@ -172,7 +190,7 @@ public final class FragmentReassembler {
 
     private func drop(_ key: Key) {
         guard let datagram = waiting.removeValue(forKey: key) else { return }
-        heldBytes &-= datagram.bytes.count
+        heldBytes &-= datagram.byteCount
     }
 
     /// Drops datagrams that began more than the timeout before `now`, oldest first.

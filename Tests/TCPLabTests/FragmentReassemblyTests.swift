@@ -116,8 +116,8 @@ final class FragmentReassemblyTests: XCTestCase {
         }
         XCTAssertEqual(ends[2], .skipped(.fragment), "the oldest was dropped")
 
-        // Bytes count too: one datagram of 2,000 bytes fills a 2,500-byte limit.
-        let small = FragmentReassembler(limits: .init(datagrams: 100, bytes: 2500, timeout: 30_000_000_000))
+        // Bytes count too: two fragments of 520 bytes overflow a 1,000-byte limit.
+        let small = FragmentReassembler(limits: .init(datagrams: 100, bytes: 1000, timeout: 30_000_000_000))
         _ = decode([datagrams[0][1], datagrams[1][1]], with: small)
         XCTAssertEqual(small.waitingCount, 1)
     }
@@ -130,24 +130,92 @@ final class FragmentReassemblyTests: XCTestCase {
         pieces[1][20] = 0x20 | 0x1F
         pieces[1][21] = 0xFD
         let reassembler = FragmentReassembler()
-        let decoded = decode(pieces, with: reassembler)
-        XCTAssertEqual(decoded, [.skipped(.fragment), .skipped(.fragment), .skipped(.fragment)])
+        XCTAssertEqual(decode([pieces[0]], with: reassembler), [.skipped(.fragment)])
+        XCTAssertEqual(reassembler.waitingCount, 1)
+        XCTAssertEqual(decode([pieces[1]], with: reassembler), [.skipped(.fragment)])
+        XCTAssertEqual(reassembler.waitingCount, 0, "the datagram is dropped at once")
     }
 
-    /// Fragments that leave a datagram in more separate runs than any sender makes (here
-    /// every other 8 bytes of 4,800, 300 runs) drop it: each fragment's work grows with them.
-    func testDatagramInTooManySeparateRunsIsDropped() {
-        let frame = SyntheticFrame.tcp(from: client, to: server, seq: 1000, ack: 1, flags: .ack, payload: 4780)
-        let pieces = SyntheticFrame.fragments(of: frame, sizes: Array(repeating: 8, count: 600) + [0])
-        let reassembler = FragmentReassembler()
-        let everyOther = stride(from: 0, to: 600, by: 2).map { pieces[$0] }
-        let rest = stride(from: 1, to: 600, by: 2).map { pieces[$0] } + [pieces[600]]
-        let decoded = decode(everyOther + rest, with: reassembler)
-        XCTAssertFalse(decoded.contains { if case .tcp = $0 { true } else { false } })
+    /// A datagram in more fragments than any sender makes (300 of 8 bytes) is dropped: each
+    /// fragment's work grows with those before it. In 150 of 16 bytes, it is whole.
+    func testDatagramInTooManyFragmentsIsDropped() {
+        let frame = SyntheticFrame.tcp(from: client, to: server, seq: 1000, ack: 1, flags: .ack, payload: 2380)
+        let tooMany = SyntheticFrame.fragments(of: frame, sizes: Array(repeating: 8, count: 299) + [8])
+        XCTAssertFalse(decode(tooMany, with: FragmentReassembler()).contains { if case .tcp = $0 { true } else { false } })
 
-        // The same fragments in order make the segment.
-        guard case .tcp(let segment) = decode(pieces, with: FragmentReassembler()).last else { return XCTFail("not reassembled in order") }
-        XCTAssertEqual(segment.payloadLength, 4780)
+        let fewer = SyntheticFrame.fragments(of: frame, sizes: Array(repeating: 16, count: 149) + [16])
+        guard case .tcp(let segment) = decode(fewer, with: FragmentReassembler()).last else { return XCTFail("not reassembled") }
+        XCTAssertEqual(segment.payloadLength, 2380)
+    }
+
+    /// Where fragments overlap with different bytes, the one with the lower offset wins, as
+    /// tshark reads it, whichever came first: here a fragment at offset 8 that rewrites the
+    /// acknowledgment number (bytes 8 to 11 of the TCP header) arrives before the first.
+    func testOverlapIsWonByTheLowerOffset() throws {
+        let frame = SyntheticFrame.tcp(from: client, to: server, seq: 1000, ack: 1, flags: .ack, payload: 3000)
+        let pieces = SyntheticFrame.fragments(of: frame, sizes: [1480, 1480, 0])
+        var overlapping = Array(pieces[0][..<34]) + Array(pieces[0][42 ..< 34 + 16])
+        overlapping[16] = 0; overlapping[17] = 20 + 8  // Total length: 8 bytes of data.
+        overlapping[20] = 0x20; overlapping[21] = 1  // More fragments, offset 1 (8 bytes).
+        overlapping[34 + 3] = 99  // The acknowledgment's last byte.
+        let decoded = decode([overlapping, pieces[0], pieces[1], pieces[2]], with: FragmentReassembler())
+        guard case .tcp(let segment) = decoded[3] else { return XCTFail("no segment: \(decoded)") }
+        XCTAssertEqual(segment.acknowledgmentNumber, 1)
+    }
+
+    /// The first last fragment sets the datagram's length; a later one that says otherwise,
+    /// and bytes past the length, are ignored, as tshark reads them.
+    func testFirstLastFragmentSetsTheLength() throws {
+        let pieces = segmentInThree()
+        var early = pieces[1]
+        early[20] &= 0xDF  // More Fragments cleared: a last fragment ending at 2,960.
+        let decoded = decode([early, pieces[2], pieces[0]], with: FragmentReassembler())
+        XCTAssertEqual(Array(decoded[0 ..< 2]), [.skipped(.fragment), .skipped(.fragment)])
+        guard case .tcp(let segment) = decoded[2] else { return XCTFail("no segment: \(decoded)") }
+        XCTAssertEqual(segment.payloadLength, 2940, "2,960 bytes less the TCP header")
+    }
+
+    /// A fragment with no data brings nothing: an empty last fragment does not end a datagram
+    /// (tshark ignores it, Linux drops the datagram).
+    func testEmptyLastFragmentEndsNothing() {
+        let frame = SyntheticFrame.tcp(from: client, to: server, seq: 1000, ack: 1, flags: .ack, payload: 1460)
+        let pieces = SyntheticFrame.fragments(of: frame, sizes: [1480, 0])
+        XCTAssertEqual(pieces[1].count, 34, "an empty last fragment")
+        XCTAssertEqual(decode(pieces, with: FragmentReassembler()), [.skipped(.fragment), .skipped(.fragment)])
+    }
+
+    /// The same addresses and identification on two VLANs are two hosts' datagrams, as
+    /// tshark keys them: fragments from both do not make one.
+    func testFragmentsOnOtherVLANsAreOtherDatagrams() throws {
+        func tagged(_ frame: [UInt8], vlan: UInt8) -> [UInt8] { Array(frame[..<12]) + [0x81, 0x00, 0, vlan] + Array(frame[12...]) }
+        let pieces = segmentInThree()
+        let split = decode([tagged(pieces[0], vlan: 10), tagged(pieces[1], vlan: 20), tagged(pieces[2], vlan: 10)], with: FragmentReassembler())
+        XCTAssertEqual(split, [.skipped(.fragment), .skipped(.fragment), .skipped(.fragment)])
+        let together = decode(pieces.map { tagged($0, vlan: 10) }, with: FragmentReassembler())
+        guard case .tcp = together[2] else { return XCTFail("not reassembled on one VLAN: \(together)") }
+    }
+
+    /// After IPv6's Fragment header, the fragmentable part may begin with more extension
+    /// headers (RFC 8200 section 4.5): here Destination Options, then TCP.
+    func testIPv6ExtensionHeaderAfterTheFragmentHeaderIsWalked() throws {
+        let client6 = Endpoint(address: IPAddress("2001:db8::1")!, port: 40000)
+        let server6 = Endpoint(address: IPAddress("2001:db8::2")!, port: 443)
+        var frame = SyntheticFrame.tcp(from: client6, to: server6, seq: 1000, ack: 1, flags: .ack, payload: 2000)
+        frame.insert(contentsOf: [6, 0, 1, 4, 0, 0, 0, 0], at: 54)  // Next header TCP; PadN of 4.
+        frame[20] = 60  // Destination Options.
+        let length = Int(frame[18]) << 8 | Int(frame[19]) + 8
+        frame[18] = UInt8(length >> 8); frame[19] = UInt8(length & 0xFF)
+        let decoded = decode(SyntheticFrame.fragments(of: frame, sizes: [1448, 0]), with: FragmentReassembler())
+        guard case .tcp(let segment) = decoded[1] else { return XCTFail("no segment: \(decoded)") }
+        XCTAssertEqual(segment.payloadLength, 2000)
+    }
+
+    /// A fragment whose IP header claims more bytes than the frame holds is not used, even
+    /// when no snap length cut it: its data is not all there.
+    func testFragmentShorterThanItsHeaderSaysIsNotUsed() {
+        let pieces = segmentInThree()
+        let short = Array(pieces[2].dropLast(10))
+        XCTAssertEqual(decode([pieces[0], pieces[1], short], with: FragmentReassembler()).last, .skipped(.fragment))
     }
 
     /// A fragment the snap length cut cannot complete its datagram: its bytes are not all
