@@ -54,7 +54,10 @@ let package = Package(
         .target(name: "CTCPLabShims"),
         .target(name: "TCPLabSystem", dependencies: ["CTCPLabShims"]),
         .target(name: "TCPLabIsolation", dependencies: ["CTCPLabShims", "TCPLabSystem"]),
-        .target(name: "TCPLabPacket"),
+        .target(
+            name: "TCPLabPacket",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
         .target(
             name: "TCPLabCapture",
             dependencies: ["CPcap", "TCPLabSystem", "TCPLabPacket"]

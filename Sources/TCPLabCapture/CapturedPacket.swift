@@ -21,6 +21,12 @@ public struct CapturedPacket: Hashable, Sendable {
     public func decode() -> DecodedPacket {
         PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength)
     }
+
+    /// Decodes the frame's headers as one of a stream of frames, whose fragmented IP
+    /// datagrams `reassembler` puts back together.
+    public func decode(reassembling reassembler: FragmentReassembler) -> DecodedPacket {
+        PacketDecoder.decode(data, linkType: linkType, originalLength: originalLength, reassembling: reassembler, time: timestamp.nanoseconds)
+    }
 }
 
 extension CapturedPacket {
@@ -56,7 +62,7 @@ extension CapturedPacket {
 
     /// The payload bytes of `segment` (decoded from this packet) that the capture holds:
     /// fewer than its length when the snap length cut them; nil when the segment's bytes
-    /// are not the frame's own (inflated from IPComp).
+    /// are not the frame's own (inflated from IPComp, or reassembled from fragments).
     public func capturedPayload(of segment: TCPSegment) -> ArraySlice<UInt8>? {
         guard let offset = segment.payloadOffset, offset >= 0, offset <= data.count else { return nil }
         let start = data.startIndex + offset

@@ -17,8 +17,10 @@ extension LabSession {
         analysedPackets = packets
         analyzer.unprocessedFrames = framesTheKernelRefused(packets)
         var events: [AnalysisEvent] = []
+        let fragments = FragmentReassembler()
         for (index, packet) in packets.enumerated() {
-            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(), context: CapturedPacket.Reference(packet))
+            let decoded = packet.decode(reassembling: fragments)
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: decoded, context: CapturedPacket.Reference(packet))
             while let event = analyzer.nextEvent() { events.append(event) }
         }
         if finish { analyzer.finish() }

@@ -21,8 +21,9 @@ extension LabSession {
         var drops = events.filter { $0.kind == .drop && $0.reason.map(Self.unprocessedDropReasons.contains) == true }
         guard !drops.isEmpty else { return [] }
         var frames: Set<Int> = []
+        let fragments = FragmentReassembler()  // As the analysis decodes them.
         for (index, packet) in packets.enumerated() {
-            guard case .tcp(let segment) = packet.decode() else { continue }
+            guard case .tcp(let segment) = packet.decode(reassembling: fragments) else { continue }
             let time = packet.timestamp.nanoseconds
             let found = drops.firstIndex { drop in
                 drop.source == segment.source && drop.destination == segment.destination && drop.flags == segment.flags

@@ -129,9 +129,10 @@ public struct StateCoverage: Sendable {
             }
         }
         var frame = 0
+        let fragments = FragmentReassembler()
         while let packet = try reader.next() {
             frame += 1
-            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+            analyzer.process(frame: frame, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode(reassembling: fragments))
             drain()
         }
         analyzer.finish()

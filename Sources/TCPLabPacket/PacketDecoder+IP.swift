@@ -19,11 +19,24 @@ extension LayerWalk {
         // With segmentation offload a sender's capture shows 0; trust the frame then.
         if totalLength == 0 && !wasCut { totalLength = bytes.count }
         guard totalLength >= headerLength else { return .done(.skipped(.malformed)) }
-        if fragment & 0x3FFF != 0 { return .done(.skipped(.fragment)) }  // MF set or offset > 0.
+        let isFragment = fragment & 0x3FFF != 0  // MF set or offset > 0.
+        if isFragment && reassembler == nil { return .done(.skipped(.fragment)) }
+        // What the header says the fragment holds, before the cut below: a fragment without
+        // all of it cannot complete its datagram.
+        let declaredPayload = totalLength &- headerLength
         // A total length past the packet's end on the wire counts only to that end.
         totalLength = min(totalLength, wireLength(bytes))
         // The payload ends where the header says, not where the frame does (Ethernet padding).
         guard let payload = payload(of: bytes, from: headerLength, to: totalLength) else { return .done(short) }
+        if isFragment {
+            guard let identification = get(bytes, 4, as: UInt16.self) else { return .done(short) }
+            let key = FragmentReassembler.Key(
+                source: .v4(source), destination: .v4(destination), transport: nextProtocol,
+                identification: UInt32(identification), vlan: vlan)
+            return reassemble(
+                payload, declaredLength: declaredPayload, key: key, offset: Int(fragment & 0x1FFF) &* 8,
+                isLast: fragment & 0x2000 == 0, nextProtocol: nextProtocol)
+        }
         return ipPayload(
             nextProtocol, payload, declaredLength: totalLength &- headerLength,
             source: .v4(source), destination: .v4(destination))
@@ -44,8 +57,23 @@ extension LayerWalk {
         sawIP = true
         var remaining = Int(payloadLength)
         if remaining == 0 && !wasCut { remaining = bytes.count &- 40 }  // Jumbogram or offload.
+        let declared = remaining
         remaining = min(remaining, wireLength(bytes) &- 40)
         guard let payload = payload(of: bytes, from: 40, to: 40 &+ remaining) else { return .done(short) }
+        return ipv6Extensions(
+            payload, nextHeader: firstNextHeader, remaining: remaining, declared: declared,
+            source: .v6(high: sourceHigh, low: sourceLow), destination: .v6(high: destinationHigh, low: destinationLow))
+    }
+
+    /// IPv6's extension headers (RFC 8200 section 4), skipped, then what follows them.
+    ///
+    /// - Parameters:
+    ///   - remaining: The payload's length on the wire, at most what the header says.
+    ///   - declared: The payload's length as the header says it.
+    mutating func ipv6Extensions(
+        _ payload: Window, nextHeader firstNextHeader: UInt8, remaining: Int, declared: Int, source: IPAddress, destination: IPAddress
+    ) -> Step {
+        var remaining = remaining
         var nextHeader = firstNextHeader
         var cursor = 0
         // Each extension header moves the cursor by at least 8 bytes, so the walk ends.
@@ -63,21 +91,41 @@ extension LayerWalk {
             case 44:  // Fragment header (section 4.5).
                 guard let following = get(payload, cursor, as: UInt8.self), let offsetAndMore = get(payload, cursor &+ 2, as: UInt16.self)
                 else { return .done(short) }
-                // Only an atomic fragment (offset 0, no more fragments; RFC 6946) holds a whole
-                // TCP header that belongs to this frame alone.
-                guard offsetAndMore & 0xFFF9 == 0 else { return .done(.skipped(.fragment)) }
+                // An atomic fragment (offset 0, no more fragments; RFC 6946) holds a whole
+                // datagram: the walk goes on. Any other waits for its datagram's others.
+                let isFragment = offsetAndMore & 0xFFF9 != 0
+                if isFragment && reassembler == nil { return .done(.skipped(.fragment)) }
                 guard remaining >= 8 else { return .done(.skipped(.malformed)) }
-                guard payload.dropFirst(cursor &+ 8) != nil else { return .done(short) }
+                guard let data = payload.dropFirst(cursor &+ 8) else { return .done(short) }
+                if isFragment {
+                    guard let identification = get(payload, cursor &+ 4, as: UInt32.self) else { return .done(short) }
+                    let key = FragmentReassembler.Key(
+                        source: source, destination: destination, transport: 0, identification: identification, vlan: vlan)
+                    return reassemble(
+                        data, declaredLength: declared &- cursor &- 8, key: key, offset: Int(offsetAndMore & 0xFFF8),
+                        isLast: offsetAndMore & 1 == 0, nextProtocol: following)
+                }
                 nextHeader = following
                 cursor &+= 8
                 remaining &-= 8
             default:
                 guard let upper = payload.dropFirst(cursor) else { return .done(short) }
-                return ipPayload(
-                    nextHeader, upper, declaredLength: remaining,
-                    source: .v6(high: sourceHigh, low: sourceLow), destination: .v6(high: destinationHigh, low: destinationLow))
+                return ipPayload(nextHeader, upper, declaredLength: remaining, source: source, destination: destination)
             }
         }
+    }
+
+    /// A fragment's data handed to the reassembler: the walk goes on in the datagram's payload
+    /// when it completes one, as in a payload inflated out of the frame; otherwise the frame
+    /// holds a fragment and nothing more. A fragment the capture did not hold whole cannot
+    /// complete its datagram.
+    mutating func reassemble(
+        _ data: Window, declaredLength: Int, key: FragmentReassembler.Key, offset: Int, isLast: Bool, nextProtocol: UInt8
+    ) -> Step {
+        guard let reassembler, data.count == declaredLength, let bytes = frame.getBytes(at: data.start, length: data.count),
+            let (payload, carried) = reassembler.add(bytes, key: key, offset: offset, isLast: isLast, nextProtocol: nextProtocol, time: time)
+        else { return .done(.skipped(.fragment)) }
+        return .inflated(ByteReader(payload), nextProtocol: carried, source: key.source, destination: key.destination)
     }
 
     /// What follows an IP header (and its extension headers): TCP, AH, or a tunnel.

@@ -14,8 +14,9 @@ extension LayerWalk {
     }
 
     /// An 802.1Q / 802.1ad tag: priority and VLAN ID, then the EtherType.
-    func vlan(_ bytes: Window) -> Step {
-        guard let type = get(bytes, 2, as: UInt16.self) else { return .done(short) }
+    mutating func vlan(_ bytes: Window) -> Step {
+        guard let tag = get(bytes, 0, as: UInt16.self), let type = get(bytes, 2, as: UInt16.self) else { return .done(short) }
+        vlan = tag & 0x0FFF  // The VLAN identifier: fragments on other VLANs are other datagrams'.
         return following(etherType: type, bytes, at: 4)
     }
 

@@ -4,8 +4,9 @@
 /// raw IP. Below them, the layers of ``Encapsulation`` (VLAN tags, MPLS, PPPoE, GRE, ERSPAN,
 /// VXLAN, GENEVE, GTP-U, L2TP, IP in IP, IPsec AH, Aruba's 802.11 in GRE) are unwrapped down
 /// to the innermost TCP header, as tshark does; IPv6 extension headers are skipped (RFC 8200
-/// section 4). Every read goes through ``ByteReader``, so no byte a file holds can make the
-/// decoder read past the captured bytes or trap.
+/// section 4). Given a ``FragmentReassembler``, IP fragments are put back together and the
+/// walk goes on in the whole datagram. Every read goes through ``ByteReader``, so no byte a
+/// file holds can make the decoder read past the captured bytes or trap.
 public enum PacketDecoder {
     /// The most layers one frame may stack (each VLAN tag, label stack, tunnel header and IP
     /// header counts one); a frame nesting deeper is passed over, so a hostile file cannot
@@ -20,10 +21,32 @@ public enum PacketDecoder {
     ///   - originalLength: The frame's length on the wire; more than `frame.count` when the
     ///     snap length cut it. Used to tell a cut header from a malformed one.
     public static func decode(_ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil) -> DecodedPacket {
+        decode(frame, linkType: linkType, originalLength: originalLength, reassembler: nil, time: 0)
+    }
+
+    /// Decodes one frame of a stream of frames, putting fragmented IP datagrams back
+    /// together: a fragment that completes its datagram decodes as what the datagram
+    /// carries; the others, and a fragment without `reassembler`, as
+    /// ``DecodedPacket/SkipReason/fragment``.
+    ///
+    /// - Parameters:
+    ///   - reassembler: What holds the stream's fragments until their datagrams are whole.
+    ///   - time: The frame's capture time, in nanoseconds: fragments wait only so long.
+    public static func decode(
+        _ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int? = nil, reassembling reassembler: FragmentReassembler, time: Int64
+    ) -> DecodedPacket {
+        decode(frame, linkType: linkType, originalLength: originalLength, reassembler: reassembler, time: time)
+    }
+
+    @inline(__always)
+    private static func decode(
+        _ frame: ArraySlice<UInt8>, linkType: LinkType, originalLength: Int?, reassembler: FragmentReassembler?, time: Int64
+    ) -> DecodedPacket {
         let uncaptured = max((originalLength ?? frame.count) &- frame.count, 0)
         let bytes = ByteReader(frame)
+        // The common shape has no fragment: it needs no reassembler.
         if let segment = CommonShape.segment(in: bytes, linkType: linkType, uncaptured: uncaptured) { return .tcp(segment) }
-        var walk = LayerWalk(frame: bytes, wasCut: uncaptured > 0, uncaptured: uncaptured)
+        var walk = LayerWalk(frame: bytes, wasCut: uncaptured > 0, uncaptured: uncaptured, reassembler: reassembler, time: time)
         return walk.decode(linkType: linkType)
     }
 
@@ -57,7 +80,8 @@ public enum PacketDecoder {
 /// down a layer copies nothing and touches no reference count (decoding is on the hot path
 /// of `tcplab inspect`).
 struct LayerWalk {
-    /// The captured frame, or the payload inflated out of it (IPComp); every read goes through it.
+    /// The captured frame, or a payload made from it (inflated out of IPComp, or a datagram
+    /// whose fragments were put back together); every read goes through it.
     var frame: ByteReader
     /// Whether the snap length cut the frame: a header that ends early is then "cut", not "malformed".
     var wasCut: Bool
@@ -68,13 +92,22 @@ struct LayerWalk {
     var uncaptured: Int
     /// Whether an IP header was passed: an unknown payload after it is "not TCP", before it "not IP".
     var sawIP = false
-    /// Whether ``frame`` holds bytes inflated out of the captured frame rather than the frame.
+    /// Whether ``frame`` holds bytes made from the captured frame (inflated or reassembled)
+    /// rather than the frame: a segment's payload then lies in no frame.
     var isInflated = false
+    /// What puts fragmented datagrams back together; without it a fragment is passed over.
+    var reassembler: FragmentReassembler? = nil
+    /// The frame's capture time, for the reassembler.
+    var time: Int64 = 0
+    /// The innermost 802.1Q VLAN identifier passed, 0 for none: part of a fragment's key, as
+    /// in tshark, so that the same addresses on two VLANs are two hosts' datagrams.
+    var vlan: UInt16 = 0
 
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.
     enum Step {
         case next(Encapsulation, Window)
-        /// An IP payload inflated out of the frame (IPComp), to walk on from as a frame of its own.
+        /// An IP payload made from the frame (inflated out of IPComp, or a reassembled
+        /// datagram's), to walk on from as a frame of its own.
         case inflated(ByteReader, nextProtocol: UInt8, source: IPAddress, destination: IPAddress)
         case done(DecodedPacket)
     }
@@ -98,14 +131,21 @@ struct LayerWalk {
             case .inflated(let bytes, let nextProtocol, let source, let destination):
                 depth &+= 1
                 guard depth <= PacketDecoder.maximumLayers else { return .skipped(.tooDeep) }
-                // The inflated bytes are whole: the walk goes on in them as in a frame.
+                // The bytes are whole: the walk goes on in them as in a frame. After IPv6, they
+                // may begin with more extension headers (RFC 8200 section 4.5 puts those after a
+                // Fragment header in the fragmentable part).
                 frame = bytes
                 isInflated = true
                 wasCut = false
                 uncaptured = 0
-                step = ipPayload(
-                    nextProtocol, Window(start: 0, count: bytes.count), declaredLength: bytes.count,
-                    source: source, destination: destination)
+                let whole = Window(start: 0, count: bytes.count)
+                if source.isIPv6 {
+                    step = ipv6Extensions(
+                        whole, nextHeader: nextProtocol, remaining: bytes.count, declared: bytes.count,
+                        source: source, destination: destination)
+                } else {
+                    step = ipPayload(nextProtocol, whole, declaredLength: bytes.count, source: source, destination: destination)
+                }
             case .done(let packet):
                 return packet
             }

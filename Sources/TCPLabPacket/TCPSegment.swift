@@ -26,7 +26,8 @@ public struct TCPSegment: Hashable, Sendable {
     /// then 0) are not. tshark shows such a segment too.
     public var headerCut: Bool
     /// Where the payload starts in the captured frame's bytes; nil when the segment came out
-    /// of bytes inflated from the frame (IPComp), which the frame does not hold as such.
+    /// of bytes made from frames (inflated from IPComp, or a datagram whose fragments were
+    /// put back together), which no one frame holds as such.
     public var payloadOffset: Int?
 
     /// A segment with these fields.

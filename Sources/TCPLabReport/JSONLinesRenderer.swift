@@ -48,8 +48,11 @@ public final class JSONLinesRenderer: AnalysisRenderer {
     }
 
     public func flush() throws {
+        // Emptied whether or not the write worked, as BufferedWriter is: a batch that went
+        // out in part and failed would otherwise be written again, from its first line, by
+        // the flush that prints what was rendered before an error.
+        defer { lines.clear() }
         try lines.write(to: output)
-        lines.clear()
     }
 
     public func finish(_ totals: AnalysisTotals) throws {

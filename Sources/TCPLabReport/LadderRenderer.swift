@@ -136,8 +136,8 @@ public final class LadderRenderer: AnalysisRenderer {
         before timestamp: Int64, from notes: inout ArraySlice<(timestamp: Int64, text: String)>, to line: inout ByteLine
     ) {
         while let note = notes.first, note.timestamp <= timestamp {
-            line.append("      ")
-            line.appendPadded(seconds: note.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
+            line.append("       ")
+            line.appendPadded(seconds: note.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 9)
             line.append("  ")
             line.append(style.dim(note.text))
             line.append("\n")
@@ -148,7 +148,9 @@ public final class LadderRenderer: AnalysisRenderer {
     /// One segment's line: frame, time, client state, the arrow, server state, labels.
     private func appendStep(_ segment: LadderStep, to line: inout ByteLine) {
         line.appendPadded(segment.frame, width: 6)
-        line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 10)
+        // A space of its own: from 100 s on, a time fills its column.
+        line.append(" ")
+        line.appendPadded(seconds: segment.timestamp.saturatingDifference(firstTimestamp), decimals: 6, width: 9)
         line.append("  ")
         line.append(paddedStates, segment.clientState.ordinal)
         line.append(" ")

@@ -12,8 +12,10 @@ struct SummaryLine: ~Copyable {
     mutating func format(_ record: ConnectionRecord, firstTimestamp: Int64, style: TextStyle) {
         line.clear()
         column(number: record.stream, width: 6)
-        column(seconds: max(record.firstTimestamp &- firstTimestamp, -Int64.max), width: 8)
-        column(seconds: record.duration, width: 8)
+        // Aligned up to 9,999 s (2.8 hours) into the capture and 999 s long; a longer one
+        // widens its row.
+        column(seconds: max(record.firstTimestamp &- firstTimestamp, -Int64.max), width: 11)
+        column(seconds: record.duration, width: 10)
         column(endpoint: record.client, width: 21)
         column(endpoint: record.server, width: 21)
         let state = record.zeekState.rawValue

@@ -14,8 +14,8 @@ public protocol ConnectionRecordRenderer: AnyObject {
 /// scan and grep.
 ///
 /// ```
-/// stream     start  duration  client                 server                 state   history     opened        ended                 closer  c>s bytes  segs  s>c bytes  segs  retr  rst  handshake
-///      0  0.000000  0.001569  127.0.0.1:49014        127.0.0.1:8080         SF      ShADadFf    3-way         3-way close           client          5     6          5     4     0    0  0.316 ms
+/// stream        start    duration  client                 server                 state   history     opened        ended                 closer  c>s bytes  segs  s>c bytes  segs  retr  rst  handshake
+///      0     0.000000    0.001569  127.0.0.1:49014        127.0.0.1:8080         SF      ShADadFf    3-way         3-way close           client          5     6          5     4     0    0  0.316 ms
 /// ```
 public final class SummaryRenderer: ConnectionRecordRenderer {
     private let output: BufferedWriter
@@ -32,7 +32,7 @@ public final class SummaryRenderer: ConnectionRecordRenderer {
     }
 
     /// The column heads, as printed above the first connection.
-    public static let header = "stream     start  duration  client                 server                 state   history     opened        ended                 closer  c>s bytes  segs  s>c bytes  segs  retr  rst  handshake"
+    public static let header = "stream        start    duration  client                 server                 state   history     opened        ended                 closer  c>s bytes  segs  s>c bytes  segs  retr  rst  handshake"
 
     public func render(_ record: ConnectionRecord) throws {
         if !wroteHeader {

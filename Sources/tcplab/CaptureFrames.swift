@@ -15,6 +15,8 @@ struct CaptureFrames {
     /// The exit status the read has earned so far: 0, or 2 after damage, 1 after a frame
     /// of a link type tcplab does not decode.
     private(set) var status: Int32 = 0
+    /// The file's fragmented IP datagrams, put back together as tshark does.
+    private let fragments = FragmentReassembler()
 
     init(reader: CaptureFileReader, file: String) {
         self.reader = reader
@@ -37,7 +39,7 @@ struct CaptureFrames {
             return false
         }
         frames += 1
-        let decoded = packet.decode()
+        let decoded = packet.decode(reassembling: fragments)
         if case .skipped(.unsupportedLinkType) = decoded {
             Diagnostics.error("\(file): frame \(frames) has link type \(packet.linkType), which tcplab does not decode")
             status = 1

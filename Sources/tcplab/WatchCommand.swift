@@ -115,6 +115,8 @@ struct WatchSession {
     var finished: [ConnectionRecord] = []
     var forgotten = 0
     var frame = 0
+    /// The capture's fragmented IP datagrams, put back together as `inspect` does.
+    let fragments = FragmentReassembler()
 
     init(renderer: WatchRenderer, annotator: AnnotatedCaptureWriter?) {
         self.renderer = renderer
@@ -123,7 +125,7 @@ struct WatchSession {
 
     mutating func take(_ packet: CapturedPacket) throws {
         frame += 1
-        let decoded = packet.decode()
+        let decoded = packet.decode(reassembling: fragments)
         let time = packet.timestamp.nanoseconds
         analyzer.process(frame: frame, timestamp: time, decoded: decoded, context: annotator == nil ? nil : CapturedPacket.Reference(packet))
         tracker.process(decoded, timestamp: time)

@@ -2,6 +2,7 @@ import Foundation
 import TCPLabAnalysis
 import TCPLabCapture
 import TCPLabPacket
+import TCPLabReport
 import TCPLabSystem
 import XCTest
 
@@ -89,6 +90,27 @@ final class OutputBytesTests: XCTestCase {
         }
     }
 
+    /// The ladder's time column holds 9 characters, up to 99.999999 s; a later time widens
+    /// the row rather than running into the frame number (frame 4 at 150 s once read
+    /// "     4150.000000").
+    func testLadderTimesPastAHundredSecondsStayApartFromTheFrameNumber() throws {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        connection.wait(.seconds(150))
+        connection.send(.client, [.fin, .ack])
+        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("late.pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in connection.packets { try writer.write(packet) }
+        try writer.close()
+
+        let run = try InspectRun.run([path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = run.stdout.split(separator: "\n").filter { $0.contains("seq=") }
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertTrue(rows[0].hasPrefix("     1  0.000000  "), String(rows[0]))
+        XCTAssertTrue(rows[3].hasPrefix("     4 150.003000  "), String(rows[3]))
+    }
+
     /// A large piece (a renderer's batch of lines) goes to the file from where it is,
     /// after what the writer had collected and before what comes next: the order of the
     /// bytes is the order of the writes.
@@ -107,6 +129,58 @@ final class OutputBytesTests: XCTestCase {
         try descriptor.close()
         let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(written, small + large + last + Array("and a string\n".utf8))
+    }
+
+    /// A batch of JSON lines that fails part way (here a non-blocking pipe that fills) is
+    /// not written again: `inspect`'s error path flushes what the renderer still holds, and a
+    /// batch kept after its failure went out a second time, from its first line.
+    func testJSONLinesBatchThatFailedIsNotWrittenAgain() throws {
+        var connection = SyntheticConnection()
+        connection.handshake()
+        for _ in 0..<600 { connection.send(.client, .ack, bytes: 100) }
+        let analyzer = TCPAnalyzer()
+        for (index, packet) in connection.packets.enumerated() {
+            analyzer.process(frame: index + 1, timestamp: packet.timestamp.nanoseconds, decoded: packet.decode())
+        }
+        analyzer.finish()
+
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        defer { close(ends[0]); close(ends[1]) }
+        for end in ends { XCTAssertEqual(fcntl(end, F_SETFL, O_NONBLOCK), 0) }
+        let output = BufferedWriter(FileDescriptor(rawValue: ends[1]))
+        let renderer = JSONLinesRenderer(output: output, firstTimestamp: connection.packets[0].timestamp.nanoseconds)
+        var failure: SystemCallError?
+        while failure == nil, let event = analyzer.nextEvent() {
+            do { try renderer.render(event) } catch let error as SystemCallError { failure = error }
+        }
+        XCTAssertEqual(failure?.errno, .wouldBlock, "the pipe should have filled mid-batch")
+
+        // The reader catches up; the error path then flushes what the renderer holds.
+        var received = Self.drain(ends[0])
+        try? renderer.flush()
+        try? output.flush()
+        received += Self.drain(ends[0])
+
+        // Whole lines only: the pipe cut the last one where it filled.
+        let text = String(decoding: received, as: UTF8.self)
+        let whole = text[..<(text.lastIndex(of: "\n") ?? text.startIndex)]
+        let frames = whole.split(separator: "\n").compactMap { line in
+            line.firstRange(of: "\"frame\":").map { Int(line[$0.upperBound...].prefix { $0.isNumber })! }
+        }
+        XCTAssertGreaterThan(frames.count, 100)
+        XCTAssertEqual(frames, Array(1...frames.count), "each line once, in order")
+    }
+
+    /// Everything the pipe holds now.
+    private static func drain(_ descriptor: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { return bytes }
+            bytes += chunk[..<count]
+        }
     }
 
     /// Zeek's history has no length limit: a connection reset again and again at new

@@ -66,7 +66,11 @@ final class CraftedAgreementTests: XCTestCase {
         try TestEnvironment.requireTool("tshark")
     }
 
-    private func assertAgreement(_ name: String, _ frames: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `tcpFrames`: how many of the frames tshark shows as TCP (all of them unless fragments
+    /// are among them).
+    private func assertAgreement(
+        _ name: String, _ frames: [[UInt8]], tcpFrames: Int? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let directory = try TestEnvironment.temporaryDirectory(for: self)
         let path = directory.appendingPathComponent("\(name).pcap").path
         let writer = try PcapWriter(path: path, linkType: .ethernet)
@@ -76,11 +80,12 @@ final class CraftedAgreementTests: XCTestCase {
         }
         try writer.close()
         let table = try TsharkTable(runningTsharkOn: path)
-        XCTAssertEqual(table.rows.count, frames.count, "tshark sees every frame as TCP", file: file, line: line)
+        XCTAssertEqual(table.rows.count, tcpFrames ?? frames.count, "the frames tshark sees as TCP", file: file, line: line)
         let run = try InspectRun.run([path, "--format", "jsonl"])
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         var agreement = Agreement(name: name)
         let ours = Dictionary(run.segments.map { ($0.frame, $0) }, uniquingKeysWith: { first, _ in first })
+        XCTAssertEqual(ours.count, table.rows.count, "the frames tcplab decodes as TCP", file: file, line: line)
         for expected in table.rows {
             if let disagreement = agreement.count(expected, against: ours[expected.frame]) {
                 XCTFail("\(name) frame \(expected.frame): \(disagreement)", file: file, line: line)
@@ -148,6 +153,29 @@ final class CraftedAgreementTests: XCTestCase {
         try assertAgreement("synack-first", [
             s(7000, 101, [.syn, .ack]), c(101, 7001, .ack), c(101, 7001, .rst), s(8000, 101, [.syn, .ack]), c(101, 8001, .ack),
         ])
+    }
+
+    /// Segments that IP fragmentation split, their fragments out of order and one sent
+    /// twice, in IPv4 and IPv6: each segment is at the frame whose fragment completed it.
+    func testFragmentedSegmentsAgreeWithTshark() throws {
+        let client = Endpoint(address: IPAddress("10.0.0.1")!, port: 51000)
+        let server = Endpoint(address: IPAddress("10.0.0.2")!, port: 80)
+        func frame(_ from: Endpoint, _ to: Endpoint, _ seq: UInt32, _ ack: UInt32, _ flags: TCPFlags, payload: Int = 0) -> [UInt8] {
+            SyntheticFrame.tcp(from: from, to: to, seq: seq, ack: ack, flags: flags, payload: payload)
+        }
+        let big = SyntheticFrame.fragments(of: frame(server, client, 7001, 101, [.ack, .psh], payload: 3000), sizes: [1480, 1480, 0])
+        try assertAgreement("fragments", [
+            frame(client, server, 100, 0, .syn), frame(server, client, 7000, 101, [.syn, .ack]), frame(client, server, 101, 7001, .ack),
+            big[1], big[0], big[1], big[2],
+            frame(client, server, 101, 10001, .ack),
+        ], tcpFrames: 5)
+        let client6 = Endpoint(address: IPAddress("2001:db8::1")!, port: 51000)
+        let server6 = Endpoint(address: IPAddress("2001:db8::2")!, port: 80)
+        let big6 = SyntheticFrame.fragments(of: frame(server6, client6, 7001, 101, [.ack, .psh], payload: 2000), sizes: [1448, 0])
+        try assertAgreement("fragments6", [
+            frame(client6, server6, 100, 0, .syn), frame(server6, client6, 7000, 101, [.syn, .ack]), frame(client6, server6, 101, 7001, .ack),
+            big6[1], big6[0], frame(client6, server6, 101, 9001, .ack),
+        ], tcpFrames: 5)
     }
 }
 

@@ -67,7 +67,7 @@ final class WatchCommandTests: XCTestCase {
         for event in events { XCTAssertTrue(printed.contains(event), "\(event) not in:\n\(printed)") }
         XCTAssertEqual(status, 0)
         let final = try String(contentsOfFile: out, encoding: .utf8)
-        XCTAssertTrue(final.contains("stream     start  duration  client"), final)
+        XCTAssertTrue(final.contains("stream        start    duration  client"), final)
         XCTAssertTrue(final.contains("2 of 2 connections shown"), final)
         let table = final.split(separator: "\n").filter { $0.contains("127.0.0.1:8080") || $0.hasSuffix("127.0.0.1:9") || $0.contains("127.0.0.1:9 ") }
         XCTAssertTrue(table.contains { $0.contains(" SF ") && $0.contains("ShADadFf") }, final)

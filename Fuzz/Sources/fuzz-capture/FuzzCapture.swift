@@ -83,6 +83,7 @@ private func inspect(path: String) {
         fatalError("cannot open /dev/null for the annotated copy: \(error)")
     }
     var frame = 0
+    let fragments = FragmentReassembler()
     var failure: (any Error)?
 
     /// Takes each event as the analyzer hands it out (as Inspection's sinks do).
@@ -119,7 +120,7 @@ private func inspect(path: String) {
             }
             frame += 1
             if renderers.isEmpty { makeRenderers(firstTimestamp: packet.timestamp.nanoseconds) }
-            let decoded = packet.decode()
+            let decoded = packet.decode(reassembling: fragments)
             checkDecodingPathsAgree(packet, decoded)
             if case .skipped(.unsupportedLinkType) = decoded {
                 _ = "\(packet.linkType)"
@@ -147,11 +148,14 @@ private func inspect(path: String) {
 }
 
 /// Traps unless the decoder's short cut for the common frame shape gives exactly what the
-/// layer-by-layer walk gives: `decoded` (what inspect uses) must be the walk's answer, and
-/// the short cut, where it takes the frame, the same segment.
+/// layer-by-layer walk gives: the frame decoded alone must be the walk's answer, and the
+/// short cut, where it takes the frame, the same segment. `decoded` (what inspect uses,
+/// with fragments reassembled) may differ only where the frame alone is a fragment.
 private func checkDecodingPathsAgree(_ packet: CapturedPacket, _ decoded: DecodedPacket) {
+    let alone = packet.decode()
     let walked = PacketDecoder.decodeLayerByLayer(packet.data, linkType: packet.linkType, originalLength: packet.originalLength)
-    precondition(decoded == walked, "decode gave \(decoded), the layer walk \(walked)")
+    precondition(alone == walked, "decode gave \(alone), the layer walk \(walked)")
+    precondition(decoded == alone || alone == .skipped(.fragment), "reassembly changed \(alone) into \(decoded)")
     if let common = PacketDecoder.decodeCommonShape(packet.data, linkType: packet.linkType, originalLength: packet.originalLength) {
         precondition(walked == .tcp(common), "the common shape gave \(common), the layer walk \(walked)")
     }
@@ -166,6 +170,7 @@ private func summarize(path: String) {
     var tracker = ConnectionTracker()
     var renderers: [any ConnectionRecordRenderer] = []
     var frame = 0
+    let fragments = FragmentReassembler()
     var shown = 0
 
     func drain() throws {
@@ -193,7 +198,7 @@ private func summarize(path: String) {
             }
             frame += 1
             if renderers.isEmpty { makeRenderers(firstTimestamp: packet.timestamp.nanoseconds) }
-            let decoded = packet.decode()
+            let decoded = packet.decode(reassembling: fragments)
             if case .skipped(.unsupportedLinkType) = decoded { break readLoop }
             tracker.process(decoded, timestamp: packet.timestamp.nanoseconds)
             try drain()
