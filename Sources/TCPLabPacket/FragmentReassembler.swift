@@ -6,9 +6,11 @@ import DequeModule
 ///
 /// Stands for a receiver's reassembly: RFC 791 section 3.2 (IPv4 fragments belong together
 /// when source, destination, protocol and identification match) and RFC 8200 section 4.5
-/// (IPv6: source, destination and the Fragment header's identification); as in tshark, the
-/// VLAN identifier counts too. A datagram is whole once a last fragment (More Fragments
-/// clear) has set its length and fragments cover every byte before it.
+/// (IPv6: source, destination and the Fragment header's identification); for IPv4, as in
+/// tshark, the VLAN identifier counts too. A datagram is whole once a last fragment (More
+/// Fragments clear) has set its length and fragments cover every byte before it. (tshark
+/// folds an IPv4 datagram's protocol, identification and VLAN into one number by XOR, so two
+/// datagrams can share it there; here each field must match.)
 ///
 /// Where fragments disagree, tshark's reading is kept, so that `inspect` agrees with it:
 /// where they overlap, the one with the lower offset wins, or the first in at the same
@@ -55,7 +57,7 @@ public final class FragmentReassembler {
         /// The IPv4 protocol; 0 for IPv6, whose fragments name it only in the first.
         let transport: UInt8
         let identification: UInt32
-        /// The innermost 802.1Q VLAN identifier, 0 for none.
+        /// The innermost 802.1Q VLAN identifier (IPv4 only, as tshark keys it), 0 for none.
         let vlan: UInt16
     }
 
@@ -85,6 +87,9 @@ public final class FragmentReassembler {
         /// Keeps a fragment's bytes (copied, so that no frame's buffer is kept alive by a
         /// fragment that waits) and notes the range they cover.
         mutating func add(_ bytes: ArraySlice<UInt8>, at offset: Int) {
+            // A fragment sent again (at an offset already in, no longer) can win no byte: the
+            // earlier one wins at the same offset. Kept, it would count against the limits.
+            if fragments.contains(where: { $0.offset == offset && $0.bytes.count >= bytes.count }) { return }
             fragments.append((offset, Array(bytes)))
             byteCount &+= bytes.count
             cover(offset ..< offset &+ bytes.count)
@@ -163,6 +168,13 @@ public final class FragmentReassembler {
         let end = offset &+ payload.count
         // Past 65,535 bytes (the "ping of death") the datagram cannot be made whole.
         guard offset >= 0, end <= Int(UInt16.max) else { drop(key); return nil }
+        // A datagram is dropped once too old even when the file's clock went back, so that
+        // an older one arrived later did not keep it in `arrivals`.
+        if let waited = waiting[key], case (let age, false) = time.subtractingReportingOverflow(waited.firstTime),
+            age > limits.timeout
+        {
+            drop(key)
+        }
         var datagram = waiting.removeValue(forKey: key) ?? startDatagram(key, time: time)
         guard datagram.fragments.count < Self.maximumFragments else {
             heldBytes &-= datagram.byteCount

@@ -57,7 +57,9 @@ extension LayerWalk {
         sawIP = true
         var remaining = Int(payloadLength)
         if remaining == 0 && !wasCut { remaining = bytes.count &- 40 }  // Jumbogram or offload.
-        let declared = remaining
+        // Neither a jumbogram nor an offloaded packet is a fragment (RFC 2675 section 3): with
+        // no length of its own, no fragment is used, as tshark takes it for malformed.
+        let declared = payloadLength == 0 ? -1 : remaining
         remaining = min(remaining, wireLength(bytes) &- 40)
         guard let payload = payload(of: bytes, from: 40, to: 40 &+ remaining) else { return .done(short) }
         return ipv6Extensions(
@@ -69,7 +71,8 @@ extension LayerWalk {
     ///
     /// - Parameters:
     ///   - remaining: The payload's length on the wire, at most what the header says.
-    ///   - declared: The payload's length as the header says it.
+    ///   - declared: The payload's length as the header says it; -1 when it says none (0),
+    ///     so that no fragment is taken.
     mutating func ipv6Extensions(
         _ payload: Window, nextHeader firstNextHeader: UInt8, remaining: Int, declared: Int, source: IPAddress, destination: IPAddress
     ) -> Step {
@@ -100,7 +103,7 @@ extension LayerWalk {
                 if isFragment {
                     guard let identification = get(payload, cursor &+ 4, as: UInt32.self) else { return .done(short) }
                     let key = FragmentReassembler.Key(
-                        source: source, destination: destination, transport: 0, identification: identification, vlan: vlan)
+                        source: source, destination: destination, transport: 0, identification: identification, vlan: 0)
                     return reassemble(
                         data, declaredLength: declared &- cursor &- 8, key: key, offset: Int(offsetAndMore & 0xFFF8),
                         isLast: offsetAndMore & 1 == 0, nextProtocol: following)

@@ -99,8 +99,8 @@ struct LayerWalk {
     var reassembler: FragmentReassembler? = nil
     /// The frame's capture time, for the reassembler.
     var time: Int64 = 0
-    /// The innermost 802.1Q VLAN identifier passed, 0 for none: part of a fragment's key, as
-    /// in tshark, so that the same addresses on two VLANs are two hosts' datagrams.
+    /// The innermost 802.1Q VLAN identifier passed, 0 for none: part of an IPv4 fragment's
+    /// key, as in tshark, so that the same addresses on two VLANs are two hosts' datagrams.
     var vlan: UInt16 = 0
 
     /// What a layer's unwrapping gave: the next layer and its bytes, or the end of the walk.

@@ -70,8 +70,8 @@ final class FragmentReassemblyTests: XCTestCase {
     }
 
     /// A fragment sent again (the same bytes twice) changes nothing; where a later fragment
-    /// overlaps bytes already in with other bytes, the first ones are kept: here the TCP
-    /// header's ports, which a crafted overlap tries to rewrite.
+    /// at the same offset has other bytes, the first ones are kept: here the TCP header's
+    /// ports, which a crafted overlap tries to rewrite.
     func testOverlappingFragmentKeepsTheBytesThatCameFirst() throws {
         let pieces = segmentInThree()
         var rewritten = pieces[0]
@@ -184,15 +184,72 @@ final class FragmentReassemblyTests: XCTestCase {
         XCTAssertEqual(decode(pieces, with: FragmentReassembler()), [.skipped(.fragment), .skipped(.fragment)])
     }
 
-    /// The same addresses and identification on two VLANs are two hosts' datagrams, as
-    /// tshark keys them: fragments from both do not make one.
-    func testFragmentsOnOtherVLANsAreOtherDatagrams() throws {
+    /// The same IPv4 addresses and identification on two VLANs are two hosts' datagrams, as
+    /// tshark keys them: fragments from both do not make one. tshark keys IPv6 fragments
+    /// without the VLAN, and so does tcplab.
+    func testIPv4FragmentsOnOtherVLANsAreOtherDatagrams() throws {
         func tagged(_ frame: [UInt8], vlan: UInt8) -> [UInt8] { Array(frame[..<12]) + [0x81, 0x00, 0, vlan] + Array(frame[12...]) }
         let pieces = segmentInThree()
         let split = decode([tagged(pieces[0], vlan: 10), tagged(pieces[1], vlan: 20), tagged(pieces[2], vlan: 10)], with: FragmentReassembler())
         XCTAssertEqual(split, [.skipped(.fragment), .skipped(.fragment), .skipped(.fragment)])
         let together = decode(pieces.map { tagged($0, vlan: 10) }, with: FragmentReassembler())
         guard case .tcp = together[2] else { return XCTFail("not reassembled on one VLAN: \(together)") }
+
+        let client6 = Endpoint(address: IPAddress("2001:db8::1")!, port: 40000)
+        let server6 = Endpoint(address: IPAddress("2001:db8::2")!, port: 443)
+        let pieces6 = segmentInThree(from: client6, to: server6)
+        let across = decode([tagged(pieces6[0], vlan: 10), tagged(pieces6[1], vlan: 20), tagged(pieces6[2], vlan: 10)], with: FragmentReassembler())
+        guard case .tcp = across[2] else { return XCTFail("IPv6 fragments kept apart by VLAN: \(across)") }
+    }
+
+    /// A fragment sent again counts once against the limits: a datagram whose first fragment
+    /// came three times still fits 3,000 bytes, and completes.
+    func testFragmentSentAgainCountsOnce() throws {
+        let pieces = segmentInThree()
+        let reassembler = FragmentReassembler(limits: .init(datagrams: 10, bytes: 3000, timeout: 30_000_000_000))
+        let decoded = decode([pieces[0], pieces[0], pieces[0], pieces[1], pieces[2]], with: reassembler)
+        guard case .tcp = decoded[4] else { return XCTFail("evicted by its own repeats: \(decoded)") }
+    }
+
+    /// A datagram dropped for too many fragments gives its bytes back: another datagram that
+    /// fits the limits then still completes.
+    func testDroppedDatagramGivesItsBytesBack() throws {
+        let reassembler = FragmentReassembler(limits: .init(datagrams: 10, bytes: 3000, timeout: 30_000_000_000))
+        let many = SyntheticFrame.fragments(
+            of: SyntheticFrame.tcp(from: client, to: server, seq: 1, ack: 1, flags: .ack, payload: 2380),
+            sizes: Array(repeating: 8, count: 299) + [8], identification: 7)
+        _ = decode(Array(many[0 ..< 257]), with: reassembler)
+        XCTAssertEqual(reassembler.waitingCount, 0, "dropped at its 257th fragment")
+        let decoded = decode(segmentInThree(), with: reassembler)
+        guard case .tcp = decoded[2] else { return XCTFail("evicted by a dropped datagram's bytes: \(decoded)") }
+    }
+
+    /// A capture's clock may go back: a datagram is still dropped once its own first fragment
+    /// is more than 30 s older than the fragment that would complete it.
+    func testTimeoutHoldsWhenTheClockGoesBack() {
+        let reassembler = FragmentReassembler()
+        let other = SyntheticFrame.fragments(
+            of: SyntheticFrame.tcp(from: client, to: server, seq: 1, ack: 1, flags: .ack, payload: 2000), sizes: [1480, 0], identification: 9)
+        let pieces = segmentInThree()
+        func at(_ seconds: Int64, _ frame: [UInt8]) -> DecodedPacket {
+            PacketDecoder.decode(frame[...], linkType: .ethernet, reassembling: reassembler, time: start + seconds * 1_000_000_000)
+        }
+        _ = at(200, other[0])
+        _ = at(100, pieces[0])
+        _ = at(140, pieces[1])
+        XCTAssertEqual(at(140, pieces[2]), .skipped(.fragment))
+    }
+
+    /// An IPv6 fragment whose Payload Length is 0 says nothing of its length (a jumbogram or
+    /// an offloaded packet cannot be a fragment): it is not used, as tshark takes it for
+    /// malformed.
+    func testIPv6FragmentWithoutPayloadLengthIsNotUsed() {
+        let client6 = Endpoint(address: IPAddress("2001:db8::1")!, port: 40000)
+        let server6 = Endpoint(address: IPAddress("2001:db8::2")!, port: 443)
+        var pieces = segmentInThree(from: client6, to: server6)
+        pieces[2][18] = 0
+        pieces[2][19] = 0
+        XCTAssertEqual(decode(pieces, with: FragmentReassembler()).last, .skipped(.fragment))
     }
 
     /// After IPv6's Fragment header, the fragmentable part may begin with more extension
