@@ -37,9 +37,12 @@ extension LabSession {
         var used = false
     }
 
-    func agreement(segments: [AnnotatedSegment], firstTimestamp: Int64) -> [TransitionCheck] {
+    /// `events`: the log's, their ends resolved (``resolvingEnds(_:)``); `gaps`: what
+    /// ``logGaps(_:firstTimestamp:)`` found in them.
+    func agreement(
+        segments: [AnnotatedSegment], events: [KernelEvent], gaps: [Ends: String], firstTimestamp: Int64
+    ) -> [TransitionCheck] {
         guard let record = kernelRecord else { return [] }
-        let events = Self.resolvingEnds(record.events)
         var checks: [TransitionCheck] = []
         var stepsByEnds: [Ends: [KernelStep]] = [:]
         var order: [Ends] = []
@@ -56,9 +59,6 @@ extension LabSession {
         // events make the transitions below skipped runs, the log is known to be
         // incomplete, and a disagreement is reported as unchecked, not as the kernel's.
         let incomplete = Self.incompleteness(record.missedRuns, lost: record.lostEvents)
-        // A connection the kernel provably moved without the log seeing it (see
-        // KernelLogGap): its disagreements are the log's gap, not the kernel's.
-        let gaps = logGaps(events, firstTimestamp: firstTimestamp)
 
         // A scripted peer's end is tcplab itself, through a TUN device: no kernel socket.
         // A peer that sent from several ports (ports=N) has each of them among the endpoints.
@@ -142,6 +142,8 @@ extension LabSession {
                         check.withScriptedPeer = false
                         check.verdict = "not checked, \(incomplete): " + check.verdict
                     } else if let gap = gaps[ends] {
+                        // The kernel provably moved this connection without the log seeing
+                        // it (KernelLogGap): a disagreement is the log's gap, not the kernel's.
                         check.agrees = true
                         check.withScriptedPeer = false
                         check.verdict = "not checked, the kernel log is incomplete (\(gap)): " + check.verdict

@@ -67,17 +67,19 @@ extension LabSession {
             let note = "the kernel skipped runs of the log's programs (\(runs)): a BPF tracing program does not run again on a CPU where it is still running, as when a softirq handling a packet interrupts its run for another socket; their events are missing"
             result.kernelLogNote = result.kernelLogNote.map { $0 + "; " + note } ?? note
         }
-        for gap in logGaps(Self.resolvingEnds(record.events), firstTimestamp: firstTimestamp).values.sorted() {
+        let events = Self.resolvingEnds(record.events)
+        let gaps = logGaps(events, firstTimestamp: firstTimestamp)
+        for gap in gaps.values.sorted() {
             let note = "the log lacks moves the kernel made: " + gap
             result.kernelLogNote = result.kernelLogNote.map { $0 + "; " + note } ?? note
         }
         let streams = Self.streamSpans(segments)
-        result.kernelLog = Self.resolvingEnds(record.events).map { event in
+        result.kernelLog = events.map { event in
             KernelLogEntry(
                 time: Double(event.time - firstTimestamp) / 1e9, socket: socketName(for: event),
                 stream: Self.stream(of: event, in: streams), event: event)
         }
-        result.kernelAgreement = agreement(segments: segments, firstTimestamp: firstTimestamp)
+        result.kernelAgreement = agreement(segments: segments, events: events, gaps: gaps, firstTimestamp: firstTimestamp)
         markDroppedSegments(segments)
     }
 

@@ -79,9 +79,18 @@ public final class FragmentReassembler {
         /// datagram's under the same key.
         let arrival: Int
 
-        var isWhole: Bool {
-            guard let length, nextProtocol != nil, let first = covered.first else { return false }
-            return first.lowerBound == 0 && first.upperBound >= length
+        /// The payload's length and protocol once fragments cover it all; nil before.
+        var completion: (length: Int, nextProtocol: UInt8)? {
+            guard let length, let nextProtocol, let first = covered.first, first.lowerBound == 0, first.upperBound >= length
+            else { return nil }
+            return (length, nextProtocol)
+        }
+
+        /// Whether it began more than `timeout` before `now`. A file's clock may jump
+        /// anywhere: an age that does not fit counts as young.
+        func hasExpired(now: Int64, timeout: Int64) -> Bool {
+            let (age, overflow) = now.subtractingReportingOverflow(firstTime)
+            return !overflow && age > timeout
         }
 
         /// Keeps a fragment's bytes (copied, so that no frame's buffer is kept alive by a
@@ -170,21 +179,15 @@ public final class FragmentReassembler {
         guard offset >= 0, end <= Int(UInt16.max) else { drop(key); return nil }
         // A datagram is dropped once too old even when the file's clock went back, so that
         // an older one arrived later did not keep it in `arrivals`.
-        if let waited = waiting[key], case (let age, false) = time.subtractingReportingOverflow(waited.firstTime),
-            age > limits.timeout
-        {
-            drop(key)
-        }
+        if let waited = waiting[key], waited.hasExpired(now: time, timeout: limits.timeout) { drop(key) }
         var datagram = waiting.removeValue(forKey: key) ?? startDatagram(key, time: time)
-        guard datagram.fragments.count < Self.maximumFragments else {
-            heldBytes &-= datagram.byteCount
-            return nil
-        }
+        // Out of the table while it changes; its bytes count again when it goes back.
+        heldBytes &-= datagram.byteCount
+        guard datagram.fragments.count < Self.maximumFragments else { return nil }
         if isLast && datagram.length == nil { datagram.length = end }
         if offset == 0 && datagram.nextProtocol == nil { datagram.nextProtocol = nextProtocol }
-        heldBytes &-= datagram.byteCount
         datagram.add(payload, at: offset)
-        if datagram.isWhole, let length = datagram.length, let carried = datagram.nextProtocol {
+        if let (length, carried) = datagram.completion {
             return (datagram.assembled(length: length), carried)
         }
         heldBytes &+= datagram.byteCount
@@ -212,9 +215,7 @@ public final class FragmentReassembler {
                 arrivals.removeFirst()  // Completed or dropped already.
                 continue
             }
-            // A file's clock may jump anywhere: an age that does not fit counts as young.
-            let (age, overflow) = now.subtractingReportingOverflow(datagram.firstTime)
-            guard !overflow, age > limits.timeout else { return }
+            guard datagram.hasExpired(now: now, timeout: limits.timeout) else { return }
             arrivals.removeFirst()
             drop(oldest.key)
         }

@@ -70,12 +70,7 @@ final class OutputBytesTests: XCTestCase {
         // An acknowledgment far beyond what was sent: numbers long enough to crowd the arrow.
         connection.send(.client, .ack, ack: 4_000_000_000)
         connection.send(.server, .ack, ack: 4_000_000_000)
-        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("arrows.pcap").path
-        let writer = try PcapWriter(path: path, linkType: .ethernet)
-        for packet in connection.packets { try writer.write(packet) }
-        try writer.close()
-
-        let run = try InspectRun.run([path])
+        let run = try inspect(connection, named: "arrows")
         XCTAssertEqual(run.status, 0, run.stderr)
         for arrow in [
             "---S seq=0 ack=0 len=0 win=65535------------->",
@@ -98,17 +93,21 @@ final class OutputBytesTests: XCTestCase {
         connection.handshake()
         connection.wait(.seconds(150))
         connection.send(.client, [.fin, .ack])
-        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("late.pcap").path
-        let writer = try PcapWriter(path: path, linkType: .ethernet)
-        for packet in connection.packets { try writer.write(packet) }
-        try writer.close()
-
-        let run = try InspectRun.run([path])
+        let run = try inspect(connection, named: "late")
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = run.stdout.split(separator: "\n").filter { $0.contains("seq=") }
         XCTAssertEqual(rows.count, 4)
         XCTAssertTrue(rows[0].hasPrefix("     1  0.000000  "), String(rows[0]))
         XCTAssertTrue(rows[3].hasPrefix("     4 150.003000  "), String(rows[3]))
+    }
+
+    /// `tcplab inspect` (the ladder) on a pcap of `connection`'s frames.
+    private func inspect(_ connection: SyntheticConnection, named name: String) throws -> InspectRun {
+        let path = try TestEnvironment.temporaryDirectory(for: self).appendingPathComponent("\(name).pcap").path
+        let writer = try PcapWriter(path: path, linkType: .ethernet)
+        for packet in connection.packets { try writer.write(packet) }
+        try writer.close()
+        return try InspectRun.run([path])
     }
 
     /// A large piece (a renderer's batch of lines) goes to the file from where it is,
